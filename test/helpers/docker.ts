@@ -1,0 +1,37 @@
+/**
+ * Real Docker for tests: the `docker` CLI against the running engine, with the local busybox image
+ * `localbb:latest` (scripts/make-test-image.sh). In CI a missing engine is a failure, elsewhere a skip.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { timeout: 60_000 });
+  return stdout.trim();
+}
+
+/** undefined when Docker and the test image are usable, otherwise why not (a skip reason). Throws in CI. */
+export async function dockerUnavailable(): Promise<string | undefined> {
+  let reason: string | undefined;
+  try {
+    await docker('image', 'inspect', 'localbb:latest');
+  } catch (err) {
+    reason = `Docker engine or image localbb:latest not available (${String(err).split('\n')[0]})`;
+  }
+  if (reason && process.env.CI === 'true') throw new Error(`${reason} — CI must provide it (.ci/run)`);
+  return reason;
+}
+
+/** Removes containers and networks whose names start with `prefix`; never throws. */
+export async function cleanupDocker(prefix: string): Promise<void> {
+  try {
+    const ids = (await docker('ps', '-aq', '--filter', `name=${prefix}`)).split('\n').filter(Boolean);
+    if (ids.length) await docker('rm', '-f', ...ids);
+  } catch { /* best effort */ }
+  try {
+    const nets = (await docker('network', 'ls', '-q', '--filter', `name=${prefix}`)).split('\n').filter(Boolean);
+    if (nets.length) await docker('network', 'rm', ...nets);
+  } catch { /* best effort */ }
+}
