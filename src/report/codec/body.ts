@@ -1,0 +1,88 @@
+/**
+ * HTTP bodies as Scope's app receives them (wire §4.1): pick the format from `Content-Type`,
+ * decompress by `Content-Encoding` (or the gzip magic), bounded while inflating.
+ */
+import { promisify } from 'node:util';
+import * as zlib from 'node:zlib';
+import type { Report } from '../types.js';
+import { decodeReport, type ReportFormat } from './decode.js';
+import { encodeJson } from './json.js';
+import { encodeMsgpack } from './msgpack-write.js';
+import { ReportDecodeError } from './errors.js';
+
+/** Default cap on a decompressed report body: 64 MiB. */
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+const gunzipAsync = promisify(zlib.gunzip);
+const inflateAsync = promisify(zlib.inflate);
+const inflateRawAsync = promisify(zlib.inflateRaw);
+const gzipAsync = promisify(zlib.gzip);
+
+/** Options of `decodeReportBody`. */
+export interface DecodeBodyOptions {
+  /** The `Content-Type` header; must start with `application/msgpack` or `application/json`. */
+  contentType?: string;
+  /** The `Content-Encoding` header; `gzip` / `deflate` anywhere in it select the decompressor. */
+  contentEncoding?: string;
+  /** Limit on the decompressed size in bytes; default `DEFAULT_MAX_DECOMPRESSED_BYTES` (64 MiB). */
+  maxDecompressedBytes?: number;
+}
+
+/** Scope's rule: the content type must *start with* one of the two media types. */
+export function formatFromContentType(contentType: string | undefined): ReportFormat {
+  const ct = (contentType ?? '').trimStart().toLowerCase();
+  if (ct.startsWith('application/msgpack')) return 'msgpack';
+  if (ct.startsWith('application/json')) return 'json';
+  throw new ReportDecodeError('unsupported-media-type', `Unsupported Content-Type: ${contentType ?? ''}`);
+}
+
+function isZlibHeader(b: Uint8Array): boolean {
+  return b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0;
+}
+
+/**
+ * Decompresses off the main thread (libuv pool). Node's zlib convenience functions inflate in
+ * chunks and abort as soon as the output passes `maxOutputLength`, so a gzip bomb costs at most the
+ * limit plus one chunk of memory.
+ */
+async function decompress(body: Uint8Array, encoding: string, max: number): Promise<Uint8Array> {
+  const enc = encoding.toLowerCase();
+  const gzipMagic = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
+  let inflate: typeof gunzipAsync | undefined;
+  if (enc.includes('gzip') || gzipMagic) inflate = gunzipAsync;
+  else if (enc.includes('deflate')) inflate = isZlibHeader(body) ? inflateAsync : inflateRawAsync;
+  if (inflate === undefined) {
+    if (body.length > max) {
+      throw new ReportDecodeError('too-large', `report body of ${body.length} bytes exceeds the limit of ${max}`);
+    }
+    return body;
+  }
+  try {
+    return await inflate(body, { maxOutputLength: max });
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ReportDecodeError('too-large', `decompressed report exceeds the limit of ${max} bytes`, { cause: e });
+    }
+    throw new ReportDecodeError('bad-compression', `cannot decompress report body: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** An HTTP body as received → Report. Throws (rejects with) `ReportDecodeError` only. */
+export async function decodeReportBody(body: Uint8Array, opts: DecodeBodyOptions): Promise<Report> {
+  const format = formatFromContentType(opts.contentType);
+  const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  if (body.length === 0) throw new ReportDecodeError('empty', 'empty report body');
+  const bytes = await decompress(body, opts.contentEncoding ?? '', max);
+  return decodeReport(bytes, format);
+}
+
+/** Report → bytes in `format` (not compressed). */
+export function encodeReport(report: Report, format: ReportFormat): Uint8Array {
+  return format === 'msgpack' ? encodeMsgpack(report) : encodeJson(report);
+}
+
+/** Encoded and gzipped (default level), as a probe POSTs it. */
+export async function encodeReportBody(report: Report, format: ReportFormat): Promise<Uint8Array> {
+  return gzipAsync(encodeReport(report, format));
+}

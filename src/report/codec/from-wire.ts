@@ -1,0 +1,413 @@
+/**
+ * Wire tree → domain `Report` (wire §2): the one place where Scope's field names and shapes are
+ * read. The tree comes from `JSON.parse` or from `msgpack-read.ts`; both give plain objects,
+ * arrays, strings, numbers, booleans and null, and msgpack adds raw bytes (Go binary times) and
+ * extension markers.
+ *
+ * Decoding mirrors Scope's (`MakeFromBinary`): start from `makeReport()` and overwrite what the
+ * wire carries, so missing topologies keep their default presentation; unknown keys are ignored
+ * (case-sensitive); `null` stands for an empty value anywhere. Wrong types throw `WireTypeError`
+ * whose path is assembled only on the way out (no per-field path strings on the success path).
+ */
+import {
+  TOPOLOGIES,
+  type Control,
+  type DnsRecord,
+  type LatestEntry,
+  type LatestMap,
+  type MetadataTemplate,
+  type Metric,
+  type MetricTemplate,
+  type Node,
+  type PluginSpec,
+  type Report,
+  type Sample,
+  type Sets,
+  type StringSet,
+  type TableColumn,
+  type TableTemplate,
+  type Time,
+  type Topology,
+  ZERO_TIME,
+} from '../types.js';
+import { makeDefaultTopology, makeReport } from '../model.js';
+import { nowTime } from '../time.js';
+import { TooDeepError, WireTypeError, typeName } from './errors.js';
+import { decodeUtf8 } from './msgpack-read.js';
+import { TimeFormatError, timeFromGoBinary, timeFromRfc3339 } from './wire-time.js';
+
+type Obj = { readonly [key: string]: unknown };
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Path segment for a map key: `.pid` when identifier-like, else `["x;1"]`. */
+function keySeg(k: string): string {
+  return IDENT.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
+}
+
+/** Prepends a path segment to a WireTypeError on its way out; rethrows anything. */
+function rethrowAt(e: unknown, seg: string): never {
+  if (e instanceof WireTypeError) e.segments.unshift(seg);
+  throw e;
+}
+
+function fail(expected: string, v: unknown, seg?: string): never {
+  const e = new WireTypeError(`expected ${expected}, got ${typeName(v)}`);
+  if (seg !== undefined) e.segments.push(seg);
+  throw e;
+}
+
+function isObj(v: unknown): v is Obj {
+  // Plain objects only: excludes arrays, byte arrays and msgpack extension markers.
+  return typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** A map field: `null`/absent → undefined. */
+function obj(v: unknown, seg: string): Obj | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (isObj(v)) return v;
+  return fail('map', v, seg);
+}
+
+function str(v: unknown, seg: string): string {
+  if (typeof v === 'string') return v;
+  if (v === undefined || v === null) return '';
+  if (v instanceof Uint8Array) return decodeUtf8(v, 0, v.length);
+  return fail('string', v, seg);
+}
+
+function num(v: unknown, seg: string): number {
+  if (typeof v === 'number') return v;
+  if (v === undefined || v === null) return 0;
+  return fail('number', v, seg);
+}
+
+function int(v: unknown, seg: string): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (v === undefined || v === null) return 0;
+  return fail('integer', v, seg);
+}
+
+function uint(v: unknown, seg: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  if (v === undefined || v === null) return 0;
+  return fail('unsigned integer', v, seg);
+}
+
+function bool(v: unknown, seg: string): boolean {
+  if (typeof v === 'boolean') return v;
+  if (v === undefined || v === null) return false;
+  return fail('boolean', v, seg);
+}
+
+function time(v: unknown, seg: string): Time {
+  try {
+    if (typeof v === 'string') return timeFromRfc3339(v);
+    if (v instanceof Uint8Array) return timeFromGoBinary(v, 0, v.length);
+  } catch (e) {
+    if (e instanceof TimeFormatError) {
+      const err = new WireTypeError(`expected time: ${e.message}`);
+      err.segments.push(seg);
+      throw err;
+    }
+    throw e;
+  }
+  if (v === undefined || v === null) return ZERO_TIME;
+  return fail('time', v, seg);
+}
+
+/** A sorted, de-duplicated string array (wire §2.6); sorts only when the input is not already. */
+function stringSet(v: unknown, seg: string): StringSet {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return fail('array of strings', v, seg);
+  const n = v.length;
+  const out = new Array<string>(n);
+  let ordered = true;
+  let prev = '';
+  for (let i = 0; i < n; i++) {
+    const x: unknown = v[i];
+    const s = typeof x === 'string' ? x : str(x, `${seg}[${i}]`);
+    if (i > 0 && !(s > prev)) ordered = false;
+    out[i] = prev = s;
+  }
+  return ordered ? out : sortUnique(out);
+}
+
+function sortUnique(a: string[]): string[] {
+  a.sort();
+  let w = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (i === 0 || a[i] !== a[w - 1]) a[w++] = a[i]!;
+  }
+  a.length = w;
+  return a;
+}
+
+function stringArray(v: unknown, seg: string): string[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) return fail('array of strings', v, seg);
+  return v.map((s, i) => str(s, `${seg}[${i}]`));
+}
+
+function sets(v: unknown, seg: string): Sets {
+  const m: Sets = new Map();
+  const o = obj(v, seg);
+  if (o === undefined) return m;
+  let k = '';
+  try {
+    for (k in o) m.set(k, stringSet(o[k], ''));
+  } catch (e) {
+    rethrowAt(e, `${seg}${keySeg(k)}`);
+  }
+  return m;
+}
+
+function latest(v: unknown, seg: string): LatestMap {
+  const m: LatestMap = new Map();
+  const o = obj(v, seg);
+  if (o === undefined) return m;
+  let k = '';
+  try {
+    for (k in o) {
+      const e = o[k];
+      if (!isObj(e)) fail('map', e);
+      const entry: LatestEntry = { timestamp: time(e.timestamp, '.timestamp'), value: str(e.value, '.value') };
+      m.set(k, entry);
+    }
+  } catch (e) {
+    rethrowAt(e, `${seg}${keySeg(k)}`);
+  }
+  return m;
+}
+
+function metric(o: unknown): Metric {
+  if (!isObj(o)) fail('map', o);
+  const s = o.samples;
+  let samples: Sample[] = [];
+  if (s !== undefined && s !== null) {
+    if (!Array.isArray(s)) fail('array', s, '.samples');
+    samples = new Array<Sample>(s.length);
+    let i = 0;
+    try {
+      for (; i < s.length; i++) {
+        const x: unknown = s[i];
+        if (!isObj(x)) fail('map', x);
+        samples[i] = { date: time(x.date, '.date'), value: num(x.value, '.value') };
+      }
+    } catch (e) {
+      rethrowAt(e, `.samples[${i}]`);
+    }
+  }
+  return { samples, min: num(o.min, '.min'), max: num(o.max, '.max') };
+}
+
+/** Maps each entry of a wire map with `f`, adding the entry's key to error paths. */
+function mapOf<T>(v: unknown, seg: string, f: (x: unknown, key: string) => T): Map<string, T> {
+  const m = new Map<string, T>();
+  const o = obj(v, seg);
+  if (o === undefined) return m;
+  let k = '';
+  try {
+    for (k in o) m.set(k, f(o[k], k));
+  } catch (e) {
+    rethrowAt(e, `${seg}${keySeg(k)}`);
+  }
+  return m;
+}
+
+/** Legacy `latestControls` (wire §2.4): non-dead control ids → `active_controls`. */
+function legacyControls(v: unknown, into: LatestMap): void {
+  const o = obj(v, '.latestControls');
+  if (o === undefined) return;
+  const ids: string[] = [];
+  let ts: Time = ZERO_TIME;
+  let k = '';
+  try {
+    for (k in o) {
+      const e = o[k];
+      if (!isObj(e)) fail('map', e);
+      const t = time(e.timestamp, '.timestamp');
+      const val = obj(e.value, '.value');
+      if (val !== undefined && bool(val.dead, '.value.dead')) continue;
+      ids.push(k);
+      if (t > ts) ts = t;
+    }
+  } catch (e) {
+    rethrowAt(e, `.latestControls${keySeg(k)}`);
+  }
+  if (ids.length > 0) into.set('active_controls', { timestamp: ts, value: ids.sort().join(';') });
+}
+
+/** Legacy `counters` (wire §2.4): name → int becomes latest `count_<name>` stamped now. */
+function legacyCounters(v: unknown, into: LatestMap): void {
+  const o = obj(v, '.counters');
+  if (o === undefined) return;
+  const now = nowTime();
+  for (const k in o) into.set(`count_${k}`, { timestamp: now, value: String(int(o[k], `.counters${keySeg(k)}`)) });
+}
+
+function node(v: unknown, depth: number, maxDepth: number): Node {
+  if (depth > maxDepth) throw new TooDeepError(`nesting deeper than ${maxDepth}`);
+  if (!isObj(v)) return fail('map', v);
+  const l = latest(v.latest, '.latest');
+  if (v.latestControls !== undefined) legacyControls(v.latestControls, l);
+  if (v.counters !== undefined) legacyCounters(v.counters, l);
+  let children: Map<string, Node> | null = null;
+  const c = v.children;
+  if (c !== undefined && c !== null) {
+    if (!Array.isArray(c)) fail('array', c, '.children');
+    children = new Map();
+    for (let i = 0; i < c.length; i++) {
+      let child: Node;
+      try {
+        child = node(c[i], depth + 2, maxDepth);
+      } catch (e) {
+        rethrowAt(e, `.children[${i}]`);
+      }
+      children.set(child.id, child);
+    }
+  }
+  return {
+    id: str(v.id, '.id'),
+    topology: str(v.topology, '.topology'),
+    sets: sets(v.sets, '.sets'),
+    adjacency: stringSet(v.adjacency, '.adjacency'),
+    latest: l,
+    metrics: mapOf(v.metrics, '.metrics', metric),
+    parents: sets(v.parents, '.parents'),
+    children,
+  };
+}
+
+function control(v: unknown): Control {
+  if (!isObj(v)) return fail('map', v);
+  return {
+    id: str(v.id, '.id'),
+    human: str(v.human, '.human'),
+    icon: str(v.icon, '.icon'),
+    confirmation: str(v.confirmation, '.confirmation'),
+    rank: int(v.rank, '.rank'),
+    probeId: str(v.probeId, '.probeId'),
+  };
+}
+
+function metadataTemplate(v: unknown): MetadataTemplate {
+  if (!isObj(v)) return fail('map', v);
+  return {
+    id: str(v.id, '.id'),
+    label: str(v.label, '.label'),
+    truncate: int(v.truncate, '.truncate'),
+    dataType: str(v.dataType, '.dataType'),
+    priority: num(v.priority, '.priority'),
+    from: str(v.from, '.from'),
+  };
+}
+
+function metricTemplate(v: unknown): MetricTemplate {
+  if (!isObj(v)) return fail('map', v);
+  return {
+    id: str(v.id, '.id'),
+    label: str(v.label, '.label'),
+    format: str(v.format, '.format'),
+    group: str(v.group, '.group'),
+    priority: num(v.priority, '.priority'),
+  };
+}
+
+function tableColumn(v: unknown, i: number): TableColumn {
+  if (!isObj(v)) return fail('map', v, `.columns[${i}]`);
+  return {
+    id: str(v.id, `.columns[${i}].id`),
+    label: str(v.label, `.columns[${i}].label`),
+    dataType: str(v.dataType, `.columns[${i}].dataType`),
+  };
+}
+
+function tableTemplate(v: unknown): TableTemplate {
+  if (!isObj(v)) return fail('map', v);
+  const cols = v.columns;
+  if (cols !== undefined && cols !== null && !Array.isArray(cols)) fail('array', cols, '.columns');
+  return {
+    id: str(v.id, '.id'),
+    label: str(v.label, '.label'),
+    prefix: str(v.prefix, '.prefix'),
+    type: str(v.type, '.type'),
+    columns: Array.isArray(cols) ? cols.map(tableColumn) : [],
+    fixedRows: mapOf(v.fixedRows, '.fixedRows', (x) => str(x, '')),
+  };
+}
+
+function topology(v: unknown, t: Topology, maxDepth: number): void {
+  if (v === undefined || v === null) return;
+  if (!isObj(v)) fail('map', v);
+  // Fields absent on the wire keep makeReport()'s defaults, as in Go (decode into MakeReport()).
+  if (v.shape !== undefined) t.shape = str(v.shape, '.shape');
+  if (v.tag !== undefined) t.tag = str(v.tag, '.tag');
+  if (v.label !== undefined) t.label = str(v.label, '.label');
+  if (v.label_plural !== undefined) t.labelPlural = str(v.label_plural, '.label_plural');
+  t.nodes = mapOf(v.nodes, '.nodes', (x) => node(x, 4, maxDepth));
+  t.controls = mapOf(v.controls, '.controls', control);
+  t.metadataTemplates = mapOf(v.metadata_templates, '.metadata_templates', metadataTemplate);
+  t.metricTemplates = mapOf(v.metric_templates, '.metric_templates', metricTemplate);
+  t.tableTemplates = mapOf(v.table_templates, '.table_templates', tableTemplate);
+}
+
+function dnsRecord(v: unknown): DnsRecord {
+  if (!isObj(v)) return fail('map', v);
+  return { forward: stringSet(v.forward, '.forward'), reverse: stringSet(v.reverse, '.reverse') };
+}
+
+function pluginSpec(v: unknown, i: number): PluginSpec {
+  if (!isObj(v)) return fail('map', v, `Plugins[${i}]`);
+  try {
+    return {
+      id: str(v.id, '.id'),
+      label: str(v.label, '.label'),
+      description: str(v.description, '.description'),
+      interfaces: stringArray(v.interfaces, '.interfaces'),
+      apiVersion: str(v.api_version, '.api_version'),
+      status: str(v.status, '.status'),
+    };
+  } catch (e) {
+    return rethrowAt(e, `Plugins[${i}]`);
+  }
+}
+
+/**
+ * A decoded wire tree → Report. Throws `WireTypeError` (with path) or `TooDeepError`.
+ * @param maxDepth nesting limit counted in wire levels (report = 1), checked where the mapping
+ *   recurses (node children).
+ */
+export function reportFromWire(v: unknown, maxDepth: number): Report {
+  if (!isObj(v)) return fail('map at the top level', v);
+  const r = makeReport();
+  if (v.TS !== undefined) r.ts = time(v.TS, 'TS');
+  for (const { wire, name } of TOPOLOGIES) {
+    const t = v[wire];
+    if (t === undefined) continue;
+    const topo = makeDefaultTopology(name);
+    try {
+      topology(t, topo, maxDepth);
+    } catch (e) {
+      rethrowAt(e, wire);
+    }
+    r.topologies[name] = topo;
+  }
+  r.dns = mapOf(v.DNS, 'DNS', dnsRecord);
+  // Release 1.11.6 sent DNS under `nodes`; Scope moves it to DNS on read (wire §2.2).
+  const legacy = mapOf(v.nodes, 'nodes', dnsRecord);
+  if (legacy.size > 0) r.dns = legacy;
+  const sampling = obj(v.Sampling, 'Sampling');
+  if (sampling !== undefined) {
+    r.sampling = { count: uint(sampling.Count, 'Sampling.Count'), total: uint(sampling.Total, 'Sampling.Total') };
+  }
+  r.windowNanos = int(v.Window, 'Window');
+  r.shortcut = bool(v.Shortcut, 'Shortcut');
+  const p = v.Plugins;
+  if (p !== undefined && p !== null) {
+    if (!Array.isArray(p)) fail('array', p, 'Plugins');
+    r.plugins = p.map(pluginSpec);
+  }
+  if (v.ID !== undefined) r.id = str(v.ID, 'ID');
+  return r;
+}

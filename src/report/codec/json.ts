@@ -1,0 +1,38 @@
+/**
+ * Scope-JSON ↔ wire tree. Parsing is V8's `JSON.parse` (native, and iterative — deep nesting
+ * cannot overflow its stack); the tree then goes through the same mapping as msgpack.
+ */
+import type { Report } from '../types.js';
+import { ReportDecodeError } from './errors.js';
+import { reportToWireJson } from './to-wire.js';
+
+const utf8Decoder = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Go rejects a JSON float for an integer field (`"rank": 2.0`, wire §2.1), but `JSON.parse` turns
+ * `2.0` into `2`. So the text is checked for a fraction or exponent after the integer fields' keys.
+ * (Integer fields with free-form keys — legacy `counters` — are not covered.)
+ */
+const FLOAT_FOR_INT = /"(rank|truncate|Count|Total|Window)"\s*:\s*-?\d+(?:\.|[eE])/;
+
+/** UTF-8 JSON bytes → parsed tree. Throws `ReportDecodeError` (malformed / bad-type). */
+export function parseJson(bytes: Uint8Array): unknown {
+  const text = utf8Decoder.decode(bytes);
+  let tree: unknown;
+  try {
+    tree = JSON.parse(text);
+  } catch (e) {
+    throw new ReportDecodeError('malformed', `malformed JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const m = FLOAT_FOR_INT.exec(text);
+  if (m !== null) {
+    throw new ReportDecodeError('bad-type', `${m[1]!}: expected integer, got float (${m[0]})`);
+  }
+  return tree;
+}
+
+/** Report → Scope-JSON bytes (UTF-8). */
+export function encodeJson(r: Report): Uint8Array {
+  return utf8Encoder.encode(JSON.stringify(reportToWireJson(r)));
+}

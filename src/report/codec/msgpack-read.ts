@@ -1,0 +1,223 @@
+/**
+ * A msgpack reader for Scope's flavour (wire §2.1), producing a plain tree that `from-wire.ts`
+ * maps to the domain — the same tree shape `JSON.parse` gives, so one mapping serves both.
+ *
+ * Why not @msgpack/msgpack's `decode`: Go times arrive as 15 raw bytes inside a *str* header. The
+ * library either UTF-8-decodes every str (mangling those bytes irreversibly) or, with `rawStrings`,
+ * none (so every string would need a second decode); it has no nesting limit; and it rejects a
+ * `__proto__` map key, which our `Map`-based model can carry. This reader returns a str of exactly
+ * the Go-binary-time shape (15 bytes starting 0x01, or 16 starting 0x02) as its raw bytes, and
+ * `from-wire.ts` decodes those bytes as a time or, where a string is expected, as UTF-8 — so no
+ * information is lost either way.
+ *
+ * Invariants: never allocates more than the input justifies (lengths are checked against the bytes
+ * remaining before any array is created), recursion is bounded by `maxDepth`, every error is a
+ * `MsgpackSyntaxError` or `TooDeepError`.
+ */
+import { TooDeepError } from './errors.js';
+
+/** Truncated or corrupt msgpack. */
+export class MsgpackSyntaxError extends Error {}
+
+/** A msgpack extension value (Scope never sends one; a msgpack timestamp is one). */
+export class MsgpackExt {
+  constructor(readonly type: number) {}
+}
+
+/** What this reader produces. */
+export type MsgpackValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Uint8Array
+  | MsgpackExt
+  | MsgpackValue[]
+  | { [key: string]: MsgpackValue };
+
+const utf8 = new TextDecoder('utf-8');
+
+/** Short-string cache: keys and ids repeat throughout a report. Slots keyed by a byte hash. */
+const CACHE_BITS = 12;
+const CACHE_MAX_BYTES = 32;
+const cacheBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(1 << CACHE_BITS);
+const cacheStrings: string[] = new Array<string>(1 << CACHE_BITS).fill('');
+
+class Reader {
+  pos = 0;
+  readonly view: DataView;
+
+  constructor(readonly b: Uint8Array, readonly maxDepth: number) {
+    this.view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  }
+
+  need(n: number): void {
+    if (this.pos + n > this.b.length) {
+      throw new MsgpackSyntaxError(`truncated msgpack: ${n} more bytes needed at offset ${this.pos}`);
+    }
+  }
+
+  value(depth: number): MsgpackValue {
+    const b = this.b;
+    if (this.pos >= b.length) throw new MsgpackSyntaxError(`truncated msgpack at offset ${this.pos}`);
+    const h = b[this.pos++]!;
+    if (h <= 0x7f) return h;
+    if (h >= 0xa0 && h <= 0xbf) return this.str(h & 0x1f);
+    if (h >= 0x80 && h <= 0x8f) return this.map(h & 0x0f, depth);
+    if (h >= 0x90 && h <= 0x9f) return this.array(h & 0x0f, depth);
+    if (h >= 0xe0) return h - 0x100;
+    const v = this.view;
+    let n: number;
+    switch (h) {
+      case 0xc0: return null;
+      case 0xc2: return false;
+      case 0xc3: return true;
+      case 0xc4: this.need(1); n = b[this.pos]!; this.pos += 1; return this.bin(n);
+      case 0xc5: this.need(2); n = v.getUint16(this.pos); this.pos += 2; return this.bin(n);
+      case 0xc6: this.need(4); n = v.getUint32(this.pos); this.pos += 4; return this.bin(n);
+      case 0xc7: this.need(1); n = b[this.pos]!; this.pos += 1; return this.ext(n);
+      case 0xc8: this.need(2); n = v.getUint16(this.pos); this.pos += 2; return this.ext(n);
+      case 0xc9: this.need(4); n = v.getUint32(this.pos); this.pos += 4; return this.ext(n);
+      case 0xca: this.need(4); this.pos += 4; return v.getFloat32(this.pos - 4);
+      case 0xcb: this.need(8); this.pos += 8; return v.getFloat64(this.pos - 8);
+      case 0xcc: this.need(1); return b[this.pos++]!;
+      case 0xcd: this.need(2); this.pos += 2; return v.getUint16(this.pos - 2);
+      case 0xce: this.need(4); this.pos += 4; return v.getUint32(this.pos - 4);
+      case 0xcf: this.need(8); this.pos += 8;
+        return v.getUint32(this.pos - 8) * 4_294_967_296 + v.getUint32(this.pos - 4);
+      case 0xd0: this.need(1); this.pos += 1; return v.getInt8(this.pos - 1);
+      case 0xd1: this.need(2); this.pos += 2; return v.getInt16(this.pos - 2);
+      case 0xd2: this.need(4); this.pos += 4; return v.getInt32(this.pos - 4);
+      case 0xd3: this.need(8); this.pos += 8;
+        return v.getInt32(this.pos - 8) * 4_294_967_296 + v.getUint32(this.pos - 4);
+      case 0xd4: return this.ext(1);
+      case 0xd5: return this.ext(2);
+      case 0xd6: return this.ext(4);
+      case 0xd7: return this.ext(8);
+      case 0xd8: return this.ext(16);
+      case 0xd9: this.need(1); n = b[this.pos]!; this.pos += 1; return this.str(n);
+      case 0xda: this.need(2); n = v.getUint16(this.pos); this.pos += 2; return this.str(n);
+      case 0xdb: this.need(4); n = v.getUint32(this.pos); this.pos += 4; return this.str(n);
+      case 0xdc: this.need(2); n = v.getUint16(this.pos); this.pos += 2; return this.array(n, depth);
+      case 0xdd: this.need(4); n = v.getUint32(this.pos); this.pos += 4; return this.array(n, depth);
+      case 0xde: this.need(2); n = v.getUint16(this.pos); this.pos += 2; return this.map(n, depth);
+      case 0xdf: this.need(4); n = v.getUint32(this.pos); this.pos += 4; return this.map(n, depth);
+      default:
+        throw new MsgpackSyntaxError(`invalid msgpack byte 0x${h.toString(16)} at offset ${this.pos - 1}`);
+    }
+  }
+
+  bin(n: number): Uint8Array {
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    return this.b.subarray(start, start + n);
+  }
+
+  ext(n: number): MsgpackExt {
+    this.need(n + 1);
+    const type = this.view.getInt8(this.pos);
+    this.pos += n + 1;
+    return new MsgpackExt(type);
+  }
+
+  /** A str: a string, except the Go-binary-time shape, which stays bytes (see module comment). */
+  str(n: number): string | Uint8Array {
+    this.need(n);
+    const b = this.b;
+    const start = this.pos;
+    this.pos += n;
+    if ((n === 15 && b[start] === 1) || (n === 16 && b[start] === 2)) return b.subarray(start, start + n);
+    return decodeUtf8(b, start, n);
+  }
+
+  key(): string {
+    const b = this.b;
+    if (this.pos >= b.length) throw new MsgpackSyntaxError(`truncated msgpack at offset ${this.pos}`);
+    const h = b[this.pos]!;
+    let n: number;
+    if (h >= 0xa0 && h <= 0xbf) { n = h & 0x1f; this.pos += 1; }
+    else if (h === 0xd9 || h === 0xc4) { this.need(2); n = b[this.pos + 1]!; this.pos += 2; }
+    else if (h === 0xda || h === 0xc5) { this.need(3); n = this.view.getUint16(this.pos + 1); this.pos += 3; }
+    else if (h === 0xdb || h === 0xc6) { this.need(5); n = this.view.getUint32(this.pos + 1); this.pos += 5; }
+    else throw new MsgpackSyntaxError(`map key at offset ${this.pos} is not a string (byte 0x${h.toString(16)})`);
+    this.need(n);
+    const start = this.pos;
+    this.pos += n;
+    return decodeUtf8(b, start, n);
+  }
+
+  array(n: number, depth: number): MsgpackValue[] {
+    if (depth >= this.maxDepth) throw new TooDeepError(`nesting deeper than ${this.maxDepth}`);
+    if (n > this.b.length - this.pos) {
+      throw new MsgpackSyntaxError(`truncated msgpack: array of ${n} at offset ${this.pos}`);
+    }
+    const out = new Array<MsgpackValue>(n);
+    for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
+    return out;
+  }
+
+  map(n: number, depth: number): { [key: string]: MsgpackValue } {
+    if (depth >= this.maxDepth) throw new TooDeepError(`nesting deeper than ${this.maxDepth}`);
+    if (n * 2 > this.b.length - this.pos) {
+      throw new MsgpackSyntaxError(`truncated msgpack: map of ${n} at offset ${this.pos}`);
+    }
+    const out: { [key: string]: MsgpackValue } = {};
+    for (let i = 0; i < n; i++) {
+      const k = this.key();
+      const val = this.value(depth + 1);
+      if (k === '__proto__') {
+        Object.defineProperty(out, k, { value: val, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[k] = val;
+      }
+    }
+    return out;
+  }
+}
+
+/** UTF-8 → string; short strings through the cache, ASCII without TextDecoder. */
+export function decodeUtf8(b: Uint8Array, start: number, n: number): string {
+  if (n === 0) return '';
+  if (n <= CACHE_MAX_BYTES) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ b[start + i]!, 0x01000193);
+    const slot = (h ^ (h >>> 16)) & ((1 << CACHE_BITS) - 1);
+    const cached = cacheBytes[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached[i] !== b[start + i]) { same = false; break; }
+      }
+      if (same) return cacheStrings[slot]!;
+    }
+    const s = decodeShort(b, start, n);
+    cacheBytes[slot] = b.slice(start, start + n);
+    cacheStrings[slot] = s;
+    return s;
+  }
+  return utf8.decode(b.subarray(start, start + n));
+}
+
+function decodeShort(b: Uint8Array, start: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) {
+    const c = b[start + i]!;
+    if (c >= 0x80) return utf8.decode(b.subarray(start, start + n));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Default nesting limit of the msgpack and JSON paths. */
+export const MAX_DEPTH = 64;
+
+/** Decodes one msgpack value spanning all of `b`. Throws `MsgpackSyntaxError` / `TooDeepError`. */
+export function readMsgpack(b: Uint8Array, maxDepth = MAX_DEPTH): MsgpackValue {
+  const r = new Reader(b, maxDepth);
+  const v = r.value(0);
+  if (r.pos !== b.length) {
+    throw new MsgpackSyntaxError(`${b.length - r.pos} trailing bytes after the msgpack value`);
+  }
+  return v;
+}
