@@ -1,0 +1,101 @@
+/**
+ * The in-memory collector (Scope's `local`, app §1.14): keeps every report that arrived within the
+ * last window and serves their merge. The merge is cached until a report arrives or the oldest one
+ * leaves the window, so many readers between two probe publishes cost one merge.
+ */
+import { makeReport } from '../../report/model.js';
+import { removePartMergedNodes } from '../../report/delta.js';
+import { mergeReportInto } from '../../report/merge.js';
+import { upgradeReport } from '../../report/upgrade.js';
+import type { Report } from '../../report/types.js';
+import type { Collector, CollectorListener, CollectorObserver } from './types.js';
+
+/** Options of {@link MemoryCollector}. */
+export interface MemoryCollectorOptions {
+  /** Reports count for this long after arrival, in milliseconds (Scope's `app.window`, default 15000). */
+  windowMillis: number;
+  /** Clock in milliseconds since the epoch; tests pass their own. Default `Date.now`. */
+  now?: () => number;
+  observer?: CollectorObserver;
+}
+
+interface Entry {
+  readonly probeId: string;
+  readonly report: Report;
+  readonly arrivalMillis: number;
+}
+
+export class MemoryCollector implements Collector {
+  readonly historic = false;
+  private readonly windowMillis: number;
+  private readonly now: () => number;
+  private readonly observer: CollectorObserver | undefined;
+  /** Ascending by arrival time (arrivals are appended; out-of-order ones inserted). */
+  private entries: Entry[] = [];
+  private cached: Report | undefined;
+  private readonly listeners = new Set<CollectorListener>();
+  private closed = false;
+
+  constructor(opts: MemoryCollectorOptions) {
+    this.windowMillis = opts.windowMillis;
+    this.now = opts.now ?? Date.now;
+    this.observer = opts.observer;
+  }
+
+  async add(probeId: string, report: Report, arrivalMillis: number): Promise<void> {
+    if (this.closed) throw new Error('collector is closed');
+    const entry = { probeId, report, arrivalMillis };
+    let i = this.entries.length;
+    while (i > 0 && this.entries[i - 1]!.arrivalMillis > arrivalMillis) i--;
+    this.entries.splice(i, 0, entry);
+    this.cached = undefined;
+    this.expire(this.now());
+    const change = { shortcut: report.shortcut };
+    for (const listener of this.listeners) listener(change);
+  }
+
+  async report(_atMillis?: number): Promise<Report> {
+    this.expire(this.now());
+    this.cached ??= this.merge();
+    return this.cached;
+  }
+
+  async hasRecentReports(): Promise<boolean> {
+    this.expire(this.now());
+    return this.entries.length > 0;
+  }
+
+  subscribe(listener: CollectorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.entries = [];
+    this.cached = undefined;
+    this.listeners.clear();
+  }
+
+  /** Drops reports that arrived before `nowMillis − window`; invalidates the cache if any went. */
+  private expire(nowMillis: number): void {
+    const cutoff = nowMillis - this.windowMillis;
+    let n = 0;
+    while (n < this.entries.length && this.entries[n]!.arrivalMillis < cutoff) n++;
+    if (n > 0) {
+      this.entries.splice(0, n);
+      this.cached = undefined;
+    }
+  }
+
+  private merge(): Report {
+    const started = performance.now();
+    // Merge into a fresh report so stored reports stay untouched (merging copies what it takes).
+    const merged = makeReport();
+    for (const { report } of this.entries) mergeReportInto(merged, report);
+    const upgraded = upgradeReport(merged);
+    removePartMergedNodes(upgraded);
+    this.observer?.observeMergeSeconds((performance.now() - started) / 1000);
+    return upgraded;
+  }
+}

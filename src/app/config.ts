@@ -1,0 +1,147 @@
+/**
+ * The app's configuration: what `openscope --mode=app` flags (wire §1.6) become, plus the limits
+ * and timeouts a server facing untrusted probes and browsers needs.
+ */
+import { hostname as osHostname } from 'node:os';
+import type { LevelWithSilent } from 'pino';
+
+/** Collectors that exist today (`local` is Scope's name, `memory` ours; they are the same one). */
+export const COLLECTOR_KINDS = ['local', 'memory'] as const;
+export type CollectorKind = (typeof COLLECTOR_KINDS)[number];
+
+/** Configuration of {@link startApp}. Only the first block is required; see the defaults below. */
+export interface AppConfig {
+  /** `host:port` to listen on; `:4040` = every interface (Scope's `app.http.address`). Port 0 picks one. */
+  listenAddress: string;
+  /** How long reports count, by arrival time, in milliseconds (Scope's `app.window`). Default 15000. */
+  windowMillis: number;
+  /** Largest accepted report after decompression, in bytes. Default 64 MiB. */
+  maxReportBytes: number;
+  /** Collector: `local` or `memory` (the same in-memory collector). Others are refused at start. */
+  collector: string;
+  /** Minimum log level. Default `info`. */
+  logLevel: LevelWithSilent;
+  /** Hostname shown in `GET /api`. Default: this machine's hostname. */
+  hostname: string;
+  /** Version shown in `GET /api`. Default `dev`. */
+  version: string;
+
+  /** Path prefix the UI and API are mounted under, e.g. `/scope`. Default '' (root). */
+  basePath?: string;
+  /** Directory of the built web UI. Default `<repo>/web/dist` when it exists; else a built-in page. */
+  uiDir?: string;
+  /** Largest accepted request body on the wire for `POST /api/report`, in bytes. Default `maxReportBytes`. */
+  maxReportBodyBytes?: number;
+  /** How long `POST /api/control/…` waits for the probe, in milliseconds. Default 90000 (Scope's write timeout). */
+  controlTimeoutMillis?: number;
+  /** Most websockets open at once (UI topology streams, pipes, probe control channels). Default 1000. */
+  maxWebsockets?: number;
+  /** Most pipes known at once (open or tombstoned). Default 1000. */
+  maxPipes?: number;
+  /** Largest websocket message accepted, in bytes. Default 4 MiB. */
+  maxWebsocketMessageBytes?: number;
+  /** Websocket ping interval, in milliseconds. Default 33333 (Scope's `xfer.Ping`). */
+  wsPingIntervalMillis?: number;
+  /** A websocket with no pong for this long is dropped, in milliseconds. Default 60000. */
+  wsPongTimeoutMillis?: number;
+  /** A pipe with one end unattached for this long is closed, in milliseconds. Default 60000. */
+  pipeIdleMillis?: number;
+  /** How often idle pipes are looked for, in milliseconds. Default 30000. */
+  pipeSweepIntervalMillis?: number;
+  /** How long a closed pipe stays known (so `/check` answers 404), in milliseconds. Default 600000. */
+  pipeTombstoneMillis?: number;
+  /** Whole-request timeout for plain HTTP requests, in milliseconds. Default 90000 (Scope's). */
+  requestTimeoutMillis?: number;
+}
+
+/** {@link AppConfig} with every default filled in. */
+export type ResolvedAppConfig = Required<Omit<AppConfig, 'uiDir'>> & { uiDir: string | undefined };
+
+/** Thrown for a configuration the app cannot run with; the message is for the operator. */
+export class AppConfigError extends Error {
+  override name = 'AppConfigError';
+}
+
+/** Scope's defaults for the required fields. */
+export function defaultAppConfig(): AppConfig {
+  return {
+    listenAddress: ':4040',
+    windowMillis: 15_000,
+    maxReportBytes: 64 * 1024 * 1024,
+    collector: 'local',
+    logLevel: 'info',
+    hostname: osHostname(),
+    version: 'dev',
+  };
+}
+
+/** Fills defaults and checks values; throws {@link AppConfigError} with a clear message. */
+export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
+  if (!(COLLECTOR_KINDS as readonly string[]).includes(config.collector)) {
+    throw new AppConfigError(
+      `unsupported collector "${config.collector}": only ${COLLECTOR_KINDS.join(', ')} are available`,
+    );
+  }
+  positive('windowMillis', config.windowMillis);
+  positive('maxReportBytes', config.maxReportBytes);
+  parseListenAddress(config.listenAddress);
+  const basePath = normaliseBasePath(config.basePath ?? '');
+  const resolved: ResolvedAppConfig = {
+    ...config,
+    basePath,
+    uiDir: config.uiDir,
+    maxReportBodyBytes: config.maxReportBodyBytes ?? config.maxReportBytes,
+    controlTimeoutMillis: config.controlTimeoutMillis ?? 90_000,
+    maxWebsockets: config.maxWebsockets ?? 1000,
+    maxPipes: config.maxPipes ?? 1000,
+    maxWebsocketMessageBytes: config.maxWebsocketMessageBytes ?? 4 * 1024 * 1024,
+    wsPingIntervalMillis: config.wsPingIntervalMillis ?? 33_333,
+    wsPongTimeoutMillis: config.wsPongTimeoutMillis ?? 60_000,
+    pipeIdleMillis: config.pipeIdleMillis ?? 60_000,
+    pipeSweepIntervalMillis: config.pipeSweepIntervalMillis ?? 30_000,
+    pipeTombstoneMillis: config.pipeTombstoneMillis ?? 600_000,
+    requestTimeoutMillis: config.requestTimeoutMillis ?? 90_000,
+  };
+  for (const key of [
+    'maxReportBodyBytes',
+    'controlTimeoutMillis',
+    'maxWebsockets',
+    'maxPipes',
+    'maxWebsocketMessageBytes',
+    'wsPingIntervalMillis',
+    'wsPongTimeoutMillis',
+    'pipeIdleMillis',
+    'pipeSweepIntervalMillis',
+    'pipeTombstoneMillis',
+    'requestTimeoutMillis',
+  ] as const) {
+    positive(key, resolved[key]);
+  }
+  return resolved;
+}
+
+function positive(name: string, value: number): void {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new AppConfigError(`${name} must be a positive number, got ${value}`);
+  }
+}
+
+/** `host:port`, `:port`, `[::1]:port` → host ('' = every interface) and port. */
+export function parseListenAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    throw new AppConfigError(`listen address "${address}" is not host:port (e.g. ":4040", "127.0.0.1:4040")`);
+  }
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** '' or '/x/y' (leading slash, no trailing slash). */
+function normaliseBasePath(path: string): string {
+  const trimmed = path.replace(/\/+$/, '');
+  if (trimmed === '') return '';
+  if (!/^\/[A-Za-z0-9._~\-/]*$/.test(trimmed)) {
+    throw new AppConfigError(`base path "${path}" must look like /some/prefix`);
+  }
+  return trimmed;
+}

@@ -1,0 +1,58 @@
+/**
+ * Raw report routes (app §1.8, §1.10, wire §4.1): probes POST reports (gzip+msgpack, or JSON);
+ * anyone may GET the merged report as JSON or msgpack. Every refused body gets a 4xx whose JSON
+ * string says why, and leaves the stored data untouched.
+ */
+import type { FastifyInstance } from 'fastify';
+import { decodeReportBody, encodeReport, ReportDecodeError } from '../../report/codec/index.js';
+import type { AppContext } from '../context.js';
+import { sendError } from '../http.js';
+
+export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): void {
+  app.get('/api/report', async (request, reply) => {
+    const report = await ctx.collector.report();
+    const accept = request.headers.accept ?? '';
+    if (accept.startsWith('application/msgpack')) {
+      const body = ctx.renders.get(report, 'raw', 'msgpack', () => toBuffer(encodeReport(report, 'msgpack')));
+      return reply.code(200).header('Cache-Control', 'no-cache').type('application/msgpack').send(body);
+    }
+    const body = ctx.renders.get(report, 'raw', 'json', () => toBuffer(encodeReport(report, 'json')));
+    return reply.code(200).header('Cache-Control', 'no-cache').type('application/json').send(body);
+  });
+
+  app.post('/api/report', { bodyLimit: ctx.config.maxReportBodyBytes }, async (request, reply) => {
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    ctx.metrics.reportBytes.inc(body.length);
+    const probeId = request.headers['x-scope-probe-id'];
+    let report;
+    try {
+      report = await decodeReportBody(body, {
+        contentType: request.headers['content-type'] ?? '',
+        contentEncoding: request.headers['content-encoding'] ?? '',
+        maxDecompressedBytes: ctx.config.maxReportBytes,
+      });
+    } catch (err) {
+      if (err instanceof ReportDecodeError) {
+        ctx.metrics.reportsRefused.inc({ reason: err.kind });
+        request.log.info({ probeId, reason: err.kind, err: err.message }, 'report refused');
+        return sendError(reply, err.httpStatus, err.message);
+      }
+      throw err;
+    }
+    try {
+      await ctx.collector.add(typeof probeId === 'string' ? probeId : '', report, Date.now());
+    } catch (err) {
+      ctx.metrics.reportsRefused.inc({ reason: 'collector' });
+      request.log.error({ err, probeId }, 'collector failed to store a report');
+      return sendError(reply, 500, 'could not store the report');
+    }
+    ctx.metrics.reportsReceived.inc();
+    return reply.code(200).send();
+  });
+
+}
+
+/** Shares the bytes (no copy) so fastify sends them as a Buffer. */
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

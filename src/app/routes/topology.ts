@@ -1,0 +1,191 @@
+/**
+ * Topology routes (app §1.4–§1.7): the list, one topology's node summaries, its websocket diff
+ * stream, and node details. Renders go through the shared cache, so N viewers cost one render
+ * per report change.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { WebSocket } from 'ws';
+import {
+  diffTopology,
+  isKnownTopology,
+  listTopologies,
+  renderNodeDetails,
+  renderTopology,
+  type ApiTopologyResponse,
+  type NodeSummary,
+  type TopologyQuery,
+} from '../../render/index.js';
+import type { Report } from '../../report/types.js';
+import type { AppContext } from '../context.js';
+import { parseGoDuration, parseTimestampMillis } from '../duration.js';
+import { BadPathError, flatQuery, rawSegments, sendError, sendJson, sendNotFound } from '../http.js';
+import { queryKey } from '../render-cache.js';
+
+/** Shortest push interval accepted on the websocket, in ms: protects the app from `t=1ns`. */
+const MIN_INTERVAL_MILLIS = 100;
+/** Default push interval (Scope's server default), in ms. */
+const DEFAULT_INTERVAL_MILLIS = 1000;
+/** A viewer with this much unsent data skips ticks until it catches up. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** The report a request asks for: `timestamp` if given (historic collectors), else now. */
+async function reportFor(ctx: AppContext, query: TopologyQuery): Promise<Report> {
+  const ts = query.timestamp;
+  return ctx.collector.report(ts === undefined ? undefined : parseTimestampMillis(ts));
+}
+
+function renderCached(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery) {
+  return ctx.renders.get(report, 'topology', `${topologyId}?${queryKey(query)}`, () =>
+    renderTopology(report, topologyId, query),
+  );
+}
+
+export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const base = ctx.config.basePath;
+
+  app.get('/api/topology', async (request, reply) => {
+    const query = flatQuery(request);
+    const report = await reportFor(ctx, query);
+    const list = ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report));
+    return sendJson(reply, 200, list);
+  });
+
+  app.get('/api/topology/:topology', async (request, reply) => {
+    const segments = segmentsOr404(request, reply, `${base}/api/topology/`, 1);
+    if (!segments) return reply;
+    const [topologyId] = segments as [string];
+    if (!isKnownTopology(topologyId)) return sendNotFound(reply);
+    const query = flatQuery(request);
+    const rendered = renderCached(ctx, await reportFor(ctx, query), topologyId, query);
+    return rendered ? sendJson(reply, 200, rendered) : sendNotFound(reply);
+  });
+
+  app.get('/api/topology/:topology/:id', async (request, reply) => {
+    const segments = segmentsOr404(request, reply, `${base}/api/topology/`, 2);
+    if (!segments) return reply;
+    const [topologyId, nodeId] = segments as [string, string];
+    if (!isKnownTopology(topologyId) || nodeId === '') return sendNotFound(reply);
+    const query = flatQuery(request);
+    const report = await reportFor(ctx, query);
+    const details = ctx.renders.get(report, 'node', `${topologyId}\u0000${nodeId}?${queryKey(query)}`, () =>
+      renderNodeDetails(report, topologyId, nodeId, query),
+    );
+    return details ? sendJson(reply, 200, details) : sendNotFound(reply);
+  });
+
+  app.route({
+    method: 'GET',
+    url: '/api/topology/:topology/ws',
+    // Checks before upgrading, so a bad request gets a proper HTTP answer (Scope upgraded first).
+    preValidation: async (request, reply) => {
+      const segments = segmentsOr404(request, reply, `${base}/api/topology/`, 2);
+      if (!segments) return reply;
+      if (!isKnownTopology(segments[0]!)) return sendNotFound(reply);
+      const t = flatQuery(request).t;
+      if (t !== undefined && parseGoDuration(t) === undefined) return sendError(reply, 400, t);
+      if (ctx.state.shuttingDown || !ctx.websockets.hasRoom()) {
+        return sendError(reply, 503, 'too many websocket connections, try again later');
+      }
+      return undefined;
+    },
+    handler: (_request, reply) => sendError(reply, 400, 'websocket: the client is not using the websocket protocol'),
+    wsHandler: (socket, request) => {
+      const topologyId = rawSegments(request, `${base}/api/topology/`)![0]!;
+      const query = flatQuery(request);
+      const t = query.t === undefined ? DEFAULT_INTERVAL_MILLIS : parseGoDuration(query.t)!;
+      ctx.websockets.track(socket, 'topology');
+      streamTopology(ctx, socket, topologyId, query, Math.max(MIN_INTERVAL_MILLIS, t));
+    },
+  });
+}
+
+/**
+ * The raw-URI segments below `prefix` when there are exactly `count` of them; otherwise answers
+ * 404 (an unescaped `/` in a node id matches no route in Scope either) or 400 (bad escaping).
+ */
+function segmentsOr404(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  prefix: string,
+  count: number,
+): string[] | undefined {
+  let segments: string[] | undefined;
+  try {
+    segments = rawSegments(request, prefix);
+  } catch (err) {
+    if (err instanceof BadPathError) {
+      void sendError(reply, 400, err.message);
+      return undefined;
+    }
+    throw err;
+  }
+  if (!segments || segments.length !== count) {
+    void sendNotFound(reply);
+    return undefined;
+  }
+  return segments;
+}
+
+/**
+ * Sends a diff at once, then every `intervalMillis` and on every shortcut report (app §1.6).
+ * Ticks never overlap: one arriving while a render runs is folded into a single follow-up.
+ */
+function streamTopology(
+  ctx: AppContext,
+  socket: WebSocket,
+  topologyId: string,
+  query: TopologyQuery,
+  intervalMillis: number,
+): void {
+  const openedAtMillis = Date.now();
+  const startMillis = query.timestamp === undefined ? undefined : parseTimestampMillis(query.timestamp);
+  let previous: Record<string, NodeSummary> | undefined;
+  let busy = false;
+  let again = false;
+  let closed = false;
+
+  const tick = async (): Promise<void> => {
+    if (closed) return;
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    try {
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return; // slow viewer: the next diff covers it
+      const at = startMillis === undefined ? undefined : startMillis + (Date.now() - openedAtMillis);
+      const report = await ctx.collector.report(at);
+      const rendered: ApiTopologyResponse | undefined = renderCached(ctx, report, topologyId, query);
+      if (closed) return;
+      if (!rendered) {
+        socket.close(1011, 'cannot render topology');
+        return;
+      }
+      const diff = diffTopology(previous, rendered.nodes);
+      if (previous === undefined) diff.reset = true;
+      previous = rendered.nodes;
+      socket.send(JSON.stringify(diff));
+    } catch (err) {
+      ctx.logger.warn({ err, topologyId }, 'topology websocket render failed');
+      socket.close(1011, 'render failed');
+    } finally {
+      busy = false;
+      if (again && !closed) {
+        again = false;
+        void tick();
+      }
+    }
+  };
+
+  const timer = setInterval(() => void tick(), intervalMillis);
+  const unsubscribe = ctx.collector.subscribe((change) => {
+    if (change.shortcut) void tick();
+  });
+  socket.once('close', () => {
+    closed = true;
+    clearInterval(timer);
+    unsubscribe();
+  });
+  // The UI reads nothing from this socket's messages; they are discarded.
+  void tick();
+}

@@ -1,0 +1,236 @@
+/**
+ * Starts the app: one fastify server with Scope's routes (app §1.2) over a collector, a control
+ * router and a pipe router. Everything is per instance, so several apps can run in one process.
+ */
+import { randomBytes } from 'node:crypto';
+import fastifyCompress from '@fastify/compress';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { createLogger, type Logger } from '../common/log.js';
+import { createCollector } from './collector/index.js';
+import { parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { ControlRouter } from './control/router.js';
+import { sendError, sendNotFound } from './http.js';
+import { AppMetrics } from './metrics.js';
+import { PipeRouter } from './pipe/router.js';
+import { RenderCache } from './render-cache.js';
+import { registerApiRoutes } from './routes/api.js';
+import { registerControlRoutes } from './routes/control.js';
+import { registerPipeRoutes } from './routes/pipe.js';
+import { registerReportRoutes } from './routes/report.js';
+import { registerTopologyRoutes } from './routes/topology.js';
+import { registerStatic, resolveUiDir, UI_MISSING_PAGE } from './static.js';
+import { WebsocketTracker } from './ws.js';
+
+/** A started app. */
+export interface RunningApp {
+  /** `host:port` actually bound (port resolved when 0 was asked for). */
+  readonly address: string;
+  readonly port: number;
+  /** Base URL of the UI and API, e.g. `http://127.0.0.1:4040/` (ends with `/`). */
+  readonly url: string;
+  /** This app's random id, as `GET /api` reports it. */
+  readonly appId: string;
+  /** Stops accepting, closes websockets and pipes, waits for requests in flight (≤5 s). */
+  close(): Promise<void>;
+}
+
+/** How long close() waits for in-flight requests before dropping connections, in ms (Scope: 5 s). */
+const GRACEFUL_STOP_MILLIS = 5000;
+
+/** Random hex of an int63, like Scope's app id. */
+function randomAppId(): string {
+  const bytes = randomBytes(8);
+  bytes[0] = bytes[0]! & 0x7f;
+  return BigInt(`0x${bytes.toString('hex')}`).toString(16);
+}
+
+/** Starts an app listening on `config.listenAddress`. Rejects if the config is bad or the port is taken. */
+export async function startApp(config: AppConfig, logger?: Logger): Promise<RunningApp> {
+  const cfg = resolveAppConfig(config);
+  const log = logger ?? createLogger({ level: cfg.logLevel, name: 'app' });
+  const metrics = new AppMetrics();
+  const collector = createCollector(cfg.collector, {
+    windowMillis: cfg.windowMillis,
+    observer: { observeMergeSeconds: (s) => metrics.mergeSeconds.observe(s) },
+  });
+  const ctx: AppContext = {
+    config: cfg,
+    appId: randomAppId(),
+    collector,
+    metrics,
+    renders: new RenderCache(metrics),
+    controls: new ControlRouter((n) => metrics.connectedProbes.set(n)),
+    pipes: new PipeRouter({
+      idleMillis: cfg.pipeIdleMillis,
+      sweepIntervalMillis: cfg.pipeSweepIntervalMillis,
+      tombstoneMillis: cfg.pipeTombstoneMillis,
+      maxPipes: cfg.maxPipes,
+      onCountChange: (n) => metrics.openPipes.set(n),
+    }),
+    websockets: new WebsocketTracker({
+      maxWebsockets: cfg.maxWebsockets,
+      pingIntervalMillis: cfg.wsPingIntervalMillis,
+      pongTimeoutMillis: cfg.wsPongTimeoutMillis,
+      metrics,
+    }),
+    logger: log,
+    state: { shuttingDown: false, startedAtMillis: Date.now() },
+  };
+
+  const app: FastifyInstance = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast only widens fastify's generic parameter.
+    loggerInstance: log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: 1024 * 1024,
+    maxParamLength: 4096,
+    requestTimeout: cfg.requestTimeoutMillis,
+    return503OnClosing: true,
+  });
+  try {
+    await buildServer(app, ctx);
+    const { host, port } = parseListenAddress(cfg.listenAddress);
+    await listen(app, host, port);
+  } catch (err) {
+    ctx.pipes.stop();
+    await app.close().catch(() => undefined);
+    await collector.close();
+    throw err;
+  }
+
+  const bound = app.server.address();
+  const port = typeof bound === 'object' && bound ? bound.port : 0;
+  const boundHost = typeof bound === 'object' && bound ? bound.address : '';
+  const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${port}`;
+  const urlHost = boundHost === '::' || boundHost === '0.0.0.0' ? 'localhost' : address.slice(0, address.lastIndexOf(':'));
+  const url = `http://${urlHost}:${port}${cfg.basePath}/`;
+  log.info({ address, url, appId: ctx.appId, collector: cfg.collector }, 'app listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    port,
+    url,
+    appId: ctx.appId,
+    close: () => (closing ??= shutdown(app, ctx)),
+  };
+}
+
+async function shutdown(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  ctx.state.shuttingDown = true;
+  ctx.websockets.closeAll();
+  ctx.pipes.stop();
+  const force = setTimeout(() => {
+    ctx.websockets.terminateAll();
+    app.server.closeAllConnections();
+  }, GRACEFUL_STOP_MILLIS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(force);
+    await ctx.collector.close();
+  }
+}
+
+/** '' means every interface: IPv6 `::` (dual stack) where available, else IPv4. */
+async function listen(app: FastifyInstance, host: string, port: number): Promise<void> {
+  if (host !== '') {
+    await app.listen({ host, port });
+    return;
+  }
+  try {
+    await app.listen({ host: '::', port });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT' && (err as NodeJS.ErrnoException).code !== 'EADDRNOTAVAIL') {
+      throw err;
+    }
+    await app.listen({ host: '0.0.0.0', port });
+  }
+}
+
+async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { config: cfg, metrics } = ctx;
+
+  // Bodies stay raw Buffers: the report codec decodes (and decompresses, with its own limits)
+  // and the control route parses its tiny JSON itself.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;
+    if (request.method === 'POST' && request.routeOptions.url?.endsWith('/api/report')) {
+      metrics.reportsRefused.inc({ reason: err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'too-large' : 'http' });
+    }
+    if (status >= 500) {
+      request.log.error({ err, url: request.url }, 'request failed');
+      return sendError(reply, status, 'internal error');
+    }
+    return sendError(reply, status, err.message);
+  });
+
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestSeconds.observe(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'notfound',
+        status_code: String(reply.statusCode),
+        ws: String(request.ws),
+      },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifyCompress, { global: true, globalDecompression: false, encodings: ['gzip', 'deflate'] });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: cfg.maxWebsocketMessageBytes },
+    // A socket's own error ends that socket only.
+    errorHandler: (err, socket, request) => {
+      request.log.debug({ err }, 'websocket error');
+      socket.terminate();
+    },
+  });
+
+  app.all('/metrics', async (_request, reply) => {
+    const body = await metrics.registry.metrics();
+    return reply.type(metrics.registry.contentType).header('Cache-Control', 'no-cache').send(body);
+  });
+
+  const uiDir = resolveUiDir(cfg.uiDir);
+  if (uiDir === undefined) ctx.logger.info('no built web UI found; serving a placeholder page at /');
+  await app.register(
+    async (scoped) => {
+      registerApiRoutes(scoped, ctx);
+      registerTopologyRoutes(scoped, ctx);
+      registerReportRoutes(scoped, ctx);
+      registerControlRoutes(scoped, ctx);
+      registerPipeRoutes(scoped, ctx);
+      if (uiDir !== undefined) await registerStatic(scoped, uiDir);
+      else {
+        const page = async (_request: FastifyRequest, reply: FastifyReply) =>
+          reply.type('text/html; charset=utf-8').send(UI_MISSING_PAGE);
+        scoped.get('/', page);
+        scoped.get('/index.html', page);
+      }
+      // Here rather than on the root so it can use @fastify/static's reply.sendFile.
+      scoped.setNotFoundHandler(notFoundHandler(cfg, uiDir));
+    },
+    { prefix: cfg.basePath },
+  );
+  if (cfg.basePath !== '') app.setNotFoundHandler(notFoundHandler(cfg, undefined));
+
+}
+
+/** Browser paths the UI routes itself get index.html; API and other misses get Go's 404. */
+function notFoundHandler(cfg: ResolvedAppConfig, uiDir: string | undefined) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    const path = (request.raw.url ?? '').split('?')[0]!;
+    const underBase = cfg.basePath === '' || path.startsWith(`${cfg.basePath}/`);
+    const inApi = path.startsWith(`${cfg.basePath}/api/`) || path === `${cfg.basePath}/api`;
+    if ((request.method === 'GET' || request.method === 'HEAD') && underBase && !inApi && uiDir !== undefined) {
+      return reply.sendFile('index.html', uiDir);
+    }
+    if (path === cfg.basePath && cfg.basePath !== '') return reply.redirect(`${cfg.basePath}/`);
+    return sendNotFound(reply);
+  };
+}
