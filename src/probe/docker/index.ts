@@ -1,0 +1,102 @@
+/**
+ * The probe's Docker support (wire §5.6–§5.7, issue #4): a reporter for containers, images, Swarm
+ * services and the Docker overlay peer; a tagger giving processes their container; and the Docker
+ * controls. Docker being absent or restarting costs only Docker's data.
+ */
+import { silentLogger, type Logger } from '../../common/log.js';
+import type { Cidr } from '../../report/ids.js';
+import type { ProbeContext, Reporter, Tagger } from '../types.js';
+import { CgroupReader } from './cgroup.js';
+import { createDockerClient, withTimeout } from './client.js';
+import { registerDockerControls } from './controls.js';
+import { ContainerMetrics } from './metrics.js';
+import { DockerRegistry } from './registry.js';
+import { DockerReporter, readHostNetInfo } from './reporter.js';
+import { ContainerTagger } from './tagger.js';
+
+export { CONTROL_IDS, CONTAINER_CONTROLS } from './templates.js';
+export { EXEC_SCRIPT } from './controls.js';
+export { humanBytes, humanDuration, imageNameAndTag } from './format.js';
+
+/** Options of {@link createDockerPlugin} (Scope's `--probe.docker.*` and `--probe.omit.*` flags). */
+export interface DockerOptions {
+  /** Full re-list period (`--probe.docker.interval`), milliseconds. Scope's default 10000. */
+  intervalMillis: number;
+  /** Leave out `docker_env_*` (`--probe.omit.env-vars`). Default true. */
+  omitEnvVars: boolean;
+  /** Command without arguments (`--probe.omit.cmd-args`). Default false. */
+  omitCmdArgs: boolean;
+  /** Docker bridge interface (`--probe.docker.bridge`) whose subnets scope container IPs. Default `docker0`. */
+  bridge: string;
+  /** Docker endpoint (`unix:///…`, `/path.sock`, `tcp://host:port`); default `DOCKER_HOST` or `/var/run/docker.sock`. */
+  dockerHost?: string;
+  /** cgroup filesystem root, for tests. Default `/sys/fs/cgroup`. */
+  cgroupRoot?: string;
+  /** procfs root (`--probe.proc.root`). Default `/proc`. */
+  procRoot?: string;
+}
+
+/** The running Docker plugin. */
+export interface DockerPlugin {
+  reporter: Reporter;
+  tagger: Tagger;
+  /**
+   * Scope's `LocalNetworks` for endpoint ids (wire §3.3): the IPv4 subnets of the bridge
+   * interface, read now. The probe should use it only when Kubernetes is off, as Scope does.
+   */
+  bridgeNetworks(): Cidr[];
+  /** Whether Docker is currently connected (event stream up and listed). */
+  connected(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Starts watching Docker (connecting in the background, with backoff) and registers the controls. */
+export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logger: Logger = silentLogger()): DockerPlugin {
+  const log = logger.child({ component: 'docker' });
+  const docker = createDockerClient(opts.dockerHost);
+  const cgroups = new CgroupReader({
+    ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
+    ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+  });
+  const metrics = new ContainerMetrics(
+    cgroups,
+    (id) => withTimeout('stats', docker.getContainer(id).stats({ stream: false, 'one-shot': true }) as Promise<unknown>),
+    (id, err) => log.debug({ err, container: id }, 'docker stats fallback failed'),
+  );
+  const registry = new DockerRegistry(
+    docker,
+    { intervalMillis: opts.intervalMillis },
+    {
+      changed: (c, cause) => {
+        // The initial listing is in the next regular report; only changes are worth a shortcut.
+        if (cause !== 'initial') ctx.publishShortcut(reporter.shortcutFor(c));
+      },
+      removed: (id) => ctx.publishShortcut(reporter.deletedShortcut(id)),
+    },
+    log,
+  );
+  // Used by the listener above only once the registry has started, below.
+  const reporter = new DockerReporter(registry, metrics, {
+    hostId: ctx.hostId,
+    probeId: ctx.probeId,
+    controlsEnabled: ctx.controlsEnabled,
+    bridge: opts.bridge,
+    omitEnvVars: opts.omitEnvVars,
+    omitCmdArgs: opts.omitCmdArgs,
+  });
+  const tagger = new ContainerTagger(registry, opts.procRoot);
+  const unregister = ctx.controlsEnabled
+    ? registerDockerControls({ ctx, docker, logger: log, refresh: (id) => registry.refresh(id, 'event') })
+    : () => undefined;
+  registry.start();
+  return {
+    reporter,
+    tagger,
+    bridgeNetworks: () => [...readHostNetInfo(ctx.hostId, opts.bridge).localNetworks],
+    connected: () => registry.connected,
+    stop: async () => {
+      unregister();
+      await registry.stop();
+    },
+  };
+}

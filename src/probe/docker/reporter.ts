@@ -1,0 +1,175 @@
+/**
+ * The Docker reporter (wire §5.6): Container, ContainerImage, SwarmService and Overlay topologies
+ * from the registry's view, with cgroup metrics for running containers.
+ */
+import { networkInterfaces } from 'node:os';
+import {
+  makeContainerImageNodeId,
+  makeContainerNodeId,
+  makeDockerOverlayNodeId,
+  makeHostNodeId,
+  makeSwarmServiceNodeId,
+  parseCidr,
+  type Cidr,
+} from '../../report/ids.js';
+import { makeNode, makeReport } from '../../report/model.js';
+import { nowTime, timeFromMillis } from '../../report/time.js';
+import { ZERO_TIME, type LatestMap, type Node, type Report } from '../../report/types.js';
+import type { Reporter } from '../types.js';
+import { buildContainerNode, deletedContainerNode, fixedLatest, type HostNetInfo, type NodeOptions } from './container-node.js';
+import { humanBytes, imageNameAndTag } from './format.js';
+import type { ContainerMetrics } from './metrics.js';
+import type { DockerRegistry, KnownContainer } from './registry.js';
+import { decorateContainerTopology, decorateImageTopology, decorateSwarmTopology } from './templates.js';
+
+/** Host addresses as Scope's Docker reporter sees them. */
+export function readHostNetInfo(hostId: string, bridge: string): HostNetInfo {
+  const ipv4: string[] = [];
+  const published: string[] = [];
+  const local: Cidr[] = [];
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family !== 'IPv4') continue;
+      ipv4.push(a.address);
+      if (!/^(veth|docker|lo)/.test(name)) published.push(a.address);
+      if (name === bridge) {
+        const cidr = parseCidr(a.cidr ?? `${a.address}/32`);
+        if (cidr) local.push(cidr);
+      }
+    }
+  }
+  return { hostId, ipv4Addresses: ipv4, publishedIpv4Addresses: published, localNetworks: local };
+}
+
+/** Options of {@link DockerReporter}. */
+export interface DockerReporterOptions extends NodeOptions {
+  hostId: string;
+  probeId: string;
+  controlsEnabled: boolean;
+  bridge: string;
+}
+
+export class DockerReporter implements Reporter {
+  readonly name = 'docker';
+  /** Fixed latest entries per container, computed once (their timestamps are the first-seen time). */
+  private readonly fixed = new WeakMap<KnownContainer['info'], LatestMap>();
+
+  constructor(
+    private readonly registry: DockerRegistry,
+    private readonly metrics: ContainerMetrics,
+    private readonly opts: DockerReporterOptions,
+  ) {}
+
+  /** An empty report with the Docker topologies' templates and controls. */
+  private emptyReport(): Report {
+    const r = makeReport();
+    decorateContainerTopology(r.topologies.container, this.opts.controlsEnabled);
+    decorateImageTopology(r.topologies.container_image);
+    decorateSwarmTopology(r.topologies.swarm_service);
+    return r;
+  }
+
+  hostInfo(): HostNetInfo {
+    return readHostNetInfo(this.opts.hostId, this.opts.bridge);
+  }
+
+  private fixedOf(c: KnownContainer): LatestMap {
+    let f = this.fixed.get(c.info);
+    if (!f) {
+      f = fixedLatest(c.info, this.opts, c.firstSeen);
+      this.fixed.set(c.info, f);
+    }
+    return f;
+  }
+
+  /** The node of one container as of now (also used for shortcut reports). */
+  containerNode(c: KnownContainer, host = this.hostInfo()): Node {
+    const nowMillis = Date.now();
+    return buildContainerNode({
+      container: c.info,
+      fixed: this.fixedOf(c),
+      now: timeFromMillis(nowMillis),
+      nowMillis,
+      host,
+      probeId: this.opts.probeId,
+      controlsEnabled: this.opts.controlsEnabled,
+      lookup: (ref) => this.registry.lookup(ref)?.info,
+    });
+  }
+
+  /** A shortcut report (wire §4.5) carrying one container node. */
+  shortcutFor(c: KnownContainer): Report {
+    const r = this.emptyReport();
+    r.shortcut = true;
+    r.ts = ZERO_TIME;
+    r.topologies.container.nodes.set(makeContainerNodeId(c.info.id), this.containerNode(c));
+    return r;
+  }
+
+  /** A shortcut report saying the container was destroyed. */
+  deletedShortcut(id: string): Report {
+    const r = this.emptyReport();
+    r.shortcut = true;
+    r.topologies.container.nodes.set(makeContainerNodeId(id), deletedContainerNode(id, nowTime()));
+    return r;
+  }
+
+  async report(): Promise<Report> {
+    const r = this.emptyReport();
+    const containers = [...this.registry.containers.values()];
+    if (containers.length === 0 && !this.registry.connected) return r;
+    const running = containers.filter((c) => c.info.state.running);
+    const metrics = await this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid })));
+    const host = this.hostInfo();
+    const now = nowTime();
+    const hostNodeId = makeHostNodeId(this.opts.hostId);
+    const usedImages = new Set<string>();
+    for (const c of containers) {
+      const node = this.containerNode(c, host);
+      for (const [k, m] of metrics.get(c.info.id) ?? []) node.metrics.set(k, m);
+      this.addSwarm(r, c, node, now);
+      r.topologies.container.nodes.set(node.id, node);
+      usedImages.add(c.info.imageId);
+    }
+    for (const id of usedImages) {
+      const image = this.registry.images.get(id);
+      if (!image) continue;
+      const node = makeNode(makeContainerImageNodeId(id), 'container_image');
+      const set = (k: string, value: string): void => void node.latest.set(k, { timestamp: now, value });
+      set('docker_image_id', id);
+      set('docker_image_size', humanBytes(image.size));
+      set('docker_image_virtual_size', humanBytes(image.virtualSize));
+      const ref = image.repoTags[0];
+      if (ref) {
+        const { name, tag } = imageNameAndTag(ref);
+        set('docker_image_name', name);
+        set('docker_image_tag', tag);
+      }
+      for (const [k, v] of image.labels) set(`docker_image_label_${k}`, v);
+      set('host_node_id', hostNodeId);
+      node.parents.set('host', [hostNodeId]);
+      r.topologies.container_image.nodes.set(node.id, node);
+    }
+    const subnets = new Set<string>();
+    for (const n of this.registry.networks) for (const s of n.subnets) subnets.add(s);
+    const overlay = makeNode(makeDockerOverlayNodeId(this.opts.hostId), 'overlay');
+    if (subnets.size > 0) overlay.sets.set('local_networks', [...subnets].sort());
+    r.topologies.overlay.nodes.set(overlay.id, overlay);
+    return r;
+  }
+
+  /** Swarm services from container labels (wire §5.7), with `topology` set so the app keeps them. */
+  private addSwarm(r: Report, c: KnownContainer, node: Node, now: string): void {
+    const serviceId = c.info.labels.get('com.docker.swarm.service.id');
+    let serviceName = c.info.labels.get('com.docker.swarm.service.name');
+    if (!serviceId || !serviceName) return;
+    const stack = c.info.labels.get('com.docker.stack.namespace') || 'No stack';
+    if (serviceName.startsWith(`${stack}_`)) serviceName = serviceName.slice(stack.length + 1);
+    const id = makeSwarmServiceNodeId(serviceId);
+    const svc = r.topologies.swarm_service.nodes.get(id) ?? makeNode(id, 'swarm_service');
+    svc.latest.set('service_name', { timestamp: now, value: serviceName });
+    svc.latest.set('stack_namespace', { timestamp: now, value: stack });
+    r.topologies.swarm_service.nodes.set(id, svc);
+    node.parents.set('swarm_service', [id]);
+  }
+}
