@@ -2,7 +2,7 @@
 import type { Report } from '../types.js';
 import { ReportDecodeError, TooDeepError, WireTypeError, formatPath } from './errors.js';
 import { reportFromWire } from './from-wire.js';
-import { parseJson } from './json.js';
+import { checkJsonIntegers, parseJson } from './json.js';
 import { MAX_DEPTH, MsgpackSyntaxError, readMsgpack } from './msgpack-read.js';
 
 /** The two body formats Scope speaks. */
@@ -12,8 +12,11 @@ export type ReportFormat = 'json' | 'msgpack';
 export function decodeReport(bytes: Uint8Array, format: ReportFormat): Report {
   if (bytes.length === 0) throw new ReportDecodeError('empty', 'empty report body');
   try {
-    const tree = format === 'msgpack' ? readMsgpack(bytes, MAX_DEPTH) : parseJson(bytes);
-    return reportFromWire(tree, MAX_DEPTH);
+    if (format === 'msgpack') return reportFromWire(readMsgpack(bytes, MAX_DEPTH), MAX_DEPTH);
+    const { text, tree } = parseJson(bytes);
+    const report = reportFromWire(tree, MAX_DEPTH);
+    checkJsonIntegers(text);
+    return report;
   } catch (e) {
     throw toDecodeError(e, format);
   }

@@ -16,20 +16,25 @@ const utf8Encoder = new TextEncoder();
  */
 const FLOAT_FOR_INT = /"(rank|truncate|Count|Total|Window)"\s*:\s*-?\d+(?:\.|[eE])/;
 
-/** UTF-8 JSON bytes → parsed tree. Throws `ReportDecodeError` (malformed / bad-type). */
-export function parseJson(bytes: Uint8Array): unknown {
+/** UTF-8 JSON bytes → the text and its parsed tree. Throws `ReportDecodeError` (malformed). */
+export function parseJson(bytes: Uint8Array): { text: string; tree: unknown } {
   const text = utf8Decoder.decode(bytes);
-  let tree: unknown;
   try {
-    tree = JSON.parse(text);
+    return { text, tree: JSON.parse(text) };
   } catch (e) {
     throw new ReportDecodeError('malformed', `malformed JSON: ${(e as Error).message}`, { cause: e });
   }
+}
+
+/**
+ * Throws `ReportDecodeError` (bad-type) if an integer field is written as a float (`2.0`), which
+ * the parsed tree cannot show. Run after the mapping, whose errors carry a full path.
+ */
+export function checkJsonIntegers(text: string): void {
   const m = FLOAT_FOR_INT.exec(text);
   if (m !== null) {
-    throw new ReportDecodeError('bad-type', `${m[1]!}: expected integer, got float (${m[0]})`);
+    throw new ReportDecodeError('bad-type', `${m[1]!}: expected integer, got float (${m[0]}…)`);
   }
-  return tree;
 }
 
 /** Report → Scope-JSON bytes (UTF-8). */
