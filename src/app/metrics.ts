@@ -64,5 +64,7 @@ export class AppMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Present from the start, so dashboards see 0 rather than no series.
+    for (const kind of ['topology', 'control', 'pipe']) this.websocketClients.labels(kind).set(0);
   }
 }

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import fastifyCompress from '@fastify/compress';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
 import { parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
@@ -80,11 +80,16 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   };
 
   const app: FastifyInstance = Fastify({
-    // pino's Logger is a FastifyBaseLogger; the cast only widens fastify's generic parameter.
-    loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    loggerInstance: log,
+    // Probes POST every 3 s; per-request lines would drown everything else.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
-    maxParamLength: 4096,
+    // Node ids (pod names, IPv6 endpoints) outgrow find-my-way's default 100 characters.
+    routerOptions: { maxParamLength: 4096 },
+    // Malformed URLs and such: Scope-style JSON string errors, not fastify's error objects.
+    frameworkErrors: (err, _request, reply) => {
+      void sendError(reply, err.statusCode ?? 400, err.message);
+    },
     requestTimeout: cfg.requestTimeoutMillis,
     return503OnClosing: true,
   });
