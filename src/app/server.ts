@@ -3,9 +3,10 @@
  * router and a pipe router. Everything is per instance, so several apps can run in one process.
  */
 import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import fastifyCompress from '@fastify/compress';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
 import { parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
@@ -79,7 +80,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     state: { shuttingDown: false, startedAtMillis: Date.now() },
   };
 
-  const app: FastifyInstance = Fastify({
+  // Typed with the base logger so route modules take a plain FastifyInstance.
+  const app: FastifyInstance = Fastify<Server, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: log,
     // Probes POST every 3 s; per-request lines would drown everything else.
     logController: new LogController({ disableRequestLogging: true }),
