@@ -10,3 +10,4 @@ export * from './merge.js';
 export { cloneReport, copyNode, copyReport, copyTopology } from './copy.js';
 export { removePartMergedNodes, unmergeReport } from './delta.js';
 export { REVERSE_DNS_NAMES, SNOOPED_DNS_NAMES, upgradeReport } from './upgrade.js';
+export * from './codec/index.js';

@@ -1,6 +1,10 @@
 // Shared helpers for report tests: fast-check arbitraries for reports and a canonical,
 // order-independent view of a report for deep comparisons.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { decodeReport } from '../../src/report/codec/index.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import { timeFromUnix } from '../../src/report/time.js';
 import {
@@ -180,4 +184,18 @@ export function assertSetsSorted(r: Report): string | undefined {
     if (bad) return bad;
   }
   return undefined;
+}
+
+/** The recorded Scope fixtures (`../shared/fixtures/scope` beside the repo). */
+export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/scope/', import.meta.url));
+
+/** The i-th (1–8) recorded probe report, decoded. */
+export function fixtureReport(i: number): Report {
+  const bytes = gunzipSync(readFileSync(`${FIXTURES}probe-reports/report-0${i}.msgpack.gz`));
+  return decodeReport(bytes, 'msgpack');
+}
+
+/** The raw merged report a live Scope app served (`/api/report`), decoded. */
+export function fixtureApiReport(): Report {
+  return decodeReport(gunzipSync(readFileSync(`${FIXTURES}samples/api-report.raw.json.gz`)), 'json');
 }
