@@ -7,6 +7,7 @@ import type { Logger } from '../../common/log.js';
 import { parseContainerNodeId } from '../../report/ids.js';
 import type { ControlHandler, ControlRequest, ControlResponse, ProbeContext } from '../types.js';
 import { isNotModified, withTimeout } from './client.js';
+import { hangUpSession } from './hangup.js';
 import { DockerDemux, joinStreams } from './streams.js';
 import { CONTROL_IDS } from './templates.js';
 
@@ -24,6 +25,23 @@ const LOG_TAIL_LINES = 1000;
 /** A resizable TTY behind an open pipe. */
 type Session = { resize(h: number, w: number): Promise<unknown> };
 
+/** What a pipe joins: Docker's output (`source`), Docker's input (`sink`, null = read-only). */
+interface PipeSpec {
+  source: NodeJS.ReadableStream;
+  sink: NodeJS.WritableStream | null;
+  /** A resizable TTY behind the pipe. */
+  session?: Session;
+  /** The raw Docker stream when `source` is a demuxer over it, closed with the pipe. */
+  raw?: NodeJS.ReadableStream;
+  onClosed?: () => void;
+}
+
+/** Hangs up what is still running in an exec session whose pipe closed. */
+async function hangUpExec(exec: Docker.Exec, containerId: string, procRoot?: string): Promise<void> {
+  const info = (await withTimeout('exec inspect', exec.inspect())) as { Running?: unknown; Pid?: unknown };
+  if (info.Running === true && typeof info.Pid === 'number') await hangUpSession(info.Pid, containerId, procRoot);
+}
+
 /** What the controls need from the rest of the plugin. */
 export interface ControlDeps {
   ctx: ProbeContext;
@@ -31,6 +49,8 @@ export interface ControlDeps {
   /** Re-inspects the container and publishes a shortcut report. */
   refresh(containerId: string): Promise<void>;
   logger: Logger;
+  /** procfs root, for hanging up exec sessions. Default `/proc`. */
+  procRoot?: string;
 }
 
 /** Docker's multiplexed output as plain bytes; the demuxer closes when the raw stream does. */
@@ -72,22 +92,17 @@ export function registerDockerControls(deps: ControlDeps): () => void {
     };
   };
 
-  const openPipe = (
-    req: ControlRequest,
-    source: NodeJS.ReadableStream,
-    sink: NodeJS.WritableStream | null,
-    session?: Session,
-    raw?: NodeJS.ReadableStream,
-  ): string => {
+  const openPipe = (req: ControlRequest, p: PipeSpec): string => {
     const { pipeId, stream } = ctx.pipes.openPipe(req.appId);
-    if (session) sessions.set(pipeId, session);
+    if (p.session) sessions.set(pipeId, p.session);
     const close = (): void => {
       sessions.delete(pipeId);
       closers.delete(closeNow);
+      p.onClosed?.();
     };
     const closeNow = (): void => void stream.destroy();
     closers.add(closeNow);
-    joinStreams(stream, source, sink, close, raw && raw !== source ? [raw] : []);
+    joinStreams(stream, p.source, p.sink, close, p.raw && p.raw !== p.source ? [p.raw] : []);
     return pipeId;
   };
 
@@ -104,13 +119,19 @@ export function registerDockerControls(deps: ControlDeps): () => void {
       return { removedNode: req.nodeId };
     },
     [CONTROL_IDS.exec]: async (req): Promise<ControlResponse> => {
-      const c = docker.getContainer(containerIdOf(req));
+      const id = containerIdOf(req);
+      const c = docker.getContainer(id);
       const exec = await withTimeout(
         'exec create',
         c.exec({ Cmd: ['/bin/sh', '-c', EXEC_SCRIPT], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true }),
       );
       const stream = await withTimeout('exec start', exec.start({ hijack: true, stdin: true, Tty: true }));
-      const pipe = openPipe(req, stream, stream, { resize: (h, w) => exec.resize({ h, w }) });
+      const pipe = openPipe(req, {
+        source: stream,
+        sink: stream,
+        session: { resize: (h, w) => exec.resize({ h, w }) },
+        onClosed: () => void hangUpExec(exec, id, deps.procRoot).catch((err: unknown) => deps.logger.debug({ err }, 'exec hangup failed')),
+      });
       return { pipe, rawTty: true, resizeTtyControl: CONTROL_IDS.resizeExec };
     },
     [CONTROL_IDS.attach]: async (req): Promise<ControlResponse> => {
@@ -122,7 +143,12 @@ export function registerDockerControls(deps: ControlDeps): () => void {
         c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
       );
       const source = tty ? stream : demux(stream);
-      const pipe = openPipe(req, source, stream, tty ? { resize: (h, w) => c.resize({ h, w }) } : undefined, stream);
+      const pipe = openPipe(req, {
+        source,
+        sink: stream,
+        raw: stream,
+        ...(tty ? { session: { resize: (h: number, w: number) => c.resize({ h, w }) } } : {}),
+      });
       return tty ? { pipe, rawTty: true, resizeTtyControl: CONTROL_IDS.resizeAttach } : { pipe, rawTty: false };
     },
     [CONTROL_IDS.logs]: async (req): Promise<ControlResponse> => {
@@ -133,7 +159,7 @@ export function registerDockerControls(deps: ControlDeps): () => void {
         c.logs({ follow: true, stdout: true, stderr: true, tail: LOG_TAIL_LINES }),
       );
       const source = info.Config?.Tty === true ? logs : demux(logs);
-      return { pipe: openPipe(req, source, null, undefined, logs), rawTty: false };
+      return { pipe: openPipe(req, { source, sink: null, raw: logs }), rawTty: false };
     },
   };
 

@@ -86,7 +86,13 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
   });
   const tagger = new ContainerTagger(registry, opts.procRoot);
   const unregister = ctx.controlsEnabled
-    ? registerDockerControls({ ctx, docker, logger: log, refresh: (id) => registry.refresh(id, 'event') })
+    ? registerDockerControls({
+        ctx,
+        docker,
+        logger: log,
+        refresh: (id) => registry.refresh(id, 'event'),
+        ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
+      })
     : () => undefined;
   registry.start();
   return {
