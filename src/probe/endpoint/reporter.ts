@@ -1,0 +1,184 @@
+/**
+ * Endpoint reporter (wire §5.5, §6.3): TCP connections of every network namespace from procfs,
+ * attributed to processes, plus short-lived connections from conntrack, as endpoint nodes
+ * `<scope>;<ip>;<port>` with `pid`/`host_node_id` and client → server adjacency.
+ *
+ * Direction: conntrack's original direction when it knows the flow; else a local listening socket
+ * on the local (incoming) or remote (outgoing) port; else Scope's rule (lower local port = server).
+ * Flows only conntrack saw (short-lived) have no pid on the client side; their server side gets
+ * the pid of the process listening on that port in the probe's namespace.
+ */
+import { readlinkSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { makeNode, makeReport } from '../../report/model.js';
+import { makeEndpointNodeId } from '../../report/ids.js';
+import { isLoopback, type Cidr } from '../../report/ip.js';
+import { nowTime } from '../../report/time.js';
+import type { Node, Report, Time } from '../../report/types.js';
+import type { Logger } from '../../common/log.js';
+import type { Reporter } from '../types.js';
+import type { ProcWalker } from '../procfs/walker.js';
+import { bracketInode } from '../procfs/read.js';
+import { addToStringSet, setLatest } from '../node-util.js';
+import { hostNodeId } from '../host/reporter.js';
+import { ConntrackFollower, type Flow } from './conntrack.js';
+import { SocketScanner, type NamespaceTable } from './sockets.js';
+import type { TcpSocket } from './procnet.js';
+
+/** Options of {@link createEndpointReporter}. */
+export interface EndpointReporterOptions {
+  hostId: string;
+  walker: ProcWalker;
+  procRoot: string;
+  procSpy: boolean;
+  conntrack: boolean;
+  fdBudgetPerTick: number;
+  /** Scope's `LocalNetworks` (Docker bridge subnets when Docker is on): addresses scoped to this host. */
+  localNetworks: () => readonly Cidr[];
+  logger: Logger;
+}
+
+/** The endpoint reporter plus hooks for tests and benchmarks. */
+export interface EndpointReporter extends Reporter {
+  readonly scanner: SocketScanner;
+  readonly conntrack: ConntrackFollower | undefined;
+}
+
+interface Side {
+  ip: string;
+  port: number;
+  pid: number | undefined;
+}
+
+const flowKey = (aIp: string, aPort: number, bIp: string, bPort: number): string => `${aIp}|${aPort}|${bIp}|${bPort}`;
+
+/** Inode of the probe's own network namespace (where conntrack and its listeners live). */
+function ownNetns(procRoot: string): number {
+  try {
+    return bracketInode(readlinkSync(`${procRoot}/self/ns/net`));
+  } catch {
+    return 0;
+  }
+}
+
+export function createEndpointReporter(opts: EndpointReporterOptions): EndpointReporter {
+  const scanner = new SocketScanner({ procRoot: opts.procRoot, procSpy: opts.procSpy, fdBudgetPerTick: opts.fdBudgetPerTick });
+  const conntrack = opts.conntrack ? new ConntrackFollower({ procRoot: opts.procRoot, logger: opts.logger }) : undefined;
+  conntrack?.start();
+  const hostNode = hostNodeId(opts.hostId);
+  const probeNetns = ownNetns(opts.procRoot);
+
+  return {
+    name: 'endpoint',
+    scanner,
+    conntrack,
+    async report(): Promise<Report> {
+      const rpt = makeReport();
+      const localNets = opts.localNetworks();
+      const nodes = rpt.topologies.endpoint.nodes;
+      const ts = nowTime();
+      const flows = conntrack?.flows() ?? [];
+      // Conntrack's view of who initiated: key (from → to) in canonical (client → server) form.
+      const initiated = new Set<string>();
+      for (const f of flows) {
+        const [from, to] = flowEnds(f);
+        initiated.add(flowKey(from.ip, from.port, to.ip, to.port));
+      }
+
+      const add = (netns: number, from: Side, to: Side): void => {
+        const fromId = makeEndpointNodeId(opts.hostId, netns, from.ip, from.port, localNets);
+        const toId = makeEndpointNodeId(opts.hostId, netns, to.ip, to.port, localNets);
+        const a = node(nodes, fromId);
+        a.adjacency = addToStringSet(a.adjacency, toId);
+        if (from.pid !== undefined) tagPid(a, from.pid, hostNode, ts);
+        const b = node(nodes, toId);
+        if (to.pid !== undefined) tagPid(b, to.pid, hostNode, ts);
+      };
+
+      const snap = opts.walker.snapshot ?? (await opts.walker.walk());
+      const scan = await scanner.scan(snap);
+      let probeTable: NamespaceTable | undefined;
+      for (const ns of scan.namespaces) {
+        if (ns.netns === probeNetns) probeTable = ns;
+        const listening = listenIndex(ns.listeners);
+        for (const s of ns.connections) {
+          const pid = s.inode === 0 ? undefined : scan.owner(s.inode);
+          const local: Side = { ip: s.localIp, port: s.localPort, pid };
+          const remote: Side = { ip: s.remoteIp, port: s.remotePort, pid: undefined };
+          if (isIncoming(s, initiated, listening)) add(ns.netns, remote, local);
+          else add(ns.netns, local, remote);
+        }
+      }
+
+      // Conntrack flows: short-lived ones appear only here. Attribute the server to its listener.
+      if (flows.length > 0) {
+        const listening = probeTable ? listenIndex(probeTable.listeners) : new Map<number, TcpSocket[]>();
+        const localIps = interfaceAddresses();
+        for (const f of flows) {
+          const [from, to] = flowEnds(f);
+          const listener = findListener(listening, to.ip, to.port);
+          const pid = listener && listener.inode !== 0 && (isLoopback(to.ip) || localIps.has(to.ip)) ? scan.owner(listener.inode) : undefined;
+          add(probeNetns, { ...from, pid: undefined }, { ...to, pid });
+        }
+      }
+      return rpt;
+    },
+    async stop(): Promise<void> {
+      await conntrack?.stop();
+    },
+  };
+}
+
+function node(nodes: Map<string, Node>, id: string): Node {
+  let n = nodes.get(id);
+  if (!n) nodes.set(id, (n = makeNode(id, 'endpoint')));
+  return n;
+}
+
+function tagPid(n: Node, pid: number, hostNode: string, ts: Time): void {
+  setLatest(n, 'pid', String(pid), ts);
+  setLatest(n, 'host_node_id', hostNode, ts);
+}
+
+/** (from, to) of a conntrack flow: the original direction, or its reverse under DNAT (wire §5.5.1). */
+export function flowEnds(f: Flow): [from: { ip: string; port: number }, to: { ip: string; port: number }] {
+  const o = f.original;
+  if (o.dst === f.reply.src) return [{ ip: o.src, port: o.sport }, { ip: o.dst, port: o.dport }];
+  return [{ ip: o.dst, port: o.dport }, { ip: o.src, port: o.sport }];
+}
+
+/** Listening sockets by port. */
+function listenIndex(listeners: readonly TcpSocket[]): Map<number, TcpSocket[]> {
+  const byPort = new Map<number, TcpSocket[]>();
+  for (const l of listeners) {
+    const list = byPort.get(l.localPort);
+    if (list) list.push(l);
+    else byPort.set(l.localPort, [l]);
+  }
+  return byPort;
+}
+
+const WILDCARDS = new Set(['0.0.0.0', '::']);
+
+/** The listener that accepts connections to ip:port: exact address first, then a wildcard one. */
+function findListener(index: Map<number, TcpSocket[]>, ip: string, port: number): TcpSocket | undefined {
+  const list = index.get(port);
+  if (!list) return undefined;
+  return list.find((l) => l.localIp === ip) ?? list.find((l) => WILDCARDS.has(l.localIp));
+}
+
+/** Whether a connection seen locally was accepted (incoming) rather than initiated here. */
+function isIncoming(s: TcpSocket, initiated: Set<string>, listening: Map<number, TcpSocket[]>): boolean {
+  if (initiated.has(flowKey(s.remoteIp, s.remotePort, s.localIp, s.localPort))) return true;
+  if (initiated.has(flowKey(s.localIp, s.localPort, s.remoteIp, s.remotePort))) return false;
+  if (findListener(listening, s.localIp, s.localPort)) return true;
+  if (findListener(listening, s.remoteIp, s.remotePort) && (isLoopback(s.remoteIp) || s.remoteIp === s.localIp)) return false;
+  return s.localPort < s.remotePort;
+}
+
+/** Addresses of the probe's namespace's interfaces. */
+function interfaceAddresses(): Set<string> {
+  const out = new Set<string>();
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) out.add(a.address);
+  return out;
+}

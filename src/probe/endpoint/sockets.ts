@@ -1,0 +1,206 @@
+/**
+ * The connection scanner (wire §5.5.1, "proc spy"): reads the TCP tables once per network
+ * namespace and maps socket inodes to pids through `/proc/<pid>/fd`, incrementally.
+ *
+ * Cost model: the tables must be read every tick, but the fd walk (a `readlink` per open fd) is
+ * what made Scope's probe expensive. Here a pid's fds are walked only when its namespace has
+ * sockets whose owner is unknown, in this order: pids never walked, pids whose fd count changed
+ * since their last walk, then the least recently walked. At most `fdBudgetPerTick` readlinks per
+ * tick; the walk stops as soon as every unknown inode is found. An inode that a full rotation over
+ * its namespace did not find (a kernel-owned socket) is not searched for again.
+ */
+import { ProcFileReader, tryReaddir, tryReadlink, yieldToEventLoop } from '../procfs/read.js';
+import type { ProcInfo, WalkSnapshot } from '../procfs/walker.js';
+import { TcpTableParser, type TcpSocket, type TcpTable } from './procnet.js';
+
+/** The connections of one network namespace at one tick. */
+export interface NamespaceTable extends TcpTable {
+  /** Inode of the namespace (`/proc/<pid>/ns/net`). */
+  readonly netns: number;
+}
+
+/** What one scan yields. */
+export interface ScanResult {
+  readonly namespaces: readonly NamespaceTable[];
+  /** Socket inode → owning pid (only inodes present in the tables). */
+  readonly owner: (inode: number) => number | undefined;
+}
+
+interface PidSockets {
+  startTime: number;
+  /** Walk sequence number of the last walk (0 = never). */
+  walkedAt: number;
+  openFilesAtWalk: number | undefined;
+  inodes: number[];
+}
+
+/** Options of {@link SocketScanner}. */
+export interface SocketScannerOptions {
+  procRoot: string;
+  /** Map sockets to pids at all (`--probe.proc.spy`). */
+  procSpy: boolean;
+  /** Most `readlink`s per scan. */
+  fdBudgetPerTick: number;
+  /** Longest synchronous stretch before yielding, ms. Default 5. */
+  sliceMillis?: number;
+}
+
+export class SocketScanner {
+  private readonly reader = new ProcFileReader();
+  private readonly parsers = new Map<number, TcpTableParser>();
+  /** Last pid whose net/tcp could be read, per namespace. */
+  private readonly readerPid = new Map<number, number>();
+  private readonly owners = new Map<number, number>();
+  private readonly pids = new Map<number, PidSockets>();
+  /** Unowned inode → walk sequence number when first seen unowned. */
+  private readonly unknownSince = new Map<number, number>();
+  private readonly unresolvable = new Set<number>();
+  private walkSeq = 1;
+  private readonly sliceMillis: number;
+  /** readlinks done by the last scan (for benchmarks and logs). */
+  lastReadlinks = 0;
+
+  constructor(private readonly opts: SocketScannerOptions) {
+    this.sliceMillis = opts.sliceMillis ?? 5;
+  }
+
+  async scan(snap: WalkSnapshot): Promise<ScanResult> {
+    const byNetns = new Map<number, ProcInfo[]>();
+    for (const p of snap.procs.values()) {
+      if (p.defunct || p.netns === 0) continue;
+      let list = byNetns.get(p.netns);
+      if (!list) byNetns.set(p.netns, (list = []));
+      list.push(p);
+    }
+    const namespaces: NamespaceTable[] = [];
+    const present = new Set<number>();
+    let sliceStart = performance.now();
+    for (const [netns, procs] of byNetns) {
+      const table = this.readNamespace(netns, procs);
+      if (!table) continue;
+      namespaces.push(table);
+      for (const s of table.connections) if (s.inode !== 0) present.add(s.inode);
+      for (const s of table.listeners) if (s.inode !== 0) present.add(s.inode);
+      if (performance.now() - sliceStart > this.sliceMillis) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    for (const ns of this.parsers.keys()) {
+      if (!byNetns.has(ns)) {
+        this.parsers.delete(ns);
+        this.readerPid.delete(ns);
+      }
+    }
+    this.forgetGone(snap, present);
+    this.lastReadlinks = 0;
+    if (this.opts.procSpy) await this.walkFds(byNetns, namespaces);
+    const owners = this.owners;
+    return { namespaces, owner: (inode) => owners.get(inode) };
+  }
+
+  private readNamespace(netns: number, procs: ProcInfo[]): NamespaceTable | undefined {
+    let parser = this.parsers.get(netns);
+    if (!parser) this.parsers.set(netns, (parser = new TcpTableParser()));
+    const preferred = this.readerPid.get(netns);
+    const candidates = preferred !== undefined ? [preferred, ...procs.map((p) => p.pid)] : procs.map((p) => p.pid);
+    for (const pid of candidates) {
+      const base = `${this.opts.procRoot}/${pid}/net/`;
+      const n4 = this.reader.readInto(`${base}tcp`);
+      if (n4 < 0) continue;
+      const table = parser.begin();
+      parser.parse(this.reader.buffer, n4, table);
+      const n6 = this.reader.readInto(`${base}tcp6`);
+      if (n6 >= 0) parser.parse(this.reader.buffer, n6, table);
+      this.readerPid.set(netns, pid);
+      return { netns, ...table };
+    }
+    return undefined;
+  }
+
+  /** Drops owners of sockets that are gone and state of pids that exited. */
+  private forgetGone(snap: WalkSnapshot, present: Set<number>): void {
+    for (const inode of this.owners.keys()) if (!present.has(inode)) this.owners.delete(inode);
+    for (const inode of this.unknownSince.keys()) if (!present.has(inode)) this.unknownSince.delete(inode);
+    for (const inode of this.unresolvable) if (!present.has(inode)) this.unresolvable.delete(inode);
+    for (const [pid, s] of this.pids) {
+      const p = snap.procs.get(pid);
+      if (!p || p.startTime !== s.startTime) this.pids.delete(pid);
+    }
+  }
+
+  private async walkFds(byNetns: Map<number, ProcInfo[]>, namespaces: NamespaceTable[]): Promise<void> {
+    let budget = this.opts.fdBudgetPerTick;
+    let sliceStart = performance.now();
+    for (const ns of namespaces) {
+      const unknown = new Set<number>();
+      const collect = (socks: readonly TcpSocket[]): void => {
+        for (const s of socks) {
+          if (s.inode === 0 || this.owners.has(s.inode) || this.unresolvable.has(s.inode)) continue;
+          unknown.add(s.inode);
+          if (!this.unknownSince.has(s.inode)) this.unknownSince.set(s.inode, this.walkSeq);
+        }
+      };
+      collect(ns.connections);
+      collect(ns.listeners);
+      if (unknown.size === 0) continue;
+      const order = this.walkOrder(byNetns.get(ns.netns) ?? []);
+      for (const p of order) {
+        if (unknown.size === 0 || budget <= 0) break;
+        budget -= this.walkPid(p, unknown);
+        if (performance.now() - sliceStart > this.sliceMillis) {
+          await yieldToEventLoop();
+          sliceStart = performance.now();
+        }
+      }
+      // Inodes every pid of the namespace was walked for since they appeared: not owned by a process.
+      if (unknown.size > 0) {
+        let oldestWalk = Infinity;
+        for (const p of order) oldestWalk = Math.min(oldestWalk, this.pids.get(p.pid)?.walkedAt ?? 0);
+        for (const inode of unknown) {
+          if ((this.unknownSince.get(inode) ?? Infinity) < oldestWalk) {
+            this.unresolvable.add(inode);
+            this.unknownSince.delete(inode);
+          }
+        }
+      }
+    }
+    this.lastReadlinks = this.opts.fdBudgetPerTick - budget;
+  }
+
+  /** Pids in walk priority order (see module comment). */
+  private walkOrder(procs: ProcInfo[]): ProcInfo[] {
+    const rank = (p: ProcInfo): number => {
+      const s = this.pids.get(p.pid);
+      if (!s || s.startTime !== p.startTime || s.walkedAt === 0) return -2e15;
+      if (s.openFilesAtWalk !== p.openFiles) return -1e15 + s.walkedAt;
+      return s.walkedAt;
+    };
+    return [...procs].sort((a, b) => rank(a) - rank(b));
+  }
+
+  /** Walks one pid's fds; returns the number of readlinks spent. */
+  private walkPid(p: ProcInfo, unknown: Set<number>): number {
+    const dir = `${this.opts.procRoot}/${p.pid}/fd`;
+    const fds = tryReaddir(dir) ?? [];
+    const inodes: number[] = [];
+    for (const fd of fds) {
+      const link = tryReadlink(`${dir}/${fd}`);
+      // `socket:[12345]`
+      if (link === undefined || link.charCodeAt(0) !== 115 || !link.startsWith('socket:[')) continue;
+      const inode = Number(link.slice(8, -1));
+      inodes.push(inode);
+      this.owners.set(inode, p.pid);
+      unknown.delete(inode);
+      this.unknownSince.delete(inode);
+    }
+    const prev = this.pids.get(p.pid);
+    // Sockets this pid owned before and no longer does are forgotten (closed or passed on).
+    if (prev && prev.inodes.length > 0) {
+      const now = new Set(inodes);
+      for (const inode of prev.inodes) if (this.owners.get(inode) === p.pid && !now.has(inode)) this.owners.delete(inode);
+    }
+    this.pids.set(p.pid, { startTime: p.startTime, walkedAt: ++this.walkSeq, openFilesAtWalk: p.openFiles, inodes });
+    return fds.length + 1;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Reads the host facts the host reporter needs (wire §5.3) from procfs and the OS.
+ */
+import { networkInterfaces, release, version } from 'node:os';
+import { ProcFileReader } from '../procfs/read.js';
+import { parseProcStat, type CpuTimes } from '../procfs/parse.js';
+
+/** Memory figures from `/proc/meminfo`, in bytes. */
+export interface MemInfo {
+  usedBytes: number;
+  totalBytes: number;
+}
+
+/** Reads the numeric kB fields Scope uses; undefined if unreadable. */
+export function parseMemInfo(text: string): MemInfo | undefined {
+  const field = (name: string): number | undefined => {
+    const m = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
+    return m ? Number(m[1]) : undefined;
+  };
+  const total = field('MemTotal');
+  const free = field('MemFree');
+  if (total === undefined || free === undefined) return undefined;
+  const used = total - free - (field('Buffers') ?? 0) - (field('Cached') ?? 0);
+  return { usedBytes: used * 1024, totalBytes: total * 1024 };
+}
+
+/** `uname -r` + space + `uname -v`, as Scope's `kernel_version`. */
+export function kernelVersion(): string {
+  return `${release()} ${version()}`;
+}
+
+/**
+ * Every interface address as a CIDR with its host bits (`10.0.0.5/24`), sorted. IPv4 as Scope
+ * does; IPv6 too (except link-local, whose zone makes it ambiguous), because OpenScope models IPv6
+ * connections and the app uses `local_networks` to tell local addresses from the Internet.
+ */
+export function localNetworks(): string[] {
+  const out = new Set<string>();
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) {
+      if (a.family === 'IPv6' && a.address.toLowerCase().startsWith('fe80')) continue;
+      if (a.cidr) out.add(a.cidr);
+    }
+  }
+  return [...out].sort();
+}
+
+/** Reads the per-tick host counters. */
+export class HostSampler {
+  private readonly reader = new ProcFileReader();
+  private last: CpuTimes | undefined;
+
+  constructor(private readonly procRoot: string) {}
+
+  /** Seconds since boot (truncated), undefined if unreadable. */
+  uptimeSeconds(): number | undefined {
+    const text = this.reader.readText(`${this.procRoot}/uptime`);
+    const n = text === undefined ? NaN : Math.trunc(Number(text.split(' ')[0]));
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** 1-minute load average. */
+  load1(): number | undefined {
+    const text = this.reader.readText(`${this.procRoot}/loadavg`);
+    const n = text === undefined ? NaN : Number(text.split(' ')[0]);
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** CPU busy % of all CPUs since the previous call (since boot the first time). */
+  cpuUsagePercent(): number | undefined {
+    const text = this.reader.readText(`${this.procRoot}/stat`);
+    const now = text === undefined ? undefined : parseProcStat(text);
+    if (!now) return undefined;
+    const prev = this.last ?? { idle: 0, total: 0, cpus: now.cpus };
+    this.last = now;
+    const total = now.total - prev.total;
+    if (total <= 0) return 0;
+    return (100 * (total - (now.idle - prev.idle))) / total;
+  }
+
+  memory(): MemInfo | undefined {
+    const text = this.reader.readText(`${this.procRoot}/meminfo`);
+    return text === undefined ? undefined : parseMemInfo(text);
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * The probe's pipeline (wire §5.1), shaped like OpenTelemetry's periodic exporter: unref'd timers,
+ * a tick never rejects, a tick is skipped while the previous one is in flight, every reporter has
+ * a deadline, and shutdown flushes.
+ *
+ * Spy tick (every `spyIntervalMillis`): tickers (the /proc walk), then all reporters concurrently,
+ * merged into one report, then taggers in order (topology tagger last, §6.4 item 30). Publish tick
+ * (every `publishIntervalMillis`): merge the spied reports, strip controls if asked, un-merge the
+ * last full report unless this is a full publish (§2.9), set the window, publish.
+ */
+import { makeReport } from '../report/model.js';
+import { mergeReportInto } from '../report/merge.js';
+import { unmergeReport } from '../report/delta.js';
+import { copyReport } from '../report/copy.js';
+import { nowTime } from '../report/time.js';
+import { ZERO_TIME, type Report } from '../report/types.js';
+import { errorFields, LogOnce, type Logger } from '../common/log.js';
+import type { Reporter, Tagger } from './types.js';
+import type { Publisher } from './publish/publisher.js';
+
+/** Options of {@link ProbePipeline}; durations in ms. */
+export interface PipelineOptions {
+  spyIntervalMillis: number;
+  publishIntervalMillis: number;
+  fullReportEvery: number;
+  noControls: boolean;
+  logger: Logger;
+  publisher: Pick<Publisher, 'publish'>;
+}
+
+/** Most spied reports kept between publishes (Scope's queue of 16). */
+const SPIED_CAPACITY = 16;
+/** Most pending shortcut reports (Scope's queue of 1024). */
+const SHORTCUT_CAPACITY = 1024;
+
+export class ProbePipeline {
+  readonly reporters: Reporter[] = [];
+  readonly taggers: Tagger[] = [];
+  /** Run before reporters on each spy tick (e.g. the /proc walk the process and endpoint reporters share). */
+  readonly tickers: Array<{ name: string; tick: () => Promise<unknown> }> = [];
+  /** Counters for tests. */
+  readonly stats = { spyTicks: 0, skippedSpyTicks: 0, publishes: 0, fullPublishes: 0, shortcuts: 0 };
+  private spied: Report[] = [];
+  private shortcuts: Report[] = [];
+  private lastFull: Report | undefined;
+  private publishCount = 0;
+  private lastPublishMillis = Date.now();
+  private spyTimer: NodeJS.Timeout | undefined;
+  private publishTimer: NodeJS.Timeout | undefined;
+  private spyInFlight: Promise<void> | undefined;
+  private publishInFlight: Promise<void> | undefined;
+  private shortcutScheduled = false;
+  private readonly logOnce: LogOnce;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.logOnce = new LogOnce(opts.logger);
+  }
+
+  start(): void {
+    this.spyTimer = setInterval(() => void this.spyTick(), this.opts.spyIntervalMillis);
+    this.spyTimer.unref();
+    this.publishTimer = setInterval(() => void this.publishTick(), this.opts.publishIntervalMillis);
+    this.publishTimer.unref();
+    void this.spyTick();
+  }
+
+  /** One spy tick; skipped if the previous one is still running. Never rejects. */
+  spyTick(): Promise<void> {
+    if (this.spyInFlight) {
+      this.stats.skippedSpyTicks++;
+      this.opts.logger.debug('spy tick skipped: previous tick still running');
+      return this.spyInFlight;
+    }
+    this.spyInFlight = this.runSpy()
+      .catch((err: unknown) => this.opts.logger.error({ err: errorFields(err) }, 'spy tick failed'))
+      .finally(() => {
+        this.spyInFlight = undefined;
+      });
+    return this.spyInFlight;
+  }
+
+  private async runSpy(): Promise<void> {
+    const started = performance.now();
+    const deadline = Math.max(5 * this.opts.spyIntervalMillis, 5000);
+    for (const t of this.tickers) {
+      await this.guard(t.name, t.tick, deadline);
+    }
+    const parts = await Promise.all(this.reporters.map((r) => this.guard(r.name, () => r.report(), deadline)));
+    const merged = makeReport();
+    for (const p of parts) if (p) mergeReportInto(merged, p);
+    merged.ts = nowTime();
+    await this.tag(merged);
+    this.spied.push(merged);
+    if (this.spied.length > SPIED_CAPACITY) this.spied.shift();
+    this.stats.spyTicks++;
+    const took = performance.now() - started;
+    if (took > this.opts.spyIntervalMillis) this.opts.logger.warn({ tookMillis: Math.round(took) }, 'spy tick slower than the spy interval');
+  }
+
+  /** Runs `fn` with a deadline; failures are logged once per source and yield undefined. */
+  private async guard<T>(name: string, fn: () => Promise<T>, deadlineMillis: number): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        this.logOnce.fail(name, new Error(`no answer within ${deadlineMillis} ms`), `${name} is too slow; its data is skipped`);
+        resolve(undefined);
+      }, deadlineMillis);
+      timer.unref();
+    });
+    try {
+      const result = await Promise.race([fn(), timeout]);
+      if (result !== undefined) this.logOnce.ok(name);
+      return result;
+    } catch (err) {
+      this.logOnce.fail(name, err, `${name} failed; its data is skipped`);
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async tag(report: Report): Promise<void> {
+    for (const t of this.taggers) {
+      try {
+        await t.tag(report);
+      } catch (err) {
+        this.logOnce.fail(`tagger ${t.name}`, err, `tagger ${t.name} failed`);
+      }
+    }
+  }
+
+  /** One publish tick; skipped while the previous is in flight. Never rejects. */
+  publishTick(): Promise<void> {
+    if (this.publishInFlight) return this.publishInFlight;
+    this.publishInFlight = this.runPublish()
+      .catch((err: unknown) => this.opts.logger.error({ err: errorFields(err) }, 'publish failed'))
+      .finally(() => {
+        this.publishInFlight = undefined;
+      });
+    return this.publishInFlight;
+  }
+
+  private async runPublish(): Promise<void> {
+    if (this.spied.length === 0) return;
+    const spied = this.spied;
+    this.spied = [];
+    const report = makeReport();
+    for (const r of spied) mergeReportInto(report, r);
+    if (this.opts.noControls) for (const t of Object.values(report.topologies)) t.controls.clear();
+    const now = Date.now();
+    report.windowNanos = (now - this.lastPublishMillis) * 1e6;
+    this.lastPublishMillis = now;
+    const every = Math.max(1, this.opts.fullReportEvery);
+    const full = this.publishCount % every === 0 || this.lastFull === undefined;
+    this.publishCount++;
+    let out = report;
+    if (full) {
+      this.lastFull = copyReport(report);
+      this.stats.fullPublishes++;
+    } else {
+      out = unmergeReport(report, this.lastFull!);
+    }
+    this.stats.publishes++;
+    await this.opts.publisher.publish(out);
+  }
+
+  /** Tags a shortcut report and publishes it soon, merged with other pending ones (wire §4.5). */
+  publishShortcut(report: Report): void {
+    if (this.shortcuts.length >= SHORTCUT_CAPACITY) return;
+    this.shortcuts.push(report);
+    if (this.shortcutScheduled) return;
+    this.shortcutScheduled = true;
+    setImmediate(() => {
+      this.shortcutScheduled = false;
+      const pending = this.shortcuts;
+      this.shortcuts = [];
+      const merged = makeReport();
+      for (const r of pending) mergeReportInto(merged, r);
+      merged.shortcut = true;
+      merged.ts = ZERO_TIME;
+      merged.windowNanos = 0;
+      if (this.opts.noControls) for (const t of Object.values(merged.topologies)) t.controls.clear();
+      this.stats.shortcuts++;
+      void this.tag(merged).then(() => this.opts.publisher.publish(merged));
+    });
+  }
+
+  /** Stops the timers, waits for ticks in flight, runs a last spy tick and publishes it (flush). */
+  async stop(flush: boolean): Promise<void> {
+    clearInterval(this.spyTimer);
+    clearInterval(this.publishTimer);
+    await this.spyInFlight;
+    await this.publishInFlight;
+    if (flush) {
+      if (this.spied.length === 0) await this.spyTick();
+      this.lastFull = undefined; // the final publish is full
+      await this.publishTick();
+    }
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * The incremental /proc walker shared by the process and endpoint reporters. Every tick it lists
+ * pids and re-reads only what changes cheaply (`stat`, the fd count); `cmdline`, `comm` and the
+ * network namespace are read once per process (pid + start time), `limits` once a minute.
+ * Reads are synchronous and done in slices of at most `sliceMillis`, yielding between slices.
+ */
+import { readdirSync } from 'node:fs';
+import { bracketInode, detectFdStatSize, fdCount, ProcFileReader, tryReadlink, yieldToEventLoop } from './read.js';
+import { parseCmdline, parseMaxOpenFiles, parsePidStat, parseProcStat, type CpuTimes, type PidStat } from './parse.js';
+
+/** One process as last seen. Mutated in place each tick (no per-tick allocation for old processes). */
+export interface ProcInfo {
+  readonly pid: number;
+  readonly startTime: number;
+  ppid: number;
+  /** argv[0] (or `[comm]` for kernel threads). */
+  name: string;
+  /** Whole command line, NULs replaced by spaces (Scope's form, usually ending in a space). */
+  cmdline: string;
+  threads: number;
+  jiffies: number;
+  /** Jiffies at the previous tick; undefined for a process first seen this tick. */
+  prevJiffies: number | undefined;
+  rssBytes: number;
+  rssLimitBytes: number;
+  /** Open fd count; undefined if unreadable. */
+  openFiles: number | undefined;
+  /** Open fd count at the previous tick (a change hints at new sockets). */
+  prevOpenFiles: number | undefined;
+  openFilesLimit: number;
+  limitsReadAtMillis: number;
+  /** Inode of the network namespace (`/proc/<pid>/ns/net`), 0 if unknown. */
+  netns: number;
+  /** Ticks this process has been seen in. */
+  ticks: number;
+  /** Zombie or dead: kept in the cache, not reported. */
+  defunct: boolean;
+}
+
+/** Result of one walk. */
+export interface WalkSnapshot {
+  readonly procs: ReadonlyMap<number, ProcInfo>;
+  /** Machine-wide jiffies elapsed since the previous walk (since boot for the first). */
+  readonly totalJiffiesDelta: number;
+  readonly cpus: number;
+  /** Wall-clock time of the walk, ms since the epoch. */
+  readonly atMillis: number;
+}
+
+/** Options of {@link ProcWalker}. */
+export interface ProcWalkerOptions {
+  /** procfs mount point. Default `/proc`. */
+  procRoot?: string;
+  /** Longest synchronous stretch before yielding to the event loop, in ms. Default 5. */
+  sliceMillis?: number;
+}
+
+const LIMITS_TTL_MILLIS = 60_000;
+/** A process's netns is re-read during its first ticks: runtimes `setns`/`unshare` right after fork. */
+const NETNS_SETTLE_TICKS = 5;
+
+export class ProcWalker {
+  readonly procRoot: string;
+  private readonly sliceMillis: number;
+  private readonly reader = new ProcFileReader();
+  private readonly stat: PidStat = { state: 0, ppid: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
+  private readonly pageSize = 4096;
+  private readonly fdStatSize: boolean;
+  private procs = new Map<number, ProcInfo>();
+  private lastCpu: CpuTimes | undefined;
+  private inFlight: Promise<WalkSnapshot> | undefined;
+  private latest: WalkSnapshot | undefined;
+
+  constructor(opts: ProcWalkerOptions = {}) {
+    this.procRoot = opts.procRoot ?? '/proc';
+    this.sliceMillis = opts.sliceMillis ?? 5;
+    this.fdStatSize = detectFdStatSize(this.procRoot);
+  }
+
+  /** The last completed walk, if any. */
+  get snapshot(): WalkSnapshot | undefined {
+    return this.latest;
+  }
+
+  /** Walks /proc once; concurrent callers share the walk in flight. */
+  walk(): Promise<WalkSnapshot> {
+    this.inFlight ??= this.doWalk().finally(() => {
+      this.inFlight = undefined;
+    });
+    return this.inFlight;
+  }
+
+  private async doWalk(): Promise<WalkSnapshot> {
+    const atMillis = Date.now();
+    const cpuText = this.reader.readText(`${this.procRoot}/stat`);
+    const cpu = cpuText === undefined ? undefined : parseProcStat(cpuText);
+    const totalJiffiesDelta = cpu ? cpu.total - (this.lastCpu?.total ?? 0) : 0;
+    if (cpu) this.lastCpu = cpu;
+
+    let names: string[];
+    try {
+      names = readdirSync(this.procRoot);
+    } catch {
+      names = [];
+    }
+    const next = new Map<number, ProcInfo>();
+    let sliceStart = performance.now();
+    for (const entry of names) {
+      const c = entry.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const pid = Number(entry);
+      const info = this.readPid(pid, atMillis);
+      if (info) next.set(pid, info);
+      if (performance.now() - sliceStart > this.sliceMillis) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+    }
+    this.procs = next;
+    this.latest = { procs: next, totalJiffiesDelta, cpus: cpu?.cpus ?? 1, atMillis };
+    return this.latest;
+  }
+
+  /** Reads one pid; undefined if it vanished or is unreadable. */
+  private readPid(pid: number, nowMillis: number): ProcInfo | undefined {
+    const base = `${this.procRoot}/${pid}`;
+    const n = this.reader.readInto(`${base}/stat`);
+    if (n < 0) return undefined;
+    const st = this.stat;
+    const comm = parsePidStat(this.reader.buffer, n, st);
+    if (!comm) return undefined;
+    let info = this.procs.get(pid);
+    if (info && info.startTime !== st.startTime) info = undefined; // pid reused
+    if (!info) {
+      const commText = this.reader.buffer.toString('utf8', comm[0], comm[1]);
+      info = this.newProc(pid, base, commText, st.startTime);
+    } else {
+      info.prevJiffies = info.jiffies;
+      info.prevOpenFiles = info.openFiles;
+      info.ticks++;
+      if (info.ticks < NETNS_SETTLE_TICKS) info.netns = bracketInode(tryReadlink(`${base}/ns/net`));
+    }
+    info.ppid = st.ppid;
+    info.jiffies = st.jiffies;
+    info.threads = st.threads;
+    info.rssBytes = st.rssPages * this.pageSize;
+    info.rssLimitBytes = st.rssLimitBytes;
+    info.defunct = st.state === 90 /* Z */ || st.state === 88 /* X */ || st.state === 120 /* x */;
+    if (!info.defunct) {
+      info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
+      if (nowMillis - info.limitsReadAtMillis > LIMITS_TTL_MILLIS) {
+        const limits = this.reader.readText(`${base}/limits`);
+        info.openFilesLimit = (limits === undefined ? undefined : parseMaxOpenFiles(limits)) ?? info.openFilesLimit;
+        info.limitsReadAtMillis = nowMillis;
+      }
+    }
+    return info;
+  }
+
+  private newProc(pid: number, base: string, comm: string, startTime: number): ProcInfo {
+    const n = this.reader.readInto(`${base}/cmdline`);
+    const [argv0, cmdline] = n < 0 ? ['', ''] : parseCmdline(this.reader.buffer, n);
+    const name = argv0 !== '' ? argv0 : comm === '' ? '(unknown)' : `[${comm}]`;
+    return {
+      pid,
+      startTime,
+      ppid: 0,
+      name,
+      cmdline,
+      threads: 0,
+      jiffies: 0,
+      prevJiffies: undefined,
+      rssBytes: 0,
+      rssLimitBytes: 0,
+      openFiles: undefined,
+      prevOpenFiles: undefined,
+      openFilesLimit: 0,
+      limitsReadAtMillis: -Infinity,
+      netns: bracketInode(tryReadlink(`${base}/ns/net`)),
+      ticks: 0,
+      defunct: false,
+    };
+  }
+}
