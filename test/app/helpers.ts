@@ -94,3 +94,29 @@ export function nextMessage(ws: WebSocket, timeoutMillis = 5000): Promise<{ data
 export function wsUrl(app: RunningApp, path: string): string {
   return `${app.url.replace(/^http/, 'ws')}${path}`;
 }
+
+/** Tries a websocket upgrade that the app should refuse; resolves with the HTTP answer. */
+export function wsRefusal(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers });
+    const timer = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`websocket ${url} neither opened nor was refused`));
+    }, 5000);
+    ws.once('open', () => {
+      clearTimeout(timer);
+      ws.terminate();
+      reject(new Error(`websocket ${url} opened but should have been refused`));
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body });
+      });
+    });
+    ws.once('error', () => undefined); // the refusal is reported through 'unexpected-response'
+  });
+}
