@@ -6,10 +6,14 @@ import type { Report } from '../report/types.js';
 import type {
   ApiNodeDetailsResponse,
   ApiTopologyDesc,
-  ApiTopologyDiff,
+  ApiTopologyOptionGroup,
   ApiTopologyResponse,
   NodeSummary,
 } from './api-types.js';
+import { detailedNode } from './details.js';
+import { TOPOLOGY_DEFS, optionGroups, topologyDef, type OptionGroupDef } from './registry.js';
+import { summarize } from './summary.js';
+import { renderView, viewStats } from './view.js';
 
 export type * from './api-types.js';
 
@@ -26,11 +30,49 @@ export interface RenderContext {
   nowMillis?: number;
 }
 
-/** GET /api/topology: the list with sub-topologies, options and stats (app §1.4), JSON-ready. */
-export function listTopologies(report: Report, ctx?: RenderContext): ApiTopologyDesc[] {
-  void report;
+/**
+ * GET /api/topology: the list with sub-topologies, options and stats (app §1.4), JSON-ready.
+ * `query` holds the request's option values, used for every topology's stats (as in Scope);
+ * with no query at all, stats are of the unfiltered views.
+ */
+export function listTopologies(report: Report, ctx?: RenderContext, query: TopologyQuery = {}): ApiTopologyDesc[] {
   void ctx;
-  return [];
+  const byId = new Map<string, ApiTopologyDesc>();
+  const top: ApiTopologyDesc[] = [];
+  for (const def of TOPOLOGY_DEFS) {
+    const groups = optionGroups(report, def);
+    const desc: ApiTopologyDesc = {
+      name: def.name,
+      rank: def.rank,
+      hide_if_empty: def.hideIfEmpty,
+      options: def.groups === null ? null : groups.map(toApiGroup),
+      url: `/api/topology/${def.id}`,
+      stats: viewStats(renderView(report, def, query)),
+    };
+    byId.set(def.id, desc);
+    if (def.parent === undefined) top.push(desc);
+    else {
+      const parent = byId.get(def.parent);
+      if (parent !== undefined) (parent.sub_topologies ??= []).push(desc);
+    }
+  }
+  // Key order as Scope: name, rank, hide_if_empty, options, url, sub_topologies, stats.
+  return top.map(reorder);
+}
+
+function reorder(d: ApiTopologyDesc): ApiTopologyDesc {
+  const out: ApiTopologyDesc = { name: d.name, rank: d.rank, hide_if_empty: d.hide_if_empty, options: d.options, url: d.url } as ApiTopologyDesc;
+  if (d.sub_topologies !== undefined) out.sub_topologies = d.sub_topologies.map(reorder);
+  out.stats = d.stats;
+  return out;
+}
+
+function toApiGroup(g: OptionGroupDef): ApiTopologyOptionGroup {
+  const out: ApiTopologyOptionGroup = { id: g.id, defaultValue: g.defaultValue };
+  if (g.options.length > 0) out.options = g.options.map((o) => ({ value: o.value, label: o.label }));
+  if (g.selectType === 'union') out.selectType = 'union';
+  if (g.noneLabel !== undefined) out.noneLabel = g.noneLabel;
+  return out;
 }
 
 /** GET /api/topology/{t}: `{nodes: {id: NodeSummary}}` JSON-ready; undefined for an unknown topology id. */
@@ -40,13 +82,22 @@ export function renderTopology(
   query: TopologyQuery,
   ctx?: RenderContext,
 ): ApiTopologyResponse | undefined {
-  void report;
-  void query;
   void ctx;
-  return isKnownTopology(topologyId) ? { nodes: {} } : undefined;
+  const def = topologyDef(topologyId);
+  if (def === undefined) return undefined;
+  const view = renderView(report, def, query);
+  const nodes: Record<string, NodeSummary> = {};
+  for (const [id, n] of view.nodes) {
+    const s = summarize(report, n);
+    if (s !== undefined) nodes[id] = s;
+  }
+  return { nodes };
 }
 
-/** GET /api/topology/{t}/{id}: `{node: DetailedNode}`; undefined for unknown topology or node. */
+/**
+ * GET /api/topology/{t}/{id}: `{node: DetailedNode}`; undefined for unknown topology or node.
+ * Nodes hidden by the query's filters are still served (their neighbours' edges to them are cut).
+ */
 export function renderNodeDetails(
   report: Report,
   topologyId: string,
@@ -54,42 +105,22 @@ export function renderNodeDetails(
   query: TopologyQuery,
   ctx?: RenderContext,
 ): ApiNodeDetailsResponse | undefined {
-  void report;
-  void topologyId;
-  void nodeId;
-  void query;
   void ctx;
-  return undefined;
+  const def = topologyDef(topologyId);
+  if (def === undefined) return undefined;
+  const base = def.render(report);
+  const node = base.nodes.get(nodeId);
+  if (node === undefined) return undefined;
+  const view = renderView(report, def, query);
+  const shown = view.nodes.get(nodeId) ?? node;
+  const detailed = detailedNode(report, topologyId, shown, view.nodes);
+  return detailed === undefined ? undefined : { node: detailed };
 }
 
 /** Websocket diff between two renders (app §1.6): {add, update, remove, reset?} with Scope's null conventions. */
-export function diffTopology(
-  prev: Record<string, NodeSummary> | undefined,
-  next: Record<string, NodeSummary>,
-): ApiTopologyDiff {
-  void prev;
-  void next;
-  return { add: null, update: null, remove: null };
-}
-
-const KNOWN = new Set([
-  'processes',
-  'processes-by-name',
-  'containers',
-  'containers-by-hostname',
-  'containers-by-image',
-  'containers-by-service',
-  'pods',
-  'kube-controllers',
-  'services',
-  'ecs-tasks',
-  'ecs-services',
-  'swarm-services',
-  'hosts',
-  'weave',
-]);
+export { diffTopology } from './diff.js';
 
 /** Whether `topologyId` names an API topology (`processes`, `containers-by-image`, …). */
 export function isKnownTopology(topologyId: string): boolean {
-  return KNOWN.has(topologyId);
+  return topologyDef(topologyId) !== undefined;
 }

@@ -1,0 +1,145 @@
+/**
+ * Connections tables of a detailed node (app §4.6): inbound and outbound connections counted from
+ * the endpoint children of the node and of its neighbours in the (filtered) view.
+ */
+import { parseEndpointNodeId } from '../report/ids.js';
+import type { Report } from '../report/types.js';
+import type { ApiColumn, ApiConnectionRow, ApiConnectionsSummary } from './api-types.js';
+import { isInternetNodeId } from './internet.js';
+import type { RNode } from './rnode.js';
+import { summarize } from './summary.js';
+
+const PORT_COLUMN: ApiColumn = { id: 'port', label: 'Port', defaultSort: false, dataType: 'number' };
+const COUNT_COLUMN: ApiColumn = { id: 'count', label: 'Count', defaultSort: true, dataType: 'number' };
+const REMOTE_COLUMN: ApiColumn = { id: 'remote', label: 'Remote', defaultSort: false, dataType: '' };
+
+function endpointChildren(n: RNode): RNode[] {
+  const out: RNode[] = [];
+  if (n.children !== null) for (const c of n.children.values()) if (c.topology === 'endpoint') out.push(c);
+  return out;
+}
+
+/** Endpoint child ids of `n` → canonical id (through `copy_of`). */
+function endpointChildIds(n: RNode): Map<string, string> {
+  const out = new Map<string, string>();
+  if (n.children === null) return out;
+  for (const c of n.children.values()) {
+    if (c.topology === 'endpoint') out.set(c.id, c.latest.get('copy_of')?.value ?? c.id);
+  }
+  return out;
+}
+
+interface Row {
+  remoteNodeId: string;
+  remoteAddr: string;
+  localAddr: string;
+  port: string;
+  count: number;
+}
+
+class Counter {
+  private readonly counted = new Set<string>();
+  readonly rows = new Map<string, Row>();
+
+  constructor(private readonly report: Report) {}
+
+  /** Address of an Internet node's endpoint, prefixed with its first DNS name; '' for other nodes. */
+  private internetAddr(node: RNode, endpointId: string): string | undefined {
+    if (!isInternetNodeId(node.id)) return '';
+    const parts = parseEndpointNodeId(endpointId);
+    if (parts === undefined) return undefined;
+    const dns = this.report.dns.get(parts.address);
+    const name = dns?.forward[0] ?? dns?.reverse[0];
+    return name === undefined ? parts.address : `${name} (${parts.address})`;
+  }
+
+  add(outgoing: boolean, local: RNode, remote: RNode, localEndpointId: string, remoteEndpointId: string, source: RNode | undefined): void {
+    const srcId = outgoing ? localEndpointId : remoteEndpointId;
+    const dstId = outgoing ? remoteEndpointId : localEndpointId;
+    const connectionId = source?.latest.get('copy_of')?.value ?? srcId;
+    if (this.counted.has(connectionId)) return;
+    const dst = parseEndpointNodeId(dstId);
+    if (dst === undefined) return;
+    const remoteAddr = this.internetAddr(remote, remoteEndpointId);
+    const localAddr = this.internetAddr(local, localEndpointId);
+    if (remoteAddr === undefined || localAddr === undefined) return;
+    this.counted.add(connectionId);
+    const weightText = source?.latest.get('conn_count')?.value;
+    const weight = weightText !== undefined && /^\d+$/.test(weightText) ? Number(weightText) : 1;
+    const key = `${remote.id}-${remoteAddr}-${localAddr}-${dst.port}`;
+    const row = this.rows.get(key);
+    if (row === undefined) this.rows.set(key, { remoteNodeId: remote.id, remoteAddr, localAddr, port: dst.port, count: weight });
+    else row.count += weight;
+  }
+}
+
+function toRows(report: Report, counter: Counter, view: ReadonlyMap<string, RNode>, includeLocal: boolean): ApiConnectionRow[] {
+  const out: ApiConnectionRow[] = [];
+  for (const [id, row] of counter.rows) {
+    const remote = view.get(row.remoteNodeId);
+    const summary = remote === undefined ? undefined : summarize(report, remote);
+    const conn: Partial<ApiConnectionRow> = { id, nodeId: row.remoteNodeId };
+    if (row.remoteAddr !== '') conn.label = row.remoteAddr;
+    else {
+      conn.label = summary?.label ?? row.remoteNodeId;
+      conn.labelMinor = summary?.labelMinor ?? '';
+    }
+    const metadata: ApiConnectionRow['metadata'] = [];
+    if (includeLocal) metadata.push({ id: 'remote', label: '', value: row.localAddr });
+    conn.metadata = metadata;
+    metadata.push({ id: 'port', label: '', value: row.port }, { id: 'count', label: '', value: String(row.count) });
+    out.push(conn as ApiConnectionRow);
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The two connections tables of node `n` within the filtered view `view`. */
+export function connectionsTables(
+  report: Report,
+  topologyId: string,
+  n: RNode,
+  view: ReadonlyMap<string, RNode>,
+): ApiConnectionsSummary[] {
+  const internet = isInternetNodeId(n.id);
+  const columns = internet ? [REMOTE_COLUMN, PORT_COLUMN, COUNT_COLUMN] : [PORT_COLUMN, COUNT_COLUMN];
+
+  // Inbound: every node with an edge to n; its endpoints' edges into n's endpoints.
+  const inbound = new Counter(report);
+  const localIds = endpointChildIds(n);
+  if (localIds.size > 0) {
+    for (const other of view.values()) {
+      if (!other.adjacency.has(n.id)) continue;
+      for (const remoteEp of endpointChildren(other)) {
+        for (const target of remoteEp.adjacency) {
+          const canonical = localIds.get(target);
+          if (canonical === undefined) continue;
+          inbound.add(false, n, other, canonical, remoteEp.id, remoteEp);
+        }
+      }
+    }
+  }
+
+  // Outbound: every node n has an edge to; n's endpoints' edges into its endpoints.
+  const outbound = new Counter(report);
+  const localEps = endpointChildren(n);
+  if (localEps.length > 0) {
+    for (const id of n.adjacency) {
+      const other = view.get(id);
+      if (other === undefined) continue;
+      const remoteIds = endpointChildIds(other);
+      if (remoteIds.size === 0) continue;
+      for (const localEp of localEps) {
+        for (const target of localEp.adjacency) {
+          const canonical = remoteIds.get(target);
+          if (canonical === undefined) continue;
+          outbound.add(true, n, other, localEp.id, canonical, localEp);
+        }
+      }
+    }
+  }
+
+  return [
+    { id: 'incoming-connections', topologyId, label: 'Inbound', columns, connections: toRows(report, inbound, view, internet) },
+    { id: 'outgoing-connections', topologyId, label: 'Outbound', columns, connections: toRows(report, outbound, view, internet) },
+  ];
+}

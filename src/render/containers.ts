@@ -1,0 +1,132 @@
+/**
+ * The container view (app §3.4): processes mapped onto their containers (or per-host Uncontained
+ * pseudo nodes), joined with connections attributed by container IP, deleted containers dropped,
+ * and image names copied in from image nodes.
+ */
+import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId, parseEndpointNodeId } from '../report/ids.js';
+import { isLoopback } from '../report/ip.js';
+import type { LatestMap, Report, Sets } from '../report/types.js';
+import { extractHostId, mapEndpoints } from './endpoints.js';
+import { imageNameWithoutVersion } from './names.js';
+import { filterNodes } from './filters.js';
+import { Join, reduce } from './join.js';
+import { memo, select } from './memo.js';
+import { renderProcessesBase } from './processes.js';
+import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
+import { PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
+
+/** Process → its container, or the host's Uncontained pseudo node. */
+function processesToContainers(report: Report): RenderResult {
+  const input = renderProcessesBase(report);
+  const join = new Join();
+  const createContainer = (id: string): RNode => makeRNode(id, 'container');
+  for (const n of input.nodes.values()) {
+    if (n.topology === PSEUDO) {
+      join.passThrough(n);
+      continue;
+    }
+    const containerId = n.latest.get('docker_container_id')?.value;
+    if (containerId !== undefined) {
+      join.addChild(n, makeContainerNodeId(containerId), createContainer, true);
+      continue;
+    }
+    const hostId = extractHostId(n);
+    join.addChild(n, makePseudoNodeId(UNCONTAINED_ID, hostId), (id) => {
+      // The Uncontained node carries its host so summaries can show it.
+      const hostNodeId = n.latest.get('host_node_id');
+      const pseudo = newPseudoNode(id);
+      return hostNodeId === undefined ? pseudo : { ...pseudo, latest: new Map([['host_node_id', hostNodeId]]) };
+    }, true);
+  }
+  return join.result(input.nodes.values());
+}
+
+const PORT_MAPPING = /([0-9.]+):([0-9]+)->([0-9]+)\/tcp/;
+
+/** Join keys of a container: `<scope>;<ip>;` per non-loopback IP, `;<hostIP>;<hostPort>` per port mapping. */
+function containerJoinKeys(n: RNode): string[] {
+  if (n.latest.has('does_not_make_connections') || n.latest.has('docker_is_in_host_network')) return [];
+  const keys: string[] = [];
+  for (const addr of n.sets.get('docker_container_ips_with_scopes') ?? []) {
+    const parts = parseAddressNodeId(addr);
+    if (parts === undefined || isLoopback(parts.address)) continue;
+    keys.push(makeScopedEndpointNodeId(parts.scope, parts.address, ''));
+  }
+  for (const mapping of n.sets.get('docker_container_ports') ?? []) {
+    const m = PORT_MAPPING.exec(mapping);
+    if (m !== null) keys.push(makeScopedEndpointNodeId('', m[1]!, m[2]!));
+  }
+  return keys;
+}
+
+/**
+ * ConnectionJoin: all nodes of a topology plus endpoints attributed by address. A key claimed by
+ * two nodes is ambiguous and never used. Exported for the pod view (pod IPs).
+ */
+export function connectionJoin(
+  report: Report,
+  topology: 'container' | 'pod',
+  keysOf: (n: RNode) => string[],
+): RenderResult {
+  const owners = new Map<string, string>(); // key → node id, '' when ambiguous
+  for (const n of select(report, topology).nodes.values()) {
+    for (const key of keysOf(n)) owners.set(key, owners.has(key) ? '' : n.id);
+  }
+  return mapEndpoints(report, topology, (ep) => {
+    const parts = parseEndpointNodeId(ep.id);
+    if (parts === undefined) return undefined;
+    let id = owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, ''));
+    if (id === undefined) id = owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, parts.port));
+    return id === undefined || id === '' ? undefined : id;
+  });
+}
+
+/** Scope's `ContainerRenderer`: containers with processes and connections, deleted ones dropped. */
+export function renderContainersBase(report: Report): RenderResult {
+  return memo(report, 'containers-base', (r) => {
+    const merged = reduce([processesToContainers(r), connectionJoin(r, 'container', containerJoinKeys)]);
+    return filterNodes(merged, (n) => n.latest.get('docker_container_state')?.value !== 'deleted', true);
+  });
+}
+
+const IMAGE_KEYS_TO_COPY = [
+  'docker_image_name',
+  'docker_image_tag',
+  'docker_image_size',
+  'docker_image_virtual_size',
+  'docker_image_label_works.weave.role',
+];
+
+/**
+ * The `containers` view before option filters: image name, tag and sizes copied from the image
+ * node, and the image parent re-pointed to the name-based image id used by `containers-by-image`.
+ */
+export function renderContainers(report: Report): RenderResult {
+  return memo(report, 'containers', (r) => {
+    const input = renderContainersBase(r);
+    const images = r.topologies.container_image.nodes;
+    if (images.size === 0) return input;
+    const nodes = new Map<string, RNode>();
+    for (const [id, c] of input.nodes) {
+      const imageId = c.latest.get('docker_image_id')?.value;
+      const image = imageId === undefined ? undefined : images.get(makeContainerImageNodeId(imageId));
+      if (image === undefined) {
+        nodes.set(id, c);
+        continue;
+      }
+      const latest: LatestMap = new Map(c.latest);
+      for (const key of IMAGE_KEYS_TO_COPY) {
+        const entry = image.latest.get(key);
+        if (entry !== undefined) latest.set(key, entry);
+      }
+      let parents: Sets = c.parents;
+      const imageName = image.latest.get('docker_image_name')?.value;
+      if (imageName !== undefined) {
+        parents = new Map(c.parents);
+        parents.set('container_image', [makeContainerImageNodeId(imageNameWithoutVersion(imageName))]);
+      }
+      nodes.set(id, { ...c, latest, parents });
+    }
+    return { nodes, filtered: input.filtered };
+  });
+}

@@ -1,0 +1,32 @@
+/**
+ * Per-report memoisation of render stages (Scope's `Memoise`, app §2.5): `/api/topology` renders
+ * every view, and details re-render the view, so shared inner stages (processes, containers…)
+ * run once per report. Keyed by report object identity: the app produces a new merged report
+ * object whenever its content changes, and the cache goes away with the report.
+ */
+import type { Report, TopologyName } from '../report/types.js';
+import { fromReportNode, type RenderResult, type RNode } from './rnode.js';
+
+const caches = new WeakMap<Report, Map<string, unknown>>();
+
+/** `compute(report)` once per (report, key). Results must be treated as immutable. */
+export function memo<T>(report: Report, key: string, compute: (report: Report) => T): T {
+  let cache = caches.get(report);
+  if (cache === undefined) {
+    cache = new Map();
+    caches.set(report, cache);
+  }
+  if (cache.has(key)) return cache.get(key) as T;
+  const value = compute(report);
+  cache.set(key, value);
+  return value;
+}
+
+/** All nodes of report topology `name` as rendered nodes (Scope's `TopologySelector`). */
+export function select(report: Report, name: TopologyName): RenderResult {
+  return memo(report, `select:${name}`, (r) => {
+    const nodes = new Map<string, RNode>();
+    for (const [key, n] of r.topologies[name].nodes) nodes.set(key, fromReportNode(key, n, name));
+    return { nodes, filtered: 0 };
+  });
+}

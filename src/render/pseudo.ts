@@ -1,0 +1,35 @@
+/**
+ * Pseudo-node ids and group-node topologies (app §0): `pseudo:<parts…>`, `group:<topology>:<key>`.
+ */
+import { PSEUDO, makeRNode, type RNode } from './rnode.js';
+
+export const UNCONTAINED_ID = 'uncontained';
+export const UNMANAGED_ID = 'unmanaged';
+
+/** `pseudo:` + parts joined by `:` (Scope's `MakePseudoNodeID`). */
+export function makePseudoNodeId(...parts: string[]): string {
+  return ['pseudo', ...parts].join(':');
+}
+
+/** The id without a leading `pseudo:` (the pseudo "body", used as rank); `ok` false if absent. */
+export function parsePseudoNodeId(id: string): { body: string; ok: boolean } {
+  const i = id.indexOf(':');
+  if (i < 0 || id.slice(0, i) !== 'pseudo') return { body: id, ok: false };
+  return { body: id.slice(i + 1), ok: true };
+}
+
+export function makeGroupNodeTopology(topology: string, key: string): string {
+  return `group:${topology}:${key}`;
+}
+
+/** `{ topology, key }` of a group topology, or undefined. */
+export function parseGroupNodeTopology(topology: string): { topology: string; key: string } | undefined {
+  const parts = topology.split(':');
+  if (parts.length !== 3 || parts[0] !== 'group') return undefined;
+  return { topology: parts[1]!, key: parts[2]! };
+}
+
+/** A blank pseudo node. */
+export function newPseudoNode(id: string): RNode {
+  return makeRNode(id, PSEUDO);
+}
