@@ -120,3 +120,12 @@ export function wsRefusal(url: string, headers: Record<string, string> = {}): Pr
     ws.once('error', () => undefined); // the refusal is reported through 'unexpected-response'
   });
 }
+
+/** Resolves when the async `predicate` holds, polling every 50 ms; rejects after `timeoutMillis`. */
+export async function eventually(predicate: () => Promise<boolean>, timeoutMillis = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
