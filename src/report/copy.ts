@@ -11,17 +11,22 @@
 import { randomReportId } from './model.js';
 import { TOPOLOGIES, type Node, type Report, type Topology, type TopologyName } from './types.js';
 
+/** A copy of a Map; `new Map()` for empty ones skips the iterator protocol (most sets are empty). */
+function copyMap<K, V>(m: Map<K, V>): Map<K, V> {
+  return m.size === 0 ? new Map<K, V>() : new Map(m);
+}
+
 /** Merge-safe copy of a node (see module comment for what is shared). */
 export function copyNode(n: Node): Node {
   return {
     id: n.id,
     topology: n.topology,
-    sets: new Map(n.sets),
+    sets: copyMap(n.sets),
     adjacency: n.adjacency,
-    latest: new Map(n.latest),
-    metrics: new Map(n.metrics),
-    parents: new Map(n.parents),
-    children: n.children === null ? null : new Map(n.children),
+    latest: copyMap(n.latest),
+    metrics: copyMap(n.metrics),
+    parents: copyMap(n.parents),
+    children: n.children === null ? null : copyMap(n.children),
   };
 }
 
