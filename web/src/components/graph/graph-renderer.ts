@@ -1,0 +1,287 @@
+/**
+ * The graph canvas controller: owns the two canvas layers and the label layer, the viewport
+ * (pan/zoom) and pointer interaction. Draws on animation frames only when something changed
+ * (scene, view, hover); hover animation runs only while something is highlighted.
+ */
+import type { Scene, SceneEdge, SceneNode } from '../../ui/scene.js';
+import { edgeDistance2, highlightSet } from '../../ui/scene.js';
+import { SpatialIndex } from '../../ui/spatial-index.js';
+import { boundsOf, fitZoom, toWorld, zoomAround } from '../../ui/viewport.js';
+import { levelOfDetail, type Detail } from '../../ui/lod.js';
+import type { Zoom } from '../../ui/url-state.js';
+import { LabelLayer } from './label-layer.js';
+import { NODE_RADIUS, paintInteractive, paintStatic, readTheme, type Theme } from './painter.js';
+
+export interface GraphCallbacks {
+  onSelect: (nodeId: string | null) => void;
+  onZoom: (zoom: Zoom) => void;
+  onHover?: (nodeId: string | null, edgeId: string | null) => void;
+}
+
+/** Per-frame timings, read by the benchmark page. */
+export interface FrameStats {
+  lastStaticMillis: number;
+  lastFrameMillis: number;
+  frames: number;
+}
+
+export class GraphRenderer {
+  private staticCanvas: HTMLCanvasElement;
+  private interactiveCanvas: HTMLCanvasElement;
+  private labelRoot: HTMLDivElement;
+  private labels: LabelLayer;
+  private scene: Scene = { nodes: [], byId: new Map(), edges: [], neighbours: new Map() };
+  private index = new SpatialIndex<SceneNode>([]);
+  private zoom: Zoom = { x: 0, y: 0, k: 1 };
+  private width = 0;
+  private height = 0;
+  private dpr = 1;
+  private theme: Theme;
+  private staticDirty = true;
+  private interactiveDirty = true;
+  private raf = 0;
+  private hoveredNode: string | null = null;
+  private hoveredEdge: string | null = null;
+  private selected: string | null = null;
+  private highlight = { nodes: new Set<string>(), edges: new Set<string>() };
+  private resizeObserver: ResizeObserver;
+  private drag: { x: number; y: number; zx: number; zy: number; moved: boolean; id: number } | null = null;
+  private zoomTimer: ReturnType<typeof setTimeout> | null = null;
+  private visible: SceneNode[] = [];
+  private detail: Detail = levelOfDetail(1, 0);
+  readonly stats: FrameStats = { lastStaticMillis: 0, lastFrameMillis: 0, frames: 0 };
+
+  constructor(
+    private readonly root: HTMLElement,
+    private readonly cb: GraphCallbacks,
+  ) {
+    this.staticCanvas = document.createElement('canvas');
+    this.interactiveCanvas = document.createElement('canvas');
+    this.staticCanvas.className = 'graph-layer';
+    this.interactiveCanvas.className = 'graph-layer';
+    this.labelRoot = document.createElement('div');
+    this.labelRoot.className = 'graph-labels';
+    root.append(this.staticCanvas, this.interactiveCanvas, this.labelRoot);
+    this.labels = new LabelLayer(this.labelRoot, (id) => this.setHover(id, null), (id) => this.hoveredNode === id && this.setHover(null, null));
+    this.theme = readTheme(root);
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(root);
+    this.resize();
+    root.addEventListener('wheel', this.onWheel, { passive: false });
+    root.addEventListener('pointerdown', this.onPointerDown);
+    root.addEventListener('pointermove', this.onPointerMove);
+    root.addEventListener('pointerup', this.onPointerUp);
+    root.addEventListener('pointerleave', this.onPointerLeave);
+  }
+
+  dispose(): void {
+    cancelAnimationFrame(this.raf);
+    this.resizeObserver.disconnect();
+    this.root.removeEventListener('wheel', this.onWheel);
+    this.root.removeEventListener('pointerdown', this.onPointerDown);
+    this.root.removeEventListener('pointermove', this.onPointerMove);
+    this.root.removeEventListener('pointerup', this.onPointerUp);
+    this.root.removeEventListener('pointerleave', this.onPointerLeave);
+    this.labels.dispose();
+    this.staticCanvas.remove();
+    this.interactiveCanvas.remove();
+    this.labelRoot.remove();
+  }
+
+  private resize(): void {
+    const r = this.root.getBoundingClientRect();
+    this.width = Math.max(1, r.width);
+    this.height = Math.max(1, r.height);
+    this.dpr = Math.min(2, window.devicePixelRatio || 1);
+    for (const c of [this.staticCanvas, this.interactiveCanvas]) {
+      c.width = Math.round(this.width * this.dpr);
+      c.height = Math.round(this.height * this.dpr);
+      c.style.width = `${this.width}px`;
+      c.style.height = `${this.height}px`;
+    }
+    this.invalidate(true);
+  }
+
+  get size(): { width: number; height: number } {
+    return { width: this.width, height: this.height };
+  }
+
+  setTheme(): void {
+    this.theme = readTheme(this.root);
+    this.invalidate(true);
+  }
+
+  setScene(scene: Scene): void {
+    this.scene = scene;
+    this.index = new SpatialIndex(scene.nodes, 200);
+    if (this.hoveredNode && !scene.byId.has(this.hoveredNode)) this.hoveredNode = null;
+    this.recomputeHighlight();
+    this.invalidate(true);
+  }
+
+  setSelected(id: string | null): void {
+    if (this.selected === id) return;
+    this.selected = id;
+    this.invalidate(true);
+  }
+
+  getZoom(): Zoom {
+    return this.zoom;
+  }
+
+  setZoom(z: Zoom, notify = false): void {
+    this.zoom = z;
+    this.invalidate(true);
+    if (notify) this.notifyZoom();
+  }
+
+  private notifyZoom(): void {
+    if (this.zoomTimer) clearTimeout(this.zoomTimer);
+    this.zoomTimer = setTimeout(() => this.cb.onZoom(this.zoom), 300);
+  }
+
+  fit(notify = true): void {
+    const b = boundsOf(this.scene.nodes);
+    this.setZoom(fitZoom(b, { width: this.width, height: this.height }), notify);
+  }
+
+  zoomBy(factor: number): void {
+    this.setZoom(zoomAround(this.zoom, this.width / 2, this.height / 2, factor), true);
+  }
+
+  /** Screen position of a node (for tests and the benchmark). */
+  screenOf(id: string): { x: number; y: number } | null {
+    const n = this.scene.byId.get(id);
+    return n ? { x: n.x * this.zoom.k + this.zoom.x, y: n.y * this.zoom.k + this.zoom.y } : null;
+  }
+
+  private setHover(node: string | null, edge: string | null): void {
+    if (node === this.hoveredNode && edge === this.hoveredEdge) return;
+    this.hoveredNode = node;
+    this.hoveredEdge = edge;
+    this.recomputeHighlight();
+    this.root.dataset['hoveredNode'] = node ?? '';
+    this.root.dataset['hoveredEdge'] = edge ?? '';
+    this.root.dataset['highlightedEdges'] = [...this.highlight.edges].join(' ');
+    this.root.style.cursor = node || edge ? 'pointer' : '';
+    this.cb.onHover?.(node, edge);
+    this.invalidate(false);
+  }
+
+  private recomputeHighlight(): void {
+    this.highlight = highlightSet(this.scene, this.hoveredNode, this.hoveredNode ? null : this.hoveredEdge);
+  }
+
+  private invalidate(all: boolean): void {
+    if (all) this.staticDirty = true;
+    this.interactiveDirty = true;
+    if (!this.raf) this.raf = requestAnimationFrame(this.frame);
+  }
+
+  private frame = (time: number): void => {
+    this.raf = 0;
+    const t0 = performance.now();
+    if (this.staticDirty) {
+      this.staticDirty = false;
+      const k = this.zoom.k;
+      const m = 80 / k;
+      this.visible = this.index.query(-this.zoom.x / k - m, -this.zoom.y / k - m, (this.width - this.zoom.x) / k + m, (this.height - this.zoom.y) / k + m);
+      this.detail = levelOfDetail(k, this.visible.length);
+      const ctx = this.staticCanvas.getContext('2d');
+      if (ctx) paintStatic(ctx, { scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr, detail: this.detail, theme: this.theme });
+      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+      this.stats.lastStaticMillis = performance.now() - t0;
+    } else if (this.interactiveDirty) {
+      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+    }
+    const animating = this.highlight.edges.size > 0;
+    if (this.interactiveDirty || animating) {
+      this.interactiveDirty = false;
+      const ctx = this.interactiveCanvas.getContext('2d');
+      if (ctx) {
+        paintInteractive(ctx, {
+          scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr,
+          detail: this.detail, theme: this.theme, highlightNodes: this.highlight.nodes, highlightEdges: this.highlight.edges,
+          selectedId: this.selected, timeMillis: time,
+        });
+      }
+    }
+    this.stats.lastFrameMillis = performance.now() - t0;
+    this.stats.frames++;
+    if (animating && !this.raf) this.raf = requestAnimationFrame(this.frame);
+  };
+
+  private local(ev: { clientX: number; clientY: number }): { x: number; y: number } {
+    const r = this.root.getBoundingClientRect();
+    return { x: ev.clientX - r.left, y: ev.clientY - r.top };
+  }
+
+  private onWheel = (ev: WheelEvent): void => {
+    ev.preventDefault();
+    const p = this.local(ev);
+    const factor = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
+    this.setZoom(zoomAround(this.zoom, p.x, p.y, factor), true);
+  };
+
+  private onPointerDown = (ev: PointerEvent): void => {
+    if (ev.button !== 0) return;
+    const p = this.local(ev);
+    this.drag = { x: p.x, y: p.y, zx: this.zoom.x, zy: this.zoom.y, moved: false, id: ev.pointerId };
+  };
+
+  private hitTest(sx: number, sy: number): { node: SceneNode | null; edge: SceneEdge | null } {
+    const w = toWorld(this.zoom, sx, sy);
+    const node = this.index.nearest(w.x, w.y, NODE_RADIUS * 1.15);
+    if (node) return { node, edge: null };
+    const tol = 6 / this.zoom.k;
+    let best: SceneEdge | null = null;
+    let bestD = tol * tol;
+    if (this.scene.edges.length <= 6000) {
+      for (const e of this.scene.edges) {
+        if (w.x < Math.min(e.sx, e.tx, e.cx) - tol || w.x > Math.max(e.sx, e.tx, e.cx) + tol || w.y < Math.min(e.sy, e.ty, e.cy) - tol || w.y > Math.max(e.sy, e.ty, e.cy) + tol) continue;
+        const d = edgeDistance2(e, w.x, w.y);
+        if (d < bestD) {
+          bestD = d;
+          best = e;
+        }
+      }
+    }
+    return { node: null, edge: best };
+  }
+
+  private onPointerMove = (ev: PointerEvent): void => {
+    const p = this.local(ev);
+    if (this.drag) {
+      const dx = p.x - this.drag.x;
+      const dy = p.y - this.drag.y;
+      if (!this.drag.moved && Math.hypot(dx, dy) > 4) {
+        this.drag.moved = true;
+        this.root.setPointerCapture(this.drag.id);
+        this.root.classList.add('panning');
+      }
+      if (this.drag.moved) {
+        this.setZoom({ k: this.zoom.k, x: this.drag.zx + dx, y: this.drag.zy + dy }, true);
+        return;
+      }
+    }
+    if (ev.target !== this.root && !(ev.target instanceof HTMLCanvasElement) && !(ev.target as HTMLElement).classList.contains('graph-labels')) return;
+    const hit = this.hitTest(p.x, p.y);
+    this.setHover(hit.node?.id ?? null, hit.edge?.id ?? null);
+  };
+
+  private onPointerUp = (ev: PointerEvent): void => {
+    const d = this.drag;
+    this.drag = null;
+    this.root.classList.remove('panning');
+    if (!d) return;
+    if (this.root.hasPointerCapture(d.id)) this.root.releasePointerCapture(d.id);
+    if (d.moved) return;
+    const p = this.local(ev);
+    const hit = this.hitTest(p.x, p.y);
+    this.cb.onSelect(hit.node?.id ?? null);
+  };
+
+  private onPointerLeave = (): void => {
+    if (!this.drag) this.setHover(null, null);
+  };
+}
