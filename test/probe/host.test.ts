@@ -1,0 +1,74 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHostReporter, createHostTagger, createTopologyTagger } from '../../src/probe/host/reporter.js';
+import { localNetworks, parseMemInfo } from '../../src/probe/host/system.js';
+import { makeNode, makeReport } from '../../src/report/model.js';
+
+test('host reporter on this machine: facts, local networks, metrics with samples, control', async () => {
+  const reporter = createHostReporter({ hostId: hostname(), probeId: 'abc', version: 'test', procRoot: '/proc', controlsEnabled: true });
+  await reporter.report();
+  await sleep(50);
+  const rpt = await reporter.report();
+  const node = rpt.topologies.host.nodes.get(`${hostname()};<host>`);
+  assert.ok(node, 'host node present');
+  assert.equal(node.topology, 'host');
+  const latest = (k: string): string | undefined => node.latest.get(k)?.value;
+  assert.equal(latest('host_name'), hostname());
+  assert.equal(latest('os'), 'linux');
+  assert.equal(latest('control_probe_id'), 'abc');
+  assert.equal(latest('host_scope_version'), 'test');
+  assert.equal(latest('active_controls'), 'host_exec');
+  assert.match(latest('kernel_version') ?? '', /^\d+\.\d+\S* #/);
+  assert.match(latest('uptime') ?? '', /^\d+$/);
+  const nets = node.sets.get('local_networks') ?? [];
+  assert.ok(nets.includes('127.0.0.1/8'), `loopback in ${nets.join(',')}`);
+  assert.deepEqual([...nets].sort(), nets, 'sorted set');
+  for (const key of ['host_cpu_usage_percent', 'host_mem_usage_bytes', 'load1']) {
+    const m = node.metrics.get(key);
+    assert.ok(m, `${key} present`);
+    assert.equal(m.samples.length, 1);
+    assert.ok(Number.isFinite(m.samples[0]!.value));
+  }
+  const cpu = node.metrics.get('host_cpu_usage_percent')!;
+  assert.equal(cpu.max, 100);
+  assert.ok(cpu.samples[0]!.value >= 0 && cpu.samples[0]!.value <= 100);
+  const mem = node.metrics.get('host_mem_usage_bytes')!;
+  assert.ok(mem.samples[0]!.value > 0 && mem.samples[0]!.value < mem.max);
+  assert.equal(rpt.topologies.host.controls.get('host_exec')?.human, 'Exec shell');
+  assert.equal(rpt.topologies.host.metadataTemplates.get('local_networks')?.from, 'sets');
+});
+
+test('host reporter without controls advertises none', async () => {
+  const rpt = await createHostReporter({ hostId: 'h', probeId: 'p', version: 'v', procRoot: '/proc', controlsEnabled: false }).report();
+  assert.equal(rpt.topologies.host.controls.size, 0);
+  assert.equal(rpt.topologies.host.nodes.get('h;<host>')?.latest.has('active_controls'), false);
+});
+
+test('local networks are CIDRs with host bits, IPv4 and non-link-local IPv6', () => {
+  const nets = localNetworks();
+  for (const n of nets) assert.match(n, /^[0-9a-f.:]+\/\d+$/);
+  assert.ok(!nets.some((n) => n.startsWith('fe80')));
+});
+
+test('meminfo: used = total − free − buffers − cached, in bytes', () => {
+  const m = parseMemInfo('MemTotal:  1000 kB\nMemFree:  100 kB\nBuffers:  50 kB\nCached:  250 kB\n');
+  assert.deepEqual(m, { usedBytes: 600 * 1024, totalBytes: 1000 * 1024 });
+  assert.equal(parseMemInfo('garbage'), undefined);
+});
+
+test('host tagger links process/container/image/host nodes; topology tagger names every node', () => {
+  const rpt = makeReport();
+  rpt.topologies.process.nodes.set('h;1', makeNode('h;1'));
+  rpt.topologies.endpoint.nodes.set(';1.2.3.4;80', makeNode(';1.2.3.4;80'));
+  createHostTagger('h').tag(rpt);
+  void createTopologyTagger().tag(rpt);
+  const p = rpt.topologies.process.nodes.get('h;1')!;
+  assert.equal(p.latest.get('host_node_id')?.value, 'h;<host>');
+  assert.deepEqual(p.parents.get('host'), ['h;<host>']);
+  assert.equal(p.topology, 'process');
+  const e = rpt.topologies.endpoint.nodes.get(';1.2.3.4;80')!;
+  assert.equal(e.latest.has('host_node_id'), false);
+  assert.equal(e.topology, 'endpoint');
+});

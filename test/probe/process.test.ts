@@ -1,0 +1,87 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ProcWalker } from '../../src/probe/procfs/walker.js';
+import { createProcessReporter, omitArgs } from '../../src/probe/process/reporter.js';
+import { parseCmdline, parsePidStat, parseProcStat, parseMaxOpenFiles, type PidStat } from '../../src/probe/procfs/parse.js';
+import { killAll, waitFor } from './helpers.js';
+
+const children: ChildProcess[] = [];
+after(() => killAll(children));
+
+test('process reporter finds a spawned sleep with pid, ppid, name, cmdline, threads and metrics', async () => {
+  const child = spawn('sleep', ['300', '2'], { stdio: 'ignore' });
+  children.push(child);
+  const walker = new ProcWalker();
+  const reporter = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
+  const node = await waitFor('sleep node', async () => {
+    await walker.walk();
+    return (await reporter.report()).topologies.process.nodes.get(`h;${child.pid}`);
+  }, 5000);
+  const latest = (k: string): string | undefined => node.latest.get(k)?.value;
+  assert.equal(node.topology, 'process');
+  assert.equal(latest('pid'), String(child.pid));
+  assert.equal(latest('ppid'), String(process.pid));
+  assert.match(latest('name') ?? '', /sleep$/);
+  assert.equal(latest('cmdline'), 'sleep 300 2 ', 'Scope form: NULs → spaces, trailing space');
+  assert.equal(latest('threads'), '1');
+  const mem = node.metrics.get('process_memory_usage_bytes');
+  assert.ok(mem && mem.samples.length === 1 && mem.samples[0]!.value > 0);
+  const files = node.metrics.get('open_files_count');
+  assert.ok(files && files.samples[0]!.value >= 0 && files.max > 0, 'open files with the soft limit as max');
+  // A second tick has a CPU delta.
+  await walker.walk();
+  const again = (await reporter.report()).topologies.process.nodes.get(`h;${child.pid}`)!;
+  const cpu = again.metrics.get('process_cpu_usage_percent');
+  assert.ok(cpu, 'cpu metric');
+  assert.ok(cpu.samples[0]!.value >= 0);
+  assert.equal(cpu.max % 100, 0, 'max = CPUs × 100');
+});
+
+test('--probe.omit.cmd-args keeps only the first token', async () => {
+  const child = spawn('sleep', ['301'], { stdio: 'ignore' });
+  children.push(child);
+  const walker = new ProcWalker();
+  const reporter = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: true });
+  const node = await waitFor('sleep node', async () => {
+    await walker.walk();
+    return (await reporter.report()).topologies.process.nodes.get(`h;${child.pid}`);
+  }, 5000);
+  assert.equal(node.latest.get('cmdline')?.value, 'sleep');
+  assert.equal(omitArgs('/bin/x -a -b'), '/bin/x');
+});
+
+test('zombies are not reported; exited processes disappear', async () => {
+  const child = spawn('sh', ['-c', 'exit 0'], { stdio: 'ignore' });
+  children.push(child);
+  await new Promise((r) => child.on('exit', r));
+  const walker = new ProcWalker();
+  await walker.walk();
+  const rpt = await createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false }).report();
+  assert.equal(rpt.topologies.process.nodes.has(`h;${child.pid}`), false);
+});
+
+test('stat parsing counts fields from the last ")", so odd comm names do not shift them', () => {
+  const line = '1234 (we ird) (x) S 77 1 1 0 -1 4194304 100 0 0 0 12 34 0 0 20 0 3 0 5555 1000 250 18446744073709551615 1 1 0 0 0\n';
+  const buf = Buffer.from(line);
+  const st: PidStat = { state: 0, ppid: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
+  const comm = parsePidStat(buf, buf.length, st);
+  assert.ok(comm);
+  assert.equal(buf.toString('utf8', comm[0], comm[1]), 'we ird) (x');
+  assert.equal(String.fromCharCode(st.state), 'S');
+  assert.equal(st.ppid, 77);
+  assert.equal(st.jiffies, 46);
+  assert.equal(st.threads, 3);
+  assert.equal(st.startTime, 5555);
+  assert.equal(st.rssPages, 250);
+  assert.equal(st.rssLimitBytes, 18446744073709551615);
+  assert.equal(parsePidStat(Buffer.from('garbage'), 7, st), undefined);
+});
+
+test('/proc/stat, limits and cmdline parsing', () => {
+  const cpu = parseProcStat('cpu  10 20 30 400 5 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8\ncpu1 1 2 3 4 5 6 7 8\nintr 1\n');
+  assert.deepEqual(cpu, { idle: 405, total: 486, cpus: 2 });
+  assert.equal(parseMaxOpenFiles('Limit   Soft Limit   Hard Limit   Units\nMax open files            1024                 524288               files\n'), 1024);
+  const cmd = Buffer.from('/usr/bin/node\0-e\0x\0');
+  assert.deepEqual(parseCmdline(cmd, cmd.length), ['/usr/bin/node', '/usr/bin/node -e x ']);
+});
