@@ -10,7 +10,7 @@ import { filterNodes } from './filters.js';
 import { Join } from './join.js';
 import { memo, select } from './memo.js';
 import { makeGroupNodeTopology } from './pseudo.js';
-import { PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
+import { EMPTY_RESULT, PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
 
 /** Drops non-pseudo nodes without any container child (Scope's `FilterEmpty(container)`). */
 function filterWithoutContainers(input: RenderResult): RenderResult {
@@ -53,10 +53,16 @@ export const COMPOSE_GROUP_TOPOLOGY = makeGroupNodeTopology('container', 'compos
 export const COMPOSE_PROJECT_LABEL = 'docker_label_com.docker.compose.project';
 export const COMPOSE_SERVICE_LABEL = 'docker_label_com.docker.compose.service';
 
+/** Whether any container carries Compose labels (the view renders nothing otherwise, so it hides). */
+function hasCompose(report: Report): boolean {
+  for (const n of report.topologies.container.nodes.values()) if (n.latest.has(COMPOSE_SERVICE_LABEL)) return true;
+  return false;
+}
+
 /** `containers-by-service`: one group per Compose (project, service). */
 export function renderContainersByService(report: Report): RenderResult {
   return memo(report, 'containers-by-service', (r) =>
-    groupContainers(r, COMPOSE_GROUP_TOPOLOGY, (c) => {
+    !hasCompose(r) ? EMPTY_RESULT : groupContainers(r, COMPOSE_GROUP_TOPOLOGY, (c) => {
       const project = c.latest.get(COMPOSE_PROJECT_LABEL)?.value;
       const service = c.latest.get(COMPOSE_SERVICE_LABEL)?.value;
       return project === undefined || service === undefined || service === '' ? undefined : `${project};${service}`;

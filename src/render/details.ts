@@ -101,9 +101,10 @@ export function detailedNode(
 ): DetailedNode | undefined {
   const summary = summarize(report, n, true);
   if (summary === undefined) return undefined;
-  const node: DetailedNode = { ...summary, controls: controlsOf(report, n), connections: [] };
+  // Key order as Scope: summary fields, controls, children, connections.
+  const node: Omit<DetailedNode, 'connections'> & Partial<DetailedNode> = { ...summary, controls: controlsOf(report, n) };
   const children = childGroups(report, n);
   if (children.length > 0) node.children = children;
   node.connections = connectionsTables(report, topologyId, n, view);
-  return node;
+  return node as DetailedNode;
 }
