@@ -10,8 +10,9 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
   return reply
     .code(status)
     .header('Cache-Control', 'no-cache')
-    .type('application/json')
-    .send(JSON.stringify(body) ?? 'null');
+    .header('Content-Type', 'application/json')
+    // A Buffer, so the content type stays exactly Scope's (fastify adds a charset to strings).
+    .send(Buffer.from(JSON.stringify(body) ?? 'null'));
 }
 
 /** An error answer: status plus the message as a JSON string, e.g. `"probe x is not connected right now"`. */

@@ -46,7 +46,7 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get('/api/topology', async (request, reply) => {
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const list = ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report));
+    const list = ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report, undefined, query));
     return sendJson(reply, 200, list);
   });
 
