@@ -1,0 +1,149 @@
+// The CLI's control flow: parse → help/version/dry-run or start the roles → shut down on signals.
+import { hostname as osHostname } from 'node:os';
+import { AppConfigError } from '../app/config.js';
+import { createLogger, type Logger } from '../common/log.js';
+import { buildCliConfig, type CliEnv } from './config.js';
+import type { CliConfig } from './config-types.js';
+import { CliUsageError } from './errors.js';
+import { parseArgs, type ParsedArgs } from './parse-args.js';
+import { loadStartApp, loadStartProbe, RoleUnavailableError, type RunningApp } from './roles.js';
+import { installShutdownHandlers, type Closable } from './shutdown.js';
+import { censoredArgs } from './startup-log.js';
+import { computeProbeTargets, parseTarget, withDefaultToken, type ProbeTarget } from './targets.js';
+import { resolvePassword, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
+import { usageText } from './usage.js';
+import { packageVersion } from './version.js';
+
+const PROGRAM = 'openscope';
+
+/** Where the CLI writes and what it reads; main passes the real process's. */
+export interface CliIo {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly env: CliEnv;
+}
+
+/** The outcome of the synchronous part: exit now with a code, or run the roles. */
+export type Prepared =
+  | { readonly kind: 'exit'; readonly code: number }
+  | { readonly kind: 'run'; readonly config: CliConfig; readonly parsed: ParsedArgs; readonly targets: readonly ProbeTarget[] };
+
+/**
+ * Parses the command line and handles everything that needs no role: usage errors (one line on
+ * stderr, exit 2), `--help`, `--version`, `--dry-run`.
+ */
+export function prepare(argv: readonly string[], io: CliIo): Prepared {
+  try {
+    const parsed = parseArgs(argv);
+    const config = buildCliConfig(parsed, io.env);
+    if (config.mode === 'help') {
+      io.out(usageText(PROGRAM));
+      return { kind: 'exit', code: 0 };
+    }
+    if (config.mode === 'version') {
+      io.out(`${PROGRAM} ${packageVersion()}\n`);
+      return { kind: 'exit', code: 0 };
+    }
+    // Scope computes (and so validates) the probe targets in probe mode and on --dry-run.
+    const targets = config.mode === 'probe' || config.dryRun ? computeProbeTargets(config) : [];
+    if (config.dryRun) return { kind: 'exit', code: 0 };
+    return { kind: 'run', config, parsed, targets };
+  } catch (err) {
+    if (err instanceof CliUsageError) {
+      io.err(`${PROGRAM}: ${err.message}\n`);
+      return { kind: 'exit', code: err.exitCode };
+    }
+    throw err;
+  }
+}
+
+/** `host:port` (or `[v6]:port`) the app bound → the URL a probe in the same process uses. */
+export function localAppUrl(address: string): string {
+  const colon = address.lastIndexOf(':');
+  const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
+  const port = address.slice(colon + 1);
+  const wildcard = host === '' || host === '0.0.0.0' || host === '::';
+  const target = wildcard ? '127.0.0.1' : host;
+  return `http://${target.includes(':') ? `[${target}]` : target}:${port}`;
+}
+
+async function startRoles(
+  config: CliConfig,
+  targets: readonly ProbeTarget[],
+  facts: RuntimeFacts,
+  started: Closable[],
+  log: Logger,
+): Promise<void> {
+  let app: RunningApp | undefined;
+  if (config.mode === 'app' || config.mode === 'both') {
+    const startApp = await loadStartApp();
+    app = await startApp(toAppConfig(config, facts), createLogger({ name: 'app', level: toPinoLevel(config.app.logLevel) }));
+    started.unshift(app);
+    log.info(`app listening on ${app.address}`);
+  }
+  if (config.mode === 'probe' || config.mode === 'both') {
+    let probeTargets = targets;
+    let basicAuth = config.probe.basicAuth;
+    let passwordFlag = 'probe.basicAuth.password.filename';
+    if (app !== undefined) {
+      // One process: the probe publishes to its own app (with the token that app wants), then to
+      // any app named on the command line.
+      const local = parseTarget(localAppUrl(app.address));
+      const token = config.app.probeToken || config.probe.token;
+      probeTargets = [
+        withDefaultToken(local, token),
+        ...config.targets.map((t) => withDefaultToken(parseTarget(t), config.probe.token)),
+      ];
+      if (!basicAuth.enabled && config.app.basicAuth.enabled) {
+        basicAuth = config.app.basicAuth;
+        passwordFlag = 'app.basicAuth.password.filename';
+      }
+    }
+    const password = await resolvePassword(basicAuth, passwordFlag);
+    const startProbe = await loadStartProbe();
+    const probeConfig = toProbeConfig(config, probeTargets, { ...basicAuth, password }, facts);
+    log.info(`publishing to: ${probeTargets.map((t) => t.url).join(', ') || '(nowhere)'}`);
+    started.unshift(await startProbe(probeConfig, createLogger({ name: 'probe', level: toPinoLevel(config.probe.logLevel) })));
+  }
+}
+
+/** Exit code for an error while starting: 2 for configuration mistakes, 1 for everything else. */
+function startFailure(err: unknown): { code: number; message: string } {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof CliUsageError || err instanceof AppConfigError) return { code: 2, message };
+  if (err instanceof RoleUnavailableError) return { code: 1, message };
+  return { code: 1, message: `cannot start: ${message}` };
+}
+
+/** Runs the CLI in this process; returns once the roles are up (signals end it). */
+export async function main(argv: readonly string[]): Promise<void> {
+  const io: CliIo = {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    env: process.env,
+  };
+  const prepared = prepare(argv, io);
+  if (prepared.kind === 'exit') {
+    process.exitCode = prepared.code;
+    return;
+  }
+  const { config, parsed, targets } = prepared;
+  const log = createLogger({ name: PROGRAM, level: config.debug ? 'debug' : 'info' });
+  log.info(`command line args: ${censoredArgs(parsed)}`);
+  for (const warning of config.warnings) log.warn(warning);
+
+  const started: Closable[] = []; // in closing order: probe first, then app
+  const exit = (code: number): void => {
+    log.flush();
+    process.exit(code);
+  };
+  installShutdownHandlers({ roles: started, exit, log: (m) => log.info(m) });
+  try {
+    await startRoles(config, targets, { osHostname: osHostname(), version: packageVersion() }, started, log);
+  } catch (err) {
+    const failure = startFailure(err);
+    io.err(`${PROGRAM}: ${failure.message}\n`);
+    for (const role of started) await role.close().catch(() => undefined);
+    exit(failure.code);
+  }
+}
