@@ -46,7 +46,12 @@ export function ResourceView(): React.JSX.Element {
                     onClick={() => actions.selectNode(b.id, b.topologyId)}
                   >
                     <span className="resource-fill" style={{ width: `${used * 100}%`, background: c.fill }} />
-                    {b.width > 60 ? <span className="resource-label">{b.label}</span> : null}
+                    {b.width > 60 ? (
+                      <span className="resource-label">
+                        {b.label}
+                        {b.width > 180 ? <span className="minor"> {layer === 0 ? `${formatMetric(b.value, b.format)} of ${formatMetric(b.max, b.format)}` : formatMetric(b.value, b.format)}</span> : null}
+                      </span>
+                    ) : null}
                   </button>
                 );
               })}

@@ -1,6 +1,9 @@
 /** The in-page terminal, docked left of the details panel; pop-out hands the pipe to a window. */
+import { lazy, Suspense } from 'react';
 import { useActions, useStore } from '../store/react.js';
-import { TerminalView } from './TerminalView.js';
+
+// xterm.js is the biggest dependency and only needed once a terminal opens: load it lazily.
+const TerminalView = lazy(() => import('./TerminalView.js').then((m) => ({ default: m.TerminalView })));
 
 export function TerminalDock(): React.JSX.Element | null {
   const actions = useActions();
@@ -13,7 +16,9 @@ export function TerminalDock(): React.JSX.Element | null {
   };
   return (
     <div className="terminal-dock">
-      <TerminalView key={terminal.pipeId} api={actions.client} terminal={terminal} onClose={(keep) => actions.closeTerminal(keep)} onPopOut={popOut} />
+      <Suspense fallback={<div className="terminal-panel loading">Loading terminal…</div>}>
+        <TerminalView key={terminal.pipeId} api={actions.client} terminal={terminal} onClose={(keep) => actions.closeTerminal(keep)} onPopOut={popOut} />
+      </Suspense>
     </div>
   );
 }

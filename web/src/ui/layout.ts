@@ -46,7 +46,7 @@ export interface LayoutResult {
 
 /** Distance between node centres, in layout units (a node is drawn ~`NODE_SIZE` wide). */
 export const NODE_SIZE = 60;
-const SPACING = 110;
+const SPACING = 120;
 /** Above this many connected nodes the first layout uses d3-force instead of dagre. */
 export const LAYERED_MAX_NODES = 100;
 

@@ -20,12 +20,12 @@ export function clampScale(k: number): number {
   return Math.min(MAX_SCALE, Math.max(MIN_SCALE, k));
 }
 
-/** Fits `bounds` (padded by `pad` world units) into `size`, at most scale 1.5. */
+/** Fits `bounds` (padded by `pad` world units) into `size`, at most scale 1.2. */
 export function fitZoom(bounds: Bounds | null, size: Size, pad = 80): Zoom {
   if (!bounds || size.width <= 0 || size.height <= 0) return { x: size.width / 2, y: size.height / 2, k: 1 };
   const w = bounds.maxX - bounds.minX + 2 * pad;
   const h = bounds.maxY - bounds.minY + 2 * pad;
-  const k = clampScale(Math.min(1.5, size.width / w, size.height / h));
+  const k = clampScale(Math.min(1.2, size.width / w, size.height / h));
   const cx = (bounds.minX + bounds.maxX) / 2;
   const cy = (bounds.minY + bounds.maxY) / 2;
   return { x: size.width / 2 - cx * k, y: size.height / 2 - cy * k, k };

@@ -106,9 +106,12 @@ export class GraphRenderer {
     return { width: this.width, height: this.height };
   }
 
+  /** Re-reads the CSS theme variables on the next frame (after the theme attribute is applied). */
   setTheme(): void {
-    this.theme = readTheme(this.root);
-    this.invalidate(true);
+    requestAnimationFrame(() => {
+      this.theme = readTheme(this.root);
+      this.invalidate(true);
+    });
   }
 
   setScene(scene: Scene): void {
@@ -140,9 +143,14 @@ export class GraphRenderer {
     this.zoomTimer = setTimeout(() => this.cb.onZoom(this.zoom), 300);
   }
 
+  /** Screen insets kept free of graph when fitting (header, sidebar, details panel). */
+  insets = { top: 110, right: 40, bottom: 60, left: 40 };
+
   fit(notify = true): void {
     const b = boundsOf(this.scene.nodes);
-    this.setZoom(fitZoom(b, { width: this.width, height: this.height }), notify);
+    const i = this.insets;
+    const z = fitZoom(b, { width: Math.max(100, this.width - i.left - i.right), height: Math.max(100, this.height - i.top - i.bottom) });
+    this.setZoom({ k: z.k, x: z.x + i.left, y: z.y + i.top }, notify);
   }
 
   zoomBy(factor: number): void {
