@@ -11,7 +11,7 @@ import { createDockerClient, withTimeout } from './client.js';
 import { registerDockerControls } from './controls.js';
 import { ContainerMetrics } from './metrics.js';
 import { DockerRegistry } from './registry.js';
-import { DockerReporter, readHostNetInfo } from './reporter.js';
+import { DockerReporter } from './reporter.js';
 import { ContainerTagger } from './tagger.js';
 
 export { CONTROL_IDS, CONTAINER_CONTROLS } from './templates.js';
@@ -42,7 +42,7 @@ export interface DockerPlugin {
   tagger: Tagger;
   /**
    * Scope's `LocalNetworks` for endpoint ids (wire §3.3): the IPv4 subnets of the bridge
-   * interface, read now. The probe should use it only when Kubernetes is off, as Scope does.
+   * interface (re-read every few seconds). The probe should use it only when Kubernetes is off, as Scope does.
    */
   bridgeNetworks(): Cidr[];
   /** Whether Docker is currently connected (event stream up and listed). */
@@ -98,7 +98,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
   return {
     reporter,
     tagger,
-    bridgeNetworks: () => [...readHostNetInfo(ctx.hostId, opts.bridge).localNetworks],
+    bridgeNetworks: () => [...reporter.hostInfo().localNetworks],
     connected: () => registry.connected,
     stop: async () => {
       unregister();

@@ -41,6 +41,9 @@ export function readHostNetInfo(hostId: string, bridge: string): HostNetInfo {
   return { hostId, ipv4Addresses: ipv4, publishedIpv4Addresses: published, localNetworks: local };
 }
 
+/** How long host interface addresses are reused, milliseconds. */
+export const HOST_INFO_TTL_MILLIS = 5000;
+
 /** Options of {@link DockerReporter}. */
 export interface DockerReporterOptions extends NodeOptions {
   hostId: string;
@@ -53,6 +56,8 @@ export class DockerReporter implements Reporter {
   readonly name = 'docker';
   /** Fixed latest entries per container, computed once (their timestamps are the first-seen time). */
   private readonly fixed = new WeakMap<KnownContainer['info'], LatestMap>();
+  private host: HostNetInfo | undefined;
+  private hostReadAt = 0;
 
   constructor(
     private readonly registry: DockerRegistry,
@@ -69,8 +74,14 @@ export class DockerReporter implements Reporter {
     return r;
   }
 
+  /** Host addresses, re-read at most every {@link HOST_INFO_TTL_MILLIS} (interfaces rarely change). */
   hostInfo(): HostNetInfo {
-    return readHostNetInfo(this.opts.hostId, this.opts.bridge);
+    const now = Date.now();
+    if (!this.host || now - this.hostReadAt > HOST_INFO_TTL_MILLIS) {
+      this.host = readHostNetInfo(this.opts.hostId, this.opts.bridge);
+      this.hostReadAt = now;
+    }
+    return this.host;
   }
 
   private fixedOf(c: KnownContainer): LatestMap {

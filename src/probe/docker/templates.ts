@@ -47,6 +47,9 @@ const CONTAINER_METADATA: readonly MetadataTemplate[] = [
   meta('docker_image_name', 'Image name', 'latest', 2),
   meta('docker_container_command', 'Command', 'latest', 3),
   meta('docker_container_state_human', 'State', 'latest', 4),
+  // Beyond Scope: the machine-readable state (running, paused, exited…) as its own row, so the UI
+  // and API clients need not parse "Up 5 minutes (Paused)".
+  meta('docker_container_state', 'Status', 'latest', 4.5),
   meta('docker_container_uptime', 'Uptime', 'latest', 5, 'duration'),
   meta('docker_container_restart_count', 'Restart #', 'latest', 6),
   meta('docker_container_networks', 'Networks', 'sets', 7),
