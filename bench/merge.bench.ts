@@ -18,7 +18,7 @@ import { makeSingletonMetric, mergeReportInto, mergeReports } from '../src/repor
 import { makeNode, makeReport } from '../src/report/model.js';
 import { timeFromUnix } from '../src/report/time.js';
 import type { Report } from '../src/report/types.js';
-import { measurePaired } from './lib/measure.js';
+import { consume, measurePaired } from './lib/measure.js';
 import type { BenchResult } from './lib/types.js';
 
 const FIXTURES = new URL('../../shared/fixtures/scope/', import.meta.url);
@@ -138,6 +138,36 @@ export async function run(): Promise<BenchResult[]> {
     ratio: fold.ratio,
     target: '≤ 1×',
     note: `${Math.round(3 / (fold.candidateNanos / 1e9))} reports/s`,
+  });
+
+  // The probe hands its spy ticks over (adoptSource): the first tick's nodes are taken, not
+  // copied. Each fold consumes its ticks, so every sample folds fresh clones (made untimed).
+  const adoptNanos: number[] = [];
+  const cloneNanos: number[] = [];
+  const ratios: number[] = [];
+  for (let k = 0; k < 7; k++) {
+    const fresh = structuredClone(ticks);
+    let t0 = performance.now();
+    consume(structuredClone(ticks));
+    const c = (performance.now() - t0) * 1e6;
+    t0 = performance.now();
+    const accAdopt = makeReport();
+    for (const t of fresh) mergeReportInto(accAdopt, t, { adoptSource: true });
+    const a = (performance.now() - t0) * 1e6;
+    consume(accAdopt);
+    adoptNanos.push(a);
+    cloneNanos.push(c);
+    ratios.push(a / c);
+  }
+  const med = (xs: number[]): number => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
+  out.push({
+    name: 'probe publish: fold 3 synthetic ticks, adoptSource (ticks consumed)',
+    value: ms(med(adoptNanos)),
+    unit: 'ms/op',
+    baseline: { name: 'structuredClone of the 3 ticks', value: ms(med(cloneNanos)) },
+    ratio: med(ratios),
+    target: '≤ 1×',
+    note: `${Math.round(3 / (med(adoptNanos) / 1e9))} reports/s; median of 7 single folds`,
   });
 
   // 3. Steady state: an accumulator that already holds tick 0 absorbs tick 1 (no new nodes).

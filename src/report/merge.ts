@@ -58,12 +58,23 @@ export function mergeTableTemplate(a: TableTemplate, b: TableTemplate): TableTem
   };
 }
 
+/** Options of the in-place merges. */
+export interface MergeIntoOptions {
+  /**
+   * The caller hands `src` over: `dst` may take `src`'s nodes and Maps instead of copying them,
+   * and `src` must not be used afterwards. For reports built only to be folded (the probe's spy
+   * ticks); never for reports that are merged again (the app's stored reports). Default false.
+   */
+  adoptSource?: boolean;
+}
+
 /**
  * Merges topology `src` into `dst` in place (wire §2.3). Nodes are merged by map key; a node new
- * to `dst` is copied (merge-safe) so later merges into `dst` cannot reach `src`. `isHost` marks the
- * Host topology, whose nodes union `active_controls` (partial nodes there lack `topology`).
+ * to `dst` is copied (merge-safe) so later merges into `dst` cannot reach `src`, unless
+ * `adoptSource`. `isHost` marks the Host topology, whose nodes union `active_controls` (partial
+ * nodes there lack `topology`).
  */
-export function mergeTopologyInto(dst: Topology, src: Topology, isHost = false): void {
+export function mergeTopologyInto(dst: Topology, src: Topology, isHost = false, opts?: MergeIntoOptions): void {
   if (dst === src) return;
   if (dst.shape === '') dst.shape = src.shape;
   if (dst.tag === '') dst.tag = src.tag;
@@ -71,10 +82,15 @@ export function mergeTopologyInto(dst: Topology, src: Topology, isHost = false):
     dst.label = src.label;
     dst.labelPlural = src.labelPlural;
   }
-  for (const [key, node] of src.nodes) {
-    const existing = dst.nodes.get(key);
-    if (existing === undefined) dst.nodes.set(key, copyNode(node));
-    else mergeNodeInto(existing, node, isHost);
+  const adopt = opts?.adoptSource === true;
+  if (adopt && dst.nodes.size === 0) {
+    dst.nodes = src.nodes; // nothing to merge with: take the whole map
+  } else {
+    for (const [key, node] of src.nodes) {
+      const existing = dst.nodes.get(key);
+      if (existing === undefined) dst.nodes.set(key, adopt ? node : copyNode(node));
+      else mergeNodeInto(existing, node, isHost);
+    }
   }
   // Controls: union, on conflict src's value replaces dst's (no deep merge).
   for (const [key, control] of src.controls) dst.controls.set(key, control);
@@ -135,9 +151,9 @@ function mergePluginsInto(dst: PluginSpec[], src: readonly PluginSpec[]): void {
 /**
  * Merges report `src` into `dst` in place (wire §2.2): `ts` earliest non-zero, `windowNanos` and
  * `sampling` summed, plugins unioned by id, DNS unioned per address, topologies merged;
- * `shortcut` and `id` stay `dst`'s.
+ * `shortcut` and `id` stay `dst`'s. With `adoptSource`, `src` is consumed (see MergeIntoOptions).
  */
-export function mergeReportInto(dst: Report, src: Report): void {
+export function mergeReportInto(dst: Report, src: Report, opts?: MergeIntoOptions): void {
   if (src.ts !== ZERO_TIME && (dst.ts === ZERO_TIME || src.ts < dst.ts)) dst.ts = src.ts;
   dst.windowNanos += src.windowNanos;
   dst.sampling.count += src.sampling.count;
@@ -145,7 +161,7 @@ export function mergeReportInto(dst: Report, src: Report): void {
   mergePluginsInto(dst.plugins, src.plugins);
   mergeDnsInto(dst.dns, src.dns);
   for (const { name } of TOPOLOGIES) {
-    mergeTopologyInto(dst.topologies[name], src.topologies[name], name === 'host');
+    mergeTopologyInto(dst.topologies[name], src.topologies[name], name === 'host', opts);
   }
 }
 

@@ -371,6 +371,21 @@ describe('reports (wire §2.2)', () => {
     assert.deepEqual(dst.topologies.process.nodes.get('h;1')!.sets.get('s'), ['a', 'b']);
     assert.deepEqual(src.topologies.process.nodes.get('h;1')!.sets.get('s'), ['a']);
   });
+  test('adoptSource takes the source nodes instead of copying them', () => {
+    const src = makeReport();
+    const node = makeNode('h;1', 'process');
+    src.topologies.process.nodes.set('h;1', node);
+    const dst = makeReport();
+    mergeReportInto(dst, src, { adoptSource: true });
+    assert.equal(dst.topologies.process.nodes.get('h;1'), node);
+    const src2 = makeReport();
+    const node2 = makeNode('h;2', 'process');
+    src2.topologies.process.nodes.set('h;2', node2);
+    mergeReportInto(dst, src2, { adoptSource: true });
+    assert.equal(dst.topologies.process.nodes.get('h;2'), node2);
+    mergeReportInto(dst, src2);
+    assert.equal(dst.topologies.process.nodes.size, 2);
+  });
   test('mergeAllReports folds left to right', () => {
     assert.equal(mergeAllReports([]), undefined);
     const a = makeReport();
@@ -446,6 +461,17 @@ describe('merge properties (fast-check)', () => {
         const dst = copyReport(a);
         mergeReportInto(dst, b);
         assert.deepEqual(canonicalReport(dst), canonicalReport(mergeReports(a, b)));
+      }),
+      runs,
+    );
+  });
+  test('adoptSource folds give the same result as copying folds', () => {
+    fc.assert(
+      fc.property(arbReport(false), arbReport(false), arbReport(false), (a, b, c) => {
+        const expected = canonicalReport(mergeReports(mergeReports(a, b), c));
+        const acc = makeReport();
+        for (const r of [a, b, c]) mergeReportInto(acc, cloneReport(r), { adoptSource: true });
+        assert.deepEqual(canonicalReport(acc), expected);
       }),
       runs,
     );
