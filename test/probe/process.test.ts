@@ -74,7 +74,7 @@ test('stat parsing counts fields from the last ")", so odd comm names do not shi
   assert.equal(st.threads, 3);
   assert.equal(st.startTime, 5555);
   assert.equal(st.rssPages, 250);
-  assert.equal(st.rssLimitBytes, 18446744073709551615);
+  assert.equal(st.rssLimitBytes, 2 ** 64);
   assert.equal(parsePidStat(Buffer.from('garbage'), 7, st), undefined);
 });
 

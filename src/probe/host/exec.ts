@@ -36,7 +36,10 @@ export function shellCommand(): [file: string, args: string[]] {
       return '';
     }
   };
-  const containerised = inode('/proc/self/ns/mnt') !== '' && inode('/proc/self/ns/mnt') !== inode('/proc/1/ns/mnt');
+  // Containerised = our mount namespace differs from PID 1's; unknown (unreadable) counts as not.
+  const own = inode('/proc/self/ns/mnt');
+  const init = inode('/proc/1/ns/mnt');
+  const containerised = own !== '' && init !== '' && own !== init;
   let passwd = '';
   try {
     passwd = readFileSync(containerised ? '/proc/1/root/etc/passwd' : '/etc/passwd', 'utf8');
