@@ -80,8 +80,12 @@ test('the wire boundary rejects malformed replies with a typed error', () => {
   assert.throws(() => parseContainerInspect(inspect({ Args: 'x' })), DockerReplyError);
   assert.throws(() => parseContainerInspect(inspect({ Config: { Labels: { a: 1 } } })), DockerReplyError);
   assert.throws(() => parseImageList({}), DockerReplyError);
-  assert.deepEqual(parseEvent({ Type: 'container', Action: 'exec_start: sh -c x', Actor: { ID: ID } }), { type: 'container', action: 'exec_start', id: ID });
-  assert.deepEqual(parseEvent({ status: 'die', id: ID }), { type: 'container', action: 'die', id: ID });
+  assert.deepEqual(parseEvent({ Type: 'container', Action: 'exec_start: sh -c x', Actor: { ID: ID } }), { type: 'container', action: 'exec_start', id: ID, container: '' });
+  assert.deepEqual(parseEvent({ status: 'die', id: ID }), { type: 'container', action: 'die', id: ID, container: '' });
+  assert.deepEqual(
+    parseEvent({ Type: 'network', Action: 'connect', Actor: { ID: 'net1', Attributes: { container: ID, name: 'n' } } }),
+    { type: 'network', action: 'connect', id: 'net1', container: ID },
+  );
   const images = parseImageList([{ Id: 'sha256:abc', RepoTags: ['<none>:<none>'], Size: 10, Labels: null }]);
   assert.deepEqual(images[0], { id: 'abc', repoTags: [], labels: new Map(), size: 10, virtualSize: 10 });
 });

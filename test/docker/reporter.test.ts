@@ -177,3 +177,15 @@ test('a removed container disappears, with a `deleted` shortcut', async (t) => {
     tc.shortcuts.find((s) => latest(containerNode(s, id), 'docker_container_state') === 'deleted'), 5_000);
   await waitFor('gone from the report', async () => (containerNode(await plugin!.reporter.report(), id) ? undefined : true), 5_000);
 });
+
+test('connecting a container to another network updates its IPs and networks through events', async (t) => {
+  if (skip) return t.skip(skip);
+  await nodeWhen(() => true, 'the container known');
+  const net2 = `${P}-net2`;
+  await docker('network', 'create', net2);
+  await docker('network', 'connect', net2, WEB);
+  const n = await nodeWhen((x) => x.sets.get('docker_container_networks')?.includes(net2) === true, 'the second network', 5_000);
+  assert.equal(n.sets.get('docker_container_ips')?.length, 2);
+  await docker('network', 'disconnect', net2, WEB);
+  await nodeWhen((x) => x.sets.get('docker_container_networks')?.includes(net2) === false, 'disconnected', 5_000);
+});

@@ -65,6 +65,7 @@ export class DockerRegistry {
   private readonly generation = new Map<string, number>();
   private readonly logOnce: LogOnce;
   private loop: Promise<void> | undefined;
+  private imagesInFlight = false;
   private events: NodeJS.ReadableStream | undefined;
 
   constructor(
@@ -137,10 +138,23 @@ export class DockerRegistry {
     const known = this.containers.get(info.id);
     const c: KnownContainer = { info, firstSeen: known?.firstSeen ?? timeFromMillis(Date.now()) };
     this.containers.set(info.id, c);
+    if (cause !== 'initial' && !this.images.has(info.imageId)) this.refreshImages();
     this.listener.changed(c, cause);
   }
 
   /** Drops a container; `notify` false when we merely lost sight of Docker (no "deleted" shortcut). */
+  /** Re-lists images now (a container uses one we have not listed yet), at most one at a time. */
+  private refreshImages(): void {
+    if (this.imagesInFlight) return;
+    this.imagesInFlight = true;
+    withTimeout('image list', this.docker.listImages() as Promise<unknown>)
+      .then((v) => {
+        if (!this.abort.signal.aborted) this.images = new Map(parseImageList(v).map((i) => [i.id, i]));
+      })
+      .catch((err: unknown) => this.logger.debug({ err }, 'docker image list failed'))
+      .finally(() => (this.imagesInFlight = false));
+  }
+
   private forget(id: string, notify = true): void {
     this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
     for (const full of [...this.containers.keys()]) {
@@ -184,7 +198,7 @@ export class DockerRegistry {
   private async session(): Promise<void> {
     await withTimeout('ping', this.docker.ping() as Promise<unknown>);
     // Subscribe before listing so no change between the two is missed (as Scope does).
-    const events = await withTimeout('events', this.docker.getEvents({ filters: { type: ['container'] } }));
+    const events = await withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network'] } }));
     this.events = events;
     const ended = new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -233,6 +247,11 @@ export class DockerRegistry {
       ev = parseEvent(JSON.parse(line));
     } catch (err) {
       this.logger.debug({ err }, 'docker: bad event');
+      return;
+    }
+    if (ev.type === 'network') {
+      // Scope keyed these by the network id and so never updated IPs; the container is an attribute.
+      if ((ev.action === 'connect' || ev.action === 'disconnect') && ev.container) void this.refresh(ev.container, 'event');
       return;
     }
     if (ev.type !== 'container' || !ev.id) return;

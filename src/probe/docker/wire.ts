@@ -103,8 +103,10 @@ export interface DockerEvent {
   type: string;
   /** Action without any `: detail` suffix (`exec_start: sh` → `exec_start`). */
   action: string;
-  /** The object's id (a container id for container events). */
+  /** The object's id (a container id for container events, a network id for network events). */
   id: string;
+  /** For network connect/disconnect events: the container concerned (else ''). */
+  container: string;
 }
 
 type Obj = Record<string, unknown>;
@@ -273,11 +275,13 @@ export function parseEvent(v: unknown): DockerEvent {
   const W = 'event';
   if (!isObj(v)) throw new DockerReplyError(W, 'not an object');
   const actor = obj(v.Actor, W, 'Actor');
+  const attributes = obj(actor.Attributes, W, 'Actor.Attributes');
   const action = str(v.Action ?? v.status, W, 'Action');
   const colon = action.indexOf(':');
   return {
     type: str(v.Type, W, 'Type') || 'container',
     action: colon >= 0 ? action.slice(0, colon) : action,
     id: str(actor.ID ?? v.id, W, 'Actor.ID'),
+    container: str(attributes.container, W, 'Actor.Attributes.container'),
   };
 }
