@@ -1,0 +1,302 @@
+// End-to-end: the web UI in real Chromium against a real OpenScope with real Docker containers.
+//
+//   OPENSCOPE_URL=http://host:4040/ node --import tsx --test test/e2e/ui.e2e.test.ts
+//     runs against a running app whose probe sees this machine's Docker engine;
+//   OPENSCOPE_E2E=1 node --import tsx --test test/e2e/ui.e2e.test.ts
+//     starts `node --import tsx src/cli/main.ts` (app + probe) itself on a free port.
+// Either way the test starts its own chain of containers A → B → C (busybox `nc`, long-lived
+// TCP connections on a private network) and removes them afterwards. Without either variable the
+// test is skipped (it needs Docker, Chromium and ~1 minute); with CI=true a missing Chromium or
+// Docker fails it. Screenshots go to test-artifacts/.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const IMAGE = process.env['OPENSCOPE_E2E_IMAGE'] ?? 'localbb:latest';
+const ARTIFACTS = 'test-artifacts';
+const wanted = Boolean(process.env['OPENSCOPE_URL'] || process.env['OPENSCOPE_E2E']);
+const inCI = process.env['CI'] === 'true';
+
+function have(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 15_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function docker(...args: string[]): string {
+  return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMillis: number, everyMillis = 500): Promise<T> {
+  const end = Date.now() + timeoutMillis;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMillis));
+  }
+  throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+/** Starts app + probe in one process on a free port; returns its URL and a stopper. */
+async function startOpenScope(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, '--probe.docker=true'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const url = `http://127.0.0.1:${port}/`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 8000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  };
+  try {
+    await waitFor('openscope /api', async () => child.exitCode === null && (await fetch(`${url}api`)).ok, 60_000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
+  }
+  return { url, stop };
+}
+
+interface Chain {
+  a: string;
+  b: string;
+  c: string;
+  network: string;
+  remove: () => void;
+}
+
+/** A → B → C: each client holds a long-lived TCP connection (`sleep | nc`), each server `nc -ll`. */
+function startChain(): Chain {
+  const tag = `osui${process.pid}${Date.now() % 100000}`;
+  const network = `${tag}-net`;
+  const [a, b, c] = [`${tag}-a`, `${tag}-b`, `${tag}-c`];
+  const serve = (port: number): string => `nc -ll -p ${port} -e cat &`;
+  const connect = (host: string, port: number): string => `while true; do sleep 100000 | nc ${host} ${port}; sleep 1; done`;
+  const remove = (): void => {
+    for (const n of [a, b, c]) {
+      try {
+        docker('rm', '-f', n);
+      } catch {
+        /* already gone */
+      }
+    }
+    try {
+      docker('network', 'rm', network);
+    } catch {
+      /* already gone */
+    }
+  };
+  try {
+    docker('network', 'create', network);
+    docker('run', '-d', '--name', c, '--network', network, IMAGE, 'sh', '-c', `${serve(5432)} while true; do sleep 3600; done`);
+    docker('run', '-d', '--name', b, '--network', network, IMAGE, 'sh', '-c', `${serve(8080)} ${connect(c, 5432)}`);
+    docker('run', '-d', '--name', a, '--network', network, IMAGE, 'sh', '-c', connect(b, 8080));
+  } catch (err) {
+    remove();
+    throw err;
+  }
+  return { a, b, c, network, remove };
+}
+
+const node = (page: Page, label: string) => page.locator(`[data-testid="graph-node"][data-label="${label}"]`);
+
+async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(ARTIFACTS, `e2e-${name}.png`) });
+}
+
+test('web UI against a real OpenScope', { timeout: 300_000 }, async (t) => {
+  if (!wanted) {
+    t.skip('set OPENSCOPE_URL (running app) or OPENSCOPE_E2E=1 (self-started app) to run the browser test');
+    return;
+  }
+  const missing = [!existsSync(CHROMIUM) && `Chromium at ${CHROMIUM}`, !have('docker', ['info']) && 'Docker'].filter(Boolean);
+  if (missing.length > 0) {
+    if (inCI) assert.fail(`browser e2e needs ${missing.join(' and ')}`);
+    t.skip(`needs ${missing.join(' and ')}`);
+    return;
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const cleanups: (() => Promise<void> | void)[] = [];
+  try {
+    const chain = startChain();
+    cleanups.push(() => chain.remove());
+    let base = process.env['OPENSCOPE_URL'] ?? '';
+    if (!base) {
+      const app = await startOpenScope();
+      cleanups.push(app.stop);
+      base = app.url;
+    }
+    if (!base.endsWith('/')) base += '/';
+    const userDataDir = mkdtempSync(join(tmpdir(), 'openscope-e2e-'));
+    cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
+    const ctx: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      viewport: { width: 1400, height: 900 },
+    });
+    cleanups.push(() => ctx.close());
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    const containersUrl = `${base}#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`;
+    const ids: Record<string, string> = {};
+
+    await t.test('containers graph shows the chain A → B → C with their names', async () => {
+      await page.goto(containersUrl);
+      await waitFor(
+        'A, B, C with edges A→B and B→C',
+        async () => {
+          for (const l of [chain.a, chain.b, chain.c]) {
+            const id = await node(page, l).getAttribute('data-node-id', { timeout: 1000 });
+            if (!id) return false;
+            ids[l] = id;
+          }
+          // Edges are visible as a highlight set when hovering; check adjacency via the table model instead.
+          await node(page, chain.b).hover();
+          const edges = (await page.getByTestId('graph').getAttribute('data-highlighted-edges')) ?? '';
+          return edges.includes(`${ids[chain.a]}---${ids[chain.b]}`) && edges.includes(`${ids[chain.b]}---${ids[chain.c]}`);
+        },
+        90_000,
+        1000,
+      );
+      await page.mouse.move(5, 400);
+      await shot(page, 'containers');
+    });
+
+    await t.test('hovering A shows the direction to B', async () => {
+      await node(page, chain.a).hover();
+      const graph = page.getByTestId('graph');
+      assert.equal(await graph.getAttribute('data-hovered-node'), ids[chain.a]);
+      const edges = ((await graph.getAttribute('data-highlighted-edges')) ?? '').split(' ');
+      assert.ok(edges.includes(`${ids[chain.a]}---${ids[chain.b]}`), `edge A→B highlighted (got ${edges.join(', ')})`);
+      assert.ok(!edges.includes(`${ids[chain.b]}---${ids[chain.a]}`), 'no edge B→A');
+      await shot(page, 'hover-a');
+    });
+
+    await t.test('clicking B opens details with inbound A and outbound C', async () => {
+      await node(page, chain.b).click();
+      const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`);
+      await card.waitFor({ timeout: 15_000 });
+      await waitFor('inbound A', async () => (await card.locator(`[data-testid="connections-inbound"] [data-node-id="${ids[chain.a]}"]`).count()) > 0, 30_000);
+      await waitFor('outbound C', async () => (await card.locator(`[data-testid="connections-outbound"] [data-node-id="${ids[chain.c]}"]`).count()) > 0, 30_000);
+      assert.equal(await card.getByTestId('card-title').textContent(), chain.b);
+      await shot(page, 'details-b');
+    });
+
+    await t.test('a terminal runs `echo hi` and shows hi', async () => {
+      await page.getByTestId('control-docker_exec_container').click();
+      const term = page.getByTestId('terminal');
+      await term.waitFor({ timeout: 20_000 });
+      await page.locator('[data-testid="terminal"][data-status="connected"]').waitFor({ timeout: 30_000 });
+      await page.getByTestId('terminal-body').click();
+      await page.waitForTimeout(500);
+      await page.keyboard.type('echo hi\r');
+      await waitFor('"hi" on its own line', async () => {
+        const text = (await page.locator('[data-testid="terminal-body"] .xterm-rows').innerText()).split('\n').map((l) => l.trim());
+        return text.includes('hi');
+      }, 20_000);
+      await shot(page, 'terminal');
+      await page.getByTestId('terminal-close').click();
+      await term.waitFor({ state: 'detached', timeout: 5000 });
+    });
+
+    await t.test('table view lists the containers', async () => {
+      await page.getByTestId('view-grid').click();
+      for (const l of [chain.a, chain.b, chain.c]) {
+        await page.locator(`[data-testid="table-row"][data-node-id="${ids[l]}"]`).waitFor({ timeout: 10_000 });
+      }
+      await shot(page, 'table');
+      await page.getByTestId('view-topo').click();
+      await node(page, chain.a).waitFor({ timeout: 10_000 });
+    });
+
+    await t.test('search for A highlights A and fades the rest', async () => {
+      await page.getByTestId('search-input').fill(chain.a);
+      await waitFor('A matched, C faded', async () => {
+        const a = (await node(page, chain.a).getAttribute('class')) ?? '';
+        const c = (await node(page, chain.c).getAttribute('class')) ?? '';
+        return a.includes('matched') && c.includes('faded');
+      }, 5000, 200);
+      await shot(page, 'search');
+    });
+
+    await t.test('a reload with the same URL restores the view', async () => {
+      await page.waitForTimeout(800); // URL updates are debounced
+      const url = page.url();
+      await page.reload();
+      assert.equal(page.url(), url);
+      await node(page, chain.a).waitFor({ timeout: 30_000 });
+      assert.equal(await page.getByTestId('search-input').inputValue(), chain.a);
+      assert.equal(await page.getByTestId('topology-containers').getAttribute('aria-pressed'), 'true');
+      assert.equal(await page.getByTestId('view-topo').getAttribute('aria-pressed'), 'true');
+      await page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`).waitFor({ timeout: 15_000 });
+      await shot(page, 'reloaded');
+      await page.getByTestId('search-input').fill('');
+    });
+
+    await t.test('switching to processes and hosts works', async () => {
+      await page.getByTestId('topology-processes').click();
+      await waitFor('process nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
+      await shot(page, 'processes');
+      await page.getByTestId('topology-hosts').click();
+      await waitFor('host nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
+      await shot(page, 'hosts');
+    });
+
+    await t.test('the stop button stops the container and its node changes state', async () => {
+      await page.goto(containersUrl);
+      await node(page, chain.c).click();
+      const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.c]}"]`);
+      await card.getByTestId('control-docker_stop_container').click();
+      await waitFor('C stopped in Docker', async () => docker('inspect', '-f', '{{.State.Running}}', chain.c) === 'false', 60_000, 1000);
+      // Stopped containers leave the default ("running") view, or show an exited state.
+      await waitFor('C node changes state', async () => {
+        const gone = (await node(page, chain.c).count()) === 0;
+        const state = (await card.locator('[data-testid="meta-docker_container_state_human"]').textContent({ timeout: 500 }).catch(() => '')) ?? '';
+        return gone || /exited|stopped/i.test(state);
+      }, 45_000, 1000);
+      await shot(page, 'stopped');
+    });
+
+    assert.deepEqual(errors, [], 'no uncaught errors in the page');
+  } finally {
+    for (const c of cleanups.reverse()) {
+      try {
+        await c();
+      } catch {
+        /* best effort */
+      }
+    }
+  }
+});
