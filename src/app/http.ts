@@ -15,6 +15,11 @@ export function sendJson(reply: FastifyReply, status: number, body: unknown): Fa
     .send(Buffer.from(JSON.stringify(body) ?? 'null'));
 }
 
+/** Answers 200 with an already serialised JSON body (cached renders). */
+export function sendJsonBytes(reply: FastifyReply, body: Buffer): FastifyReply {
+  return reply.code(200).header('Cache-Control', 'no-cache').header('Content-Type', 'application/json').send(body);
+}
+
 /** An error answer: status plus the message as a JSON string, e.g. `"probe x is not connected right now"`. */
 export function sendError(reply: FastifyReply, status: number, message: string): FastifyReply {
   return sendJson(reply, status, message);

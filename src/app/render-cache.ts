@@ -9,11 +9,14 @@ import type { AppMetrics } from './metrics.js';
 /** Entries kept per report before the oldest are dropped (bounds memory under odd query mixes). */
 const MAX_ENTRIES_PER_REPORT = 256;
 
-/** What was rendered; `raw` is the encoded report of `GET /api/report`. */
-export type RenderKind = 'list' | 'topology' | 'node' | 'raw';
+/** What was rendered; `raw` is the encoded report of `GET /api/report`, `json` a serialised render. */
+export type RenderKind = 'list' | 'topology' | 'node' | 'raw' | 'json';
 
 export class RenderCache {
   private readonly byReport = new WeakMap<Report, Map<string, unknown>>();
+  /** Serialised diffs by (previous render, next render): viewers that saw the same renders share them. */
+  private readonly diffs = new WeakMap<object, WeakMap<object, string>>();
+  private readonly firsts = new WeakMap<object, string>();
 
   constructor(private readonly metrics: AppMetrics) {}
 
@@ -35,6 +38,32 @@ export class RenderCache {
     }
     entries.set(fullKey, value);
     return value;
+  }
+
+  /**
+   * `compute()`'s result for the transition from render `prev` (undefined = first message) to
+   * render `next`, computed once however many viewers make the same transition.
+   */
+  diff(prev: object | undefined, next: object, compute: () => string): string {
+    if (prev === undefined) {
+      let text = this.firsts.get(next);
+      if (text === undefined) {
+        text = compute();
+        this.firsts.set(next, text);
+      }
+      return text;
+    }
+    let byNext = this.diffs.get(prev);
+    if (!byNext) {
+      byNext = new WeakMap();
+      this.diffs.set(prev, byNext);
+    }
+    let text = byNext.get(next);
+    if (text === undefined) {
+      text = compute();
+      byNext.set(next, text);
+    }
+    return text;
   }
 }
 

@@ -93,6 +93,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       void sendError(reply, err.statusCode ?? 400, err.message);
     },
     requestTimeout: cfg.requestTimeoutMillis,
+    // Application-level bound on every route (503 when exceeded); the control route sets its own.
+    handlerTimeout: cfg.requestTimeoutMillis,
     return503OnClosing: true,
   });
   try {
@@ -177,6 +179,10 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      { method: request.method, url: request.url, status: reply.statusCode, millis: Math.round(reply.elapsedTime) },
+      'request',
+    );
     metrics.requestSeconds.observe(
       {
         method: request.method,

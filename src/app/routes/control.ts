@@ -56,7 +56,12 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
     },
   });
 
-  app.post('/api/control/:probeId/:nodeId/:control', { bodyLimit: MAX_CONTROL_BODY_BYTES }, async (request, reply) => {
+  const routeOptions = {
+    bodyLimit: MAX_CONTROL_BODY_BYTES,
+    // The control's own timeout answers first (504 with a reason); this is only the backstop.
+    handlerTimeout: ctx.config.controlTimeoutMillis + 5000,
+  };
+  app.post('/api/control/:probeId/:nodeId/:control', routeOptions, async (request, reply) => {
     let segments: string[] | undefined;
     try {
       segments = rawSegments(request, `${base}/api/control/`);

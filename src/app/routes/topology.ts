@@ -18,7 +18,7 @@ import {
 import type { Report } from '../../report/types.js';
 import type { AppContext } from '../context.js';
 import { parseGoDuration, parseTimestampMillis } from '../duration.js';
-import { BadPathError, flatQuery, rawSegments, sendError, sendJson, sendNotFound } from '../http.js';
+import { BadPathError, flatQuery, rawSegments, sendError, sendJsonBytes, sendNotFound } from '../http.js';
 import { queryKey } from '../render-cache.js';
 
 /** Shortest push interval accepted on the websocket, in ms: protects the app from `t=1ns`. */
@@ -27,6 +27,11 @@ const MIN_INTERVAL_MILLIS = 100;
 const DEFAULT_INTERVAL_MILLIS = 1000;
 /** A viewer with this much unsent data skips ticks until it catches up. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** What a tick with nothing new sends (Scope still sends it: the UI counts any message as life). */
+const EMPTY_DIFF = JSON.stringify({ add: null, update: null, remove: null });
+
+const serialise = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
 
 /** The report a request asks for: `timestamp` if given (historic collectors), else now. */
 async function reportFor(ctx: AppContext, query: TopologyQuery): Promise<Report> {
@@ -46,8 +51,10 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
   app.get('/api/topology', async (request, reply) => {
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const list = ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report, undefined, query));
-    return sendJson(reply, 200, list);
+    const body = ctx.renders.get(report, 'json', `list?${queryKey(query)}`, () =>
+      serialise(ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report, undefined, query))),
+    );
+    return sendJsonBytes(reply, body);
   });
 
   app.get('/api/topology/:topology', async (request, reply) => {
@@ -56,8 +63,12 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     const [topologyId] = segments as [string];
     if (!isKnownTopology(topologyId)) return sendNotFound(reply);
     const query = flatQuery(request);
-    const rendered = renderCached(ctx, await reportFor(ctx, query), topologyId, query);
-    return rendered ? sendJson(reply, 200, rendered) : sendNotFound(reply);
+    const report = await reportFor(ctx, query);
+    const body = ctx.renders.get(report, 'json', `topology:${topologyId}?${queryKey(query)}`, () => {
+      const rendered = renderCached(ctx, report, topologyId, query);
+      return rendered && serialise(rendered);
+    });
+    return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
   });
 
   app.get('/api/topology/:topology/:id', async (request, reply) => {
@@ -67,10 +78,11 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!isKnownTopology(topologyId) || nodeId === '') return sendNotFound(reply);
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const details = ctx.renders.get(report, 'node', `${topologyId}\u0000${nodeId}?${queryKey(query)}`, () =>
-      renderNodeDetails(report, topologyId, nodeId, query),
-    );
-    return details ? sendJson(reply, 200, details) : sendNotFound(reply);
+    const body = ctx.renders.get(report, 'node', `${topologyId}\u0000${nodeId}?${queryKey(query)}`, () => {
+      const details = renderNodeDetails(report, topologyId, nodeId, query);
+      return details && serialise(details);
+    });
+    return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
   });
 
   app.route({
@@ -161,10 +173,19 @@ function streamTopology(
         socket.close(1011, 'cannot render topology');
         return;
       }
-      const diff = diffTopology(previous, rendered.nodes);
-      if (previous === undefined) diff.reset = true;
-      previous = rendered.nodes;
-      socket.send(JSON.stringify(diff));
+      const prev = previous;
+      const next = rendered.nodes;
+      // Unchanged render (same cached object): the empty diff, without comparing anything.
+      const text =
+        prev === next
+          ? EMPTY_DIFF
+          : ctx.renders.diff(prev, next, () => {
+              const diff = diffTopology(prev, next);
+              if (prev === undefined) diff.reset = true;
+              return JSON.stringify(diff);
+            });
+      previous = next;
+      socket.send(text);
     } catch (err) {
       ctx.logger.warn({ err, topologyId }, 'topology websocket render failed');
       socket.close(1011, 'render failed');
