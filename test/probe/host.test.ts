@@ -58,12 +58,12 @@ test('meminfo: used = total − free − buffers − cached, in bytes', () => {
   assert.equal(parseMemInfo('garbage'), undefined);
 });
 
-test('host tagger links process/container/image/host nodes; topology tagger names every node', () => {
+test('host tagger links process/container/image/host nodes; topology tagger names every node', async () => {
   const rpt = makeReport();
   rpt.topologies.process.nodes.set('h;1', makeNode('h;1'));
   rpt.topologies.endpoint.nodes.set(';1.2.3.4;80', makeNode(';1.2.3.4;80'));
-  createHostTagger('h').tag(rpt);
-  void Promise.resolve(createTopologyTagger().tag(rpt));
+  await createHostTagger('h').tag(rpt);
+  await createTopologyTagger().tag(rpt);
   const p = rpt.topologies.process.nodes.get('h;1')!;
   assert.equal(p.latest.get('host_node_id')?.value, 'h;<host>');
   assert.deepEqual(p.parents.get('host'), ['h;<host>']);
