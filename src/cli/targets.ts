@@ -47,7 +47,9 @@ export function parseTarget(target: string): ProbeTarget {
 
   let hostname: string;
   let port: number;
-  if (hostPort.includes(':')) {
+  // `[v6]` without a port: Go's SplitHostPort fails on it; we apply the default port instead.
+  const bracketedOnly = /^\[([^\]]*)\]$/.exec(hostPort);
+  if (bracketedOnly === null && hostPort.includes(':')) {
     // net.SplitHostPort: `[v6]:port` or `host:port` with exactly one colon.
     const m = /^\[([^\]]*)\]:([^:]*)$/.exec(hostPort) ?? /^([^:[\]]*):([^:]*)$/.exec(hostPort);
     if (m === null) return invalid(target, 'expected host:port (IPv6 addresses in brackets)');
@@ -56,7 +58,7 @@ export function parseTarget(target: string): ProbeTarget {
     if (!/^\d+$/.test(portText) || Number(portText) > 65535) return invalid(target, `bad port ${JSON.stringify(portText)}`);
     port = Number(portText);
   } else {
-    hostname = hostPort;
+    hostname = bracketedOnly?.[1] ?? hostPort;
     port = schemeAdded ? DEFAULT_APP_PORT : scheme === 'https' ? 443 : 80;
   }
   if (hostname === '') invalid(target, 'missing host');
