@@ -2,7 +2,6 @@
  * Connectivity marks (app §3.5): ColorConnected sets `is_connected` on every node with an edge to
  * or from a different node; self-loops do not count.
  */
-import type { LatestMap } from '../report/types.js';
 import type { RenderResult, RNode } from './rnode.js';
 
 export const IS_CONNECTED = 'is_connected';
@@ -21,21 +20,19 @@ export function connectedIds(nodes: ReadonlyMap<string, RNode>): Set<string> {
   return connected;
 }
 
-/** ColorConnected: a copy of `input` whose connected nodes carry `is_connected` = `true`. */
-export function colorConnected(input: RenderResult, timestamp: string): RenderResult {
+/** ColorConnected: a copy of `input` whose connected nodes are marked connected. */
+export function colorConnected(input: RenderResult): RenderResult {
   const connected = connectedIds(input.nodes);
   if (connected.size === 0) return input;
   const nodes = new Map(input.nodes);
   for (const id of connected) {
     const n = nodes.get(id);
-    if (n === undefined) continue;
-    const latest: LatestMap = new Map(n.latest);
-    latest.set(IS_CONNECTED, { timestamp, value: 'true' });
-    nodes.set(id, { ...n, latest });
+    if (n !== undefined && n.connected !== true) nodes.set(id, { ...n, connected: true });
   }
   return { nodes, filtered: input.filtered };
 }
 
+/** Marked connected by ColorConnected (or carrying a probe-sent `is_connected`). */
 export function isConnected(n: RNode): boolean {
-  return n.latest.has(IS_CONNECTED);
+  return n.connected === true || n.latest.has(IS_CONNECTED);
 }

@@ -46,7 +46,7 @@ export function renderProcessesBase(report: Report): RenderResult {
 
 /** The `processes` view before option filters: processes marked `is_connected`. */
 export function renderProcesses(report: Report): RenderResult {
-  return memo(report, 'processes', (r) => colorConnected(renderProcessesBase(r), r.ts));
+  return memo(report, 'processes', (r) => colorConnected(renderProcessesBase(r)));
 }
 
 const PROCESS_NAME_TOPOLOGY = makeGroupNodeTopology('process', 'name');
@@ -67,6 +67,6 @@ export function renderProcessesByName(report: Report): RenderResult {
       if (name === undefined) continue;
       join.addChild(n, name, create, true);
     }
-    return colorConnected(join.result(input.nodes.values()), r.ts);
+    return colorConnected(join.result(input.nodes.values()));
   });
 }

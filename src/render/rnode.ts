@@ -6,8 +6,8 @@
  * Ownership rule: the `latest`, `sets`, `metrics` and `parents` maps may be shared with the report
  * or with other rendered nodes and are never mutated; a stage that needs to change one builds a new
  * map. A stage may mutate `adjacency`, `children` and `counters` only on nodes it created itself
- * (`makeRNode`, `fromReportNode`, `mergeRNodes`, `withAdjacency`), never on its input's nodes, so
- * memoised stage results stay valid.
+ * with `makeRNode`, `ownCopy` or `mergeRNodes` (`fromReportNode` may share an empty adjacency),
+ * never on its input's nodes, so memoised stage results stay valid.
  */
 import { mergeMetric } from '../report/merge-metric.js';
 import { mergeStringSets } from '../report/merge-sets.js';
@@ -31,6 +31,11 @@ export interface RNode {
   children: Map<string, RNode> | null;
   /** child topology → number of children of that topology (Scope's `Counters`). */
   counters: Map<string, number> | null;
+  /**
+   * Scope's `is_connected` mark (ColorConnected, app §3.5), kept as a flag rather than a latest
+   * entry so marking does not copy every node's latest map.
+   */
+  connected?: boolean;
 }
 
 const EMPTY_LATEST: LatestMap = new Map();
@@ -52,6 +57,12 @@ export function makeRNode(id: string, topology: string): RNode {
   };
 }
 
+/**
+ * Shared adjacency of report nodes without edges, to save one Set per node. Never mutated: stages
+ * only mutate the adjacency of nodes they own (`ownCopy`, `makeRNode`), which have their own Set.
+ */
+const NO_EDGES: Set<string> = new Set();
+
 /** A rendered node standing for report node `n` (keyed by `key`, authoritative over `n.id`). */
 export function fromReportNode(key: string, n: Node, topology: string): RNode {
   return {
@@ -61,7 +72,7 @@ export function fromReportNode(key: string, n: Node, topology: string): RNode {
     sets: n.sets,
     metrics: n.metrics,
     parents: n.parents,
-    adjacency: new Set(n.adjacency),
+    adjacency: n.adjacency.length === 0 ? NO_EDGES : new Set(n.adjacency),
     children: null,
     counters: null,
   };
@@ -162,7 +173,7 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
     counters = new Map(a.counters ?? []);
     if (b.counters !== null) for (const [t, c] of b.counters) counters.set(t, (counters.get(t) ?? 0) + c);
   }
-  return {
+  const merged: RNode = {
     id: a.id,
     topology: a.topology === '' ? b.topology : a.topology,
     latest: mergeLatest(a.latest, b.latest),
@@ -173,6 +184,8 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
     children,
     counters,
   };
+  if (a.connected === true || b.connected === true) merged.connected = true;
+  return merged;
 }
 
 /** Merges `n` into the node map (same id ⇒ `mergeRNodes`). */
