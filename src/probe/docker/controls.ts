@@ -93,7 +93,15 @@ export function registerDockerControls(deps: ControlDeps): () => void {
   };
 
   const openPipe = (req: ControlRequest, p: PipeSpec): string => {
-    const { pipeId, stream } = ctx.pipes.openPipe(req.appId);
+    let opened;
+    try {
+      opened = ctx.pipes.openPipe(req.appId);
+    } catch (err) {
+      for (const s of [p.source, p.raw]) (s as { destroy?: () => void } | undefined)?.destroy?.();
+      p.onClosed?.();
+      throw err;
+    }
+    const { pipeId, stream } = opened;
     if (p.session) sessions.set(pipeId, p.session);
     const close = (): void => {
       sessions.delete(pipeId);

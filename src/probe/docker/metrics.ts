@@ -57,7 +57,7 @@ export class ContainerMetrics {
   async collect(targets: readonly MetricTarget[]): Promise<Map<string, Map<string, Metric>>> {
     const out = new Map<string, Map<string, Metric>>();
     const live = new Set(targets.map((t) => t.id));
-    for (const id of this.last.keys()) {
+    for (const id of new Set([...this.last.keys(), ...this.fallback.keys()])) {
       if (!live.has(id)) {
         this.last.delete(id);
         this.fallback.delete(id);

@@ -119,7 +119,10 @@ export class DockerRegistry {
         this.dirty.delete(id);
         await this.inspect(id, cause);
       } while (this.dirty.has(id));
-    })().finally(() => this.inflight.delete(id));
+    })().finally(() => {
+      this.inflight.delete(id);
+      this.generation.delete(id);
+    });
     this.inflight.set(id, p);
     return p;
   }
@@ -156,7 +159,8 @@ export class DockerRegistry {
   }
 
   private forget(id: string, notify = true): void {
-    this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
+    // Only an inspect already running needs to know; the entry is dropped when it finishes.
+    if (this.inflight.has(id)) this.generation.set(id, (this.generation.get(id) ?? 0) + 1);
     for (const full of [...this.containers.keys()]) {
       if (full === id || full.startsWith(id)) {
         this.containers.delete(full);
@@ -196,9 +200,11 @@ export class DockerRegistry {
 
   /** One connection: subscribe, list, then re-list every interval until the event stream ends. */
   private async session(): Promise<void> {
-    await withTimeout('ping', this.docker.ping() as Promise<unknown>);
+    await this.unlessStopped(withTimeout('ping', this.docker.ping() as Promise<unknown>));
     // Subscribe before listing so no change between the two is missed (as Scope does).
-    const events = await withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network'] } }));
+    const events = await this.unlessStopped(
+      withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network'] } })),
+    );
     this.events = events;
     const ended = new Promise<void>((resolve, reject) => {
       let buf = '';
@@ -216,7 +222,7 @@ export class DockerRegistry {
       events.on('error', (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
     });
     ended.catch(() => undefined); // observed below; avoid an unhandled rejection while listing
-    await this.relist('initial');
+    await this.unlessStopped(this.relist('initial'));
     this.connectedFlag = true;
     this.logOnce.ok('docker', 'Docker connected');
     this.logger.info({ containers: this.containers.size }, 'docker: connected');
@@ -239,6 +245,17 @@ export class DockerRegistry {
     } finally {
       clearInterval(timer);
     }
+  }
+
+  /** `p`, or a rejection as soon as the registry is stopped (so stop() never waits on a slow dockerd). */
+  private unlessStopped<T>(p: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(new Error('stopped'));
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
   }
 
   private onEventLine(line: string): void {
