@@ -45,7 +45,7 @@ test('msgpack time accepted as str8, str16, bin8, bin16 and with a local zone of
 
 test('msgpack timestamp extension is rejected for a time', () => {
   const bytes = libEncode({ TS: new Date(0) });
-  badType(() => decodeReport(bytes, 'msgpack'), /^TS: expected time, got object/);
+  badType(() => decodeReport(bytes, 'msgpack'), /^TS: expected time, got extension/);
 });
 
 test('zero time encodes as af 01 00…00 ff ff', () => {

@@ -3,7 +3,8 @@ import type { Report } from '../types.js';
 import { ReportDecodeError, TooDeepError, WireTypeError, formatPath } from './errors.js';
 import { reportFromWire } from './from-wire.js';
 import { checkJsonIntegers, parseJson } from './json.js';
-import { MAX_DEPTH, MsgpackSyntaxError, readMsgpack } from './msgpack-read.js';
+import { MAX_DEPTH, MsgpackSyntaxError } from './msgpack-read.js';
+import { reportFromMsgpack } from './msgpack-report.js';
 
 /** The two body formats Scope speaks. */
 export type ReportFormat = 'json' | 'msgpack';
@@ -12,7 +13,7 @@ export type ReportFormat = 'json' | 'msgpack';
 export function decodeReport(bytes: Uint8Array, format: ReportFormat): Report {
   if (bytes.length === 0) throw new ReportDecodeError('empty', 'empty report body');
   try {
-    if (format === 'msgpack') return reportFromWire(readMsgpack(bytes, MAX_DEPTH), MAX_DEPTH);
+    if (format === 'msgpack') return reportFromMsgpack(bytes, MAX_DEPTH);
     const { text, tree } = parseJson(bytes);
     const report = reportFromWire(tree, MAX_DEPTH);
     checkJsonIntegers(text);

@@ -68,5 +68,7 @@ export function typeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (v instanceof Uint8Array) return 'bytes';
+  // Anything else that is not a plain object is a msgpack extension marker.
+  if (typeof v === 'object' && Object.getPrototypeOf(v) !== Object.prototype) return 'extension';
   return typeof v;
 }

@@ -41,12 +41,12 @@ type Obj = { readonly [key: string]: unknown };
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Path segment for a map key: `.pid` when identifier-like, else `["x;1"]`. */
-function keySeg(k: string): string {
+export function keySeg(k: string): string {
   return IDENT.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`;
 }
 
 /** Prepends a path segment to a WireTypeError on its way out; rethrows anything. */
-function rethrowAt(e: unknown, seg: string): never {
+export function rethrowAt(e: unknown, seg: string): never {
   if (e instanceof WireTypeError) e.segments.unshift(seg);
   throw e;
 }
@@ -69,14 +69,14 @@ function obj(v: unknown, seg: string): Obj | undefined {
   return fail('map', v, seg);
 }
 
-function str(v: unknown, seg: string): string {
+export function str(v: unknown, seg: string): string {
   if (typeof v === 'string') return v;
   if (v === undefined || v === null) return '';
   if (v instanceof Uint8Array) return decodeUtf8(v, 0, v.length);
   return fail('string', v, seg);
 }
 
-function num(v: unknown, seg: string): number {
+export function num(v: unknown, seg: string): number {
   if (typeof v === 'number') return v;
   if (v === undefined || v === null) return 0;
   return fail('number', v, seg);
@@ -116,24 +116,34 @@ function time(v: unknown, seg: string): Time {
   return fail('time', v, seg);
 }
 
-/** A sorted, de-duplicated string array (wire §2.6); sorts only when the input is not already. */
+/**
+ * A sorted, de-duplicated string array (wire §2.6). The parsed array itself is reused (the tree
+ * is ours and dies after decoding), sorted in place only when the input is not already.
+ */
 function stringSet(v: unknown, seg: string): StringSet {
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) return fail('array of strings', v, seg);
-  const n = v.length;
-  const out = new Array<string>(n);
+  const a = v as unknown[];
+  const n = a.length;
   let ordered = true;
   let prev = '';
   for (let i = 0; i < n; i++) {
-    const x: unknown = v[i];
-    const s = typeof x === 'string' ? x : str(x, `${seg}[${i}]`);
+    const x = a[i];
+    const s = typeof x === 'string' ? x : (a[i] = str(x, `${seg}[${i}]`));
     if (i > 0 && !(s > prev)) ordered = false;
-    out[i] = prev = s;
+    prev = s;
   }
-  return ordered ? out : sortUnique(out);
+  return ordered ? (a as string[]) : sortUnique(a as string[]);
 }
 
-function sortUnique(a: string[]): string[] {
+/** Number of own enumerable keys, without allocating (Object.keys would). */
+function keyCount(o: Obj): number {
+  let n = 0;
+  for (const _ in o) n++;
+  return n;
+}
+
+export function sortUnique(a: string[]): string[] {
   a.sort();
   let w = 0;
   for (let i = 0; i < a.length; i++) {
@@ -171,8 +181,14 @@ function latest(v: unknown, seg: string): LatestMap {
     for (k in o) {
       const e = o[k];
       if (!isObj(e)) fail('map', e);
-      const entry: LatestEntry = { timestamp: time(e.timestamp, '.timestamp'), value: str(e.value, '.value') };
-      m.set(k, entry);
+      const timestamp = time(e.timestamp, '.timestamp');
+      const value = e.value;
+      // Reuse the parsed {timestamp, value} object when it already is a canonical entry.
+      if (timestamp === e.timestamp && typeof value === 'string' && keyCount(e) === 2) {
+        m.set(k, e as unknown as LatestEntry);
+      } else {
+        m.set(k, { timestamp, value: str(value, '.value') });
+      }
     }
   } catch (e) {
     rethrowAt(e, `${seg}${keySeg(k)}`);
@@ -192,7 +208,11 @@ function metric(o: unknown): Metric {
       for (; i < s.length; i++) {
         const x: unknown = s[i];
         if (!isObj(x)) fail('map', x);
-        samples[i] = { date: time(x.date, '.date'), value: num(x.value, '.value') };
+        const date = time(x.date, '.date');
+        const value = x.value;
+        samples[i] = date === x.date && typeof value === 'number' && keyCount(x) === 2
+          ? (x as unknown as Sample)
+          : { date, value: num(value, '.value') };
       }
     } catch (e) {
       rethrowAt(e, `.samples[${i}]`);
@@ -216,7 +236,7 @@ function mapOf<T>(v: unknown, seg: string, f: (x: unknown, key: string) => T): M
 }
 
 /** Legacy `latestControls` (wire §2.4): non-dead control ids → `active_controls`. */
-function legacyControls(v: unknown, into: LatestMap): void {
+export function legacyControls(v: unknown, into: LatestMap): void {
   const o = obj(v, '.latestControls');
   if (o === undefined) return;
   const ids: string[] = [];
@@ -239,7 +259,7 @@ function legacyControls(v: unknown, into: LatestMap): void {
 }
 
 /** Legacy `counters` (wire §2.4): name → int becomes latest `count_<name>` stamped now. */
-function legacyCounters(v: unknown, into: LatestMap): void {
+export function legacyCounters(v: unknown, into: LatestMap): void {
   const o = obj(v, '.counters');
   if (o === undefined) return;
   const now = nowTime();
@@ -337,7 +357,8 @@ function tableTemplate(v: unknown): TableTemplate {
   };
 }
 
-function topology(v: unknown, t: Topology, maxDepth: number): void {
+/** Applies a wire topology's fields onto `t` (which carries makeReport()'s defaults). */
+export function applyTopology(v: unknown, t: Topology, maxDepth: number): void {
   if (v === undefined || v === null) return;
   if (!isObj(v)) fail('map', v);
   // Fields absent on the wire keep makeReport()'s defaults, as in Go (decode into MakeReport()).
@@ -345,7 +366,7 @@ function topology(v: unknown, t: Topology, maxDepth: number): void {
   if (v.tag !== undefined) t.tag = str(v.tag, '.tag');
   if (v.label !== undefined) t.label = str(v.label, '.label');
   if (v.label_plural !== undefined) t.labelPlural = str(v.label_plural, '.label_plural');
-  t.nodes = mapOf(v.nodes, '.nodes', (x) => node(x, 4, maxDepth));
+  if (v.nodes !== undefined) t.nodes = mapOf(v.nodes, '.nodes', (x) => node(x, 4, maxDepth));
   t.controls = mapOf(v.controls, '.controls', control);
   t.metadataTemplates = mapOf(v.metadata_templates, '.metadata_templates', metadataTemplate);
   t.metricTemplates = mapOf(v.metric_templates, '.metric_templates', metricTemplate);
@@ -381,18 +402,24 @@ function pluginSpec(v: unknown, i: number): PluginSpec {
 export function reportFromWire(v: unknown, maxDepth: number): Report {
   if (!isObj(v)) return fail('map at the top level', v);
   const r = makeReport();
-  if (v.TS !== undefined) r.ts = time(v.TS, 'TS');
   for (const { wire, name } of TOPOLOGIES) {
     const t = v[wire];
     if (t === undefined) continue;
     const topo = makeDefaultTopology(name);
     try {
-      topology(t, topo, maxDepth);
+      applyTopology(t, topo, maxDepth);
     } catch (e) {
       rethrowAt(e, wire);
     }
     r.topologies[name] = topo;
   }
+  applyReportFields(v, r);
+  return r;
+}
+
+/** Applies the report-level fields other than topologies (TS, DNS, Sampling, …) onto `r`. */
+export function applyReportFields(v: Obj, r: Report): void {
+  if (v.TS !== undefined) r.ts = time(v.TS, 'TS');
   r.dns = mapOf(v.DNS, 'DNS', dnsRecord);
   // Release 1.11.6 sent DNS under `nodes`; Scope moves it to DNS on read (wire §2.2).
   const legacy = mapOf(v.nodes, 'nodes', dnsRecord);
@@ -409,5 +436,4 @@ export function reportFromWire(v: unknown, maxDepth: number): Report {
     r.plugins = p.map(pluginSpec);
   }
   if (v.ID !== undefined) r.id = str(v.ID, 'ID');
-  return r;
 }

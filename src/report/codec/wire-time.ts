@@ -30,18 +30,24 @@ const pad9 = (n: number): string => {
   return s.length === 9 ? s : '000000000'.slice(s.length) + s;
 };
 
-let lastUnixSeconds = Number.NaN;
-let lastPrefix = '';
+/**
+ * Direct-mapped cache of `yyyy-mm-ddThh:mm:ss` by Unix seconds: a report's times fall in a few
+ * hundred distinct seconds at most, and formatting through `Date` costs ~1 µs each.
+ */
+const PREFIX_SLOTS = 1024;
+const prefixSeconds = new Float64Array(PREFIX_SLOTS).fill(Number.NaN);
+const prefixStrings = new Array<string>(PREFIX_SLOTS).fill('');
 
-/** `yyyy-mm-ddThh:mm:ss` for Unix seconds, memoising the previous answer. */
+/** `yyyy-mm-ddThh:mm:ss` for Unix seconds. */
 function secondsPrefix(unixSeconds: number): string {
-  if (unixSeconds === lastUnixSeconds) return lastPrefix;
+  const slot = unixSeconds & (PREFIX_SLOTS - 1);
+  if (prefixSeconds[slot] === unixSeconds) return prefixStrings[slot]!;
   if (!(unixSeconds >= MIN_YEAR_0000_SECONDS && unixSeconds <= UNIX_MAX_SECONDS)) {
     throw new TimeFormatError(`time out of range (year 0000–9999): ${unixSeconds} s since 1970`);
   }
   const prefix = new Date(unixSeconds * 1000).toISOString().slice(0, 19);
-  lastUnixSeconds = unixSeconds;
-  lastPrefix = prefix;
+  prefixSeconds[slot] = unixSeconds;
+  prefixStrings[slot] = prefix;
   return prefix;
 }
 
@@ -78,6 +84,10 @@ export function timeFromRfc3339(s: string): Time {
   return `${secondsPrefix(unix)}.${nanos}Z`;
 }
 
+let lastUnix = Number.NaN;
+let lastNanos = -1;
+let lastTime = '';
+
 /**
  * Go's `MarshalBinary` bytes (15 bytes, version 1; or 16 bytes, version 2 with offset seconds) →
  * canonical Time. The zone offset only names a location; the instant is absolute, so it is ignored.
@@ -94,27 +104,37 @@ export function timeFromGoBinary(b: Uint8Array, off: number, len: number): Time 
   if (nanos > 999_999_999) throw new TimeFormatError(`nanoseconds out of range: ${nanos}`);
   const unix = goSeconds - GO_UNIX_OFFSET_SECONDS;
   if (unix < UNIX_MIN_SECONDS) throw new TimeFormatError(`time before year 1: ${unix} s since 1970`);
-  return `${secondsPrefix(unix)}.${pad9(nanos)}Z`;
+  // Entries stamped by one reporter tick share the exact time: reuse the previous string.
+  if (unix === lastUnix && nanos === lastNanos) return lastTime;
+  lastUnix = unix;
+  lastNanos = nanos;
+  lastTime = `${secondsPrefix(unix)}.${pad9(nanos)}Z`;
+  return lastTime;
 }
 
-let lastEncPrefix = '';
-let lastEncGoSeconds = 0;
+/** Direct-mapped cache of Go seconds by `yyyy-mm-ddThh:mm:ss` prefix (see PREFIX_SLOTS). */
+const encPrefixes = new Array<string>(PREFIX_SLOTS).fill('');
+const encSeconds = new Float64Array(PREFIX_SLOTS);
 
 /**
  * Canonical Time → Go's 15-byte `MarshalBinary` form at `out[off…off+15)`, zone `ff ff` (UTC).
  * `t` must be canonical (the model guarantees it).
  */
 export function writeGoBinaryTime(t: Time, out: Uint8Array, off: number): void {
-  const prefix = t.slice(0, 19);
+  // Slot by the characters that vary most (minutes, seconds) without building the prefix string.
+  const slot = (t.charCodeAt(15) * 100 + t.charCodeAt(17) * 10 + t.charCodeAt(18) + t.charCodeAt(12) * 7) &
+    (PREFIX_SLOTS - 1);
   let goSeconds: number;
-  if (prefix === lastEncPrefix) {
-    goSeconds = lastEncGoSeconds;
+  const cached = encPrefixes[slot]!;
+  if (cached.length === 19 && t.startsWith(cached)) {
+    goSeconds = encSeconds[slot]!;
   } else {
+    const prefix = t.slice(0, 19);
     const ms = Date.parse(`${prefix}Z`);
     if (Number.isNaN(ms)) throw new TimeFormatError(`not a canonical time: ${JSON.stringify(t)}`);
     goSeconds = ms / 1000 + GO_UNIX_OFFSET_SECONDS;
-    lastEncPrefix = prefix;
-    lastEncGoSeconds = goSeconds;
+    encPrefixes[slot] = prefix;
+    encSeconds[slot] = goSeconds;
   }
   let nanos = 0;
   for (let i = 20; i < 29; i++) nanos = nanos * 10 + (t.charCodeAt(i) - 48);

@@ -1,0 +1,313 @@
+/**
+ * msgpack bytes → Report in one pass for the hot part of a report — nodes, with their latest
+ * maps, sets and metrics — reading straight from the bytes into domain objects (no intermediate
+ * tree, no per-time byte views). The small, rarely large rest (templates, controls, DNS, plugins,
+ * legacy fields) is read as a generic tree and handed to `from-wire.ts`, so the field rules for it
+ * live in one place. Error paths and messages match the JSON path's.
+ */
+import { TOPOLOGIES, ZERO_TIME, type LatestMap, type Metric, type Node, type Report, type Sample,
+  type Sets, type StringSet, type Time, type TopologyName } from '../types.js';
+import { makeDefaultTopology, makeReport } from '../model.js';
+import { TooDeepError, WireTypeError } from './errors.js';
+import { applyReportFields, applyTopology, keySeg, legacyControls, legacyCounters, num, reportFromWire,
+  rethrowAt, sortUnique } from './from-wire.js';
+import { MsgpackReader, MsgpackSyntaxError, decodeUtf8, headTypeName, type MsgpackValue } from './msgpack-read.js';
+import { TimeFormatError, timeFromGoBinary } from './wire-time.js';
+
+const WIRE_TO_NAME = new Map<string, TopologyName>(TOPOLOGIES.map((t) => [t.wire, t.name]));
+const NIL = -1;
+
+function typeError(expected: string, h: number, seg: string): WireTypeError {
+  const e = new WireTypeError(`expected ${expected}, got ${headTypeName(h)}`);
+  if (seg !== '') e.segments.push(seg);
+  return e;
+}
+
+function peek(r: MsgpackReader): number {
+  if (r.pos >= r.b.length) throw new MsgpackSyntaxError(`truncated msgpack at offset ${r.pos}`);
+  return r.b[r.pos]!;
+}
+
+/** Reads a map header: its size, or NIL for nil. */
+function mapLen(r: MsgpackReader, seg: string): number {
+  const h = peek(r);
+  if (h >= 0x80 && h <= 0x8f) { r.pos += 1; return h & 0x0f; }
+  let n: number;
+  if (h === 0xde) { r.need(3); n = r.view.getUint16(r.pos + 1); r.pos += 3; }
+  else if (h === 0xdf) { r.need(5); n = r.view.getUint32(r.pos + 1); r.pos += 5; }
+  else if (h === 0xc0) { r.pos += 1; return NIL; }
+  else throw typeError('map', h, seg);
+  if (n * 2 > r.b.length - r.pos) throw new MsgpackSyntaxError(`truncated msgpack: map of ${n} at offset ${r.pos}`);
+  return n;
+}
+
+/** Reads an array header: its size, or NIL for nil. */
+function arrayLen(r: MsgpackReader, seg: string, expected = 'array'): number {
+  const h = peek(r);
+  if (h >= 0x90 && h <= 0x9f) { r.pos += 1; return h & 0x0f; }
+  let n: number;
+  if (h === 0xdc) { r.need(3); n = r.view.getUint16(r.pos + 1); r.pos += 3; }
+  else if (h === 0xdd) { r.need(5); n = r.view.getUint32(r.pos + 1); r.pos += 5; }
+  else if (h === 0xc0) { r.pos += 1; return NIL; }
+  else throw typeError(expected, h, seg);
+  if (n > r.b.length - r.pos) throw new MsgpackSyntaxError(`truncated msgpack: array of ${n} at offset ${r.pos}`);
+  return n;
+}
+
+/** Reads a str/bin header (Go reads either into a string or a time): payload length, or NIL. */
+function rawLen(r: MsgpackReader, expected: string, seg: string): number {
+  const h = peek(r);
+  let n: number;
+  if (h >= 0xa0 && h <= 0xbf) { n = h & 0x1f; r.pos += 1; }
+  else if (h === 0xd9 || h === 0xc4) { r.need(2); n = r.b[r.pos + 1]!; r.pos += 2; }
+  else if (h === 0xda || h === 0xc5) { r.need(3); n = r.view.getUint16(r.pos + 1); r.pos += 3; }
+  else if (h === 0xdb || h === 0xc6) { r.need(5); n = r.view.getUint32(r.pos + 1); r.pos += 5; }
+  else if (h === 0xc0) { r.pos += 1; return NIL; }
+  else throw typeError(expected, h, seg);
+  r.need(n);
+  return n;
+}
+
+function readString(r: MsgpackReader, seg: string): string {
+  const n = rawLen(r, 'string', seg);
+  if (n === NIL) return '';
+  const s = decodeUtf8(r.b, r.pos, n);
+  r.pos += n;
+  return s;
+}
+
+function readTime(r: MsgpackReader, seg: string): Time {
+  const n = rawLen(r, 'time', seg);
+  if (n === NIL) return ZERO_TIME;
+  const start = r.pos;
+  r.pos += n;
+  try {
+    return timeFromGoBinary(r.b, start, n);
+  } catch (e) {
+    if (!(e instanceof TimeFormatError)) throw e;
+    const err = new WireTypeError(`expected time: ${e.message}`);
+    err.segments.push(seg);
+    throw err;
+  }
+}
+
+function readNumber(r: MsgpackReader, seg: string, depth: number): number {
+  const h = peek(r);
+  if (h <= 0x7f) { r.pos += 1; return h; }
+  return num(r.value(depth), seg);
+}
+
+function readStringSet(r: MsgpackReader, seg: string): StringSet {
+  const n = arrayLen(r, seg, 'array of strings');
+  if (n === NIL) return [];
+  const out = new Array<string>(n);
+  let ordered = true;
+  let prev = '';
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const s = readString(r, '');
+      if (i > 0 && !(s > prev)) ordered = false;
+      out[i] = prev = s;
+    }
+  } catch (e) {
+    rethrowAt(e, `${seg}[${i}]`);
+  }
+  return ordered ? out : sortUnique(out);
+}
+
+function readSets(r: MsgpackReader, seg: string): Sets {
+  const m: Sets = new Map();
+  const n = mapLen(r, seg);
+  let k = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      k = r.key();
+      m.set(k, readStringSet(r, ''));
+    }
+  } catch (e) {
+    rethrowAt(e, `${seg}${keySeg(k)}`);
+  }
+  return m;
+}
+
+function readLatest(r: MsgpackReader, depth: number): LatestMap {
+  const m: LatestMap = new Map();
+  const n = mapLen(r, '.latest');
+  let k = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      k = r.key();
+      const fields = mapLen(r, '');
+      if (fields === NIL) throw typeError('map', 0xc0, '');
+      let timestamp = ZERO_TIME;
+      let value = '';
+      for (let j = 0; j < fields; j++) {
+        const f = r.key();
+        if (f === 'timestamp') timestamp = readTime(r, '.timestamp');
+        else if (f === 'value') value = readString(r, '.value');
+        else r.value(depth + 2);
+      }
+      m.set(k, { timestamp, value });
+    }
+  } catch (e) {
+    rethrowAt(e, `.latest${keySeg(k)}`);
+  }
+  return m;
+}
+
+function readSamples(r: MsgpackReader, depth: number): Sample[] {
+  const n = arrayLen(r, '.samples');
+  if (n === NIL) return [];
+  const out = new Array<Sample>(n);
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const fields = mapLen(r, '');
+      if (fields === NIL) throw typeError('map', 0xc0, '');
+      let date = ZERO_TIME;
+      let value = 0;
+      for (let j = 0; j < fields; j++) {
+        const f = r.key();
+        if (f === 'date') date = readTime(r, '.date');
+        else if (f === 'value') value = readNumber(r, '.value', depth + 2);
+        else r.value(depth + 2);
+      }
+      out[i] = { date, value };
+    }
+  } catch (e) {
+    rethrowAt(e, `.samples[${i}]`);
+  }
+  return out;
+}
+
+function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
+  const m = new Map<string, Metric>();
+  const n = mapLen(r, '.metrics');
+  let k = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      k = r.key();
+      const fields = mapLen(r, '');
+      if (fields === NIL) throw typeError('map', 0xc0, '');
+      const metric: Metric = { samples: [], min: 0, max: 0 };
+      for (let j = 0; j < fields; j++) {
+        const f = r.key();
+        if (f === 'samples') metric.samples = readSamples(r, depth + 2);
+        else if (f === 'min') metric.min = readNumber(r, '.min', depth + 2);
+        else if (f === 'max') metric.max = readNumber(r, '.max', depth + 2);
+        else r.value(depth + 2);
+      }
+      m.set(k, metric);
+    }
+  } catch (e) {
+    rethrowAt(e, `.metrics${keySeg(k)}`);
+  }
+  return m;
+}
+
+function readNode(r: MsgpackReader, depth: number): Node {
+  if (depth >= r.maxDepth) throw new TooDeepError(`nesting deeper than ${r.maxDepth}`);
+  const n = mapLen(r, '');
+  if (n === NIL) throw typeError('map', 0xc0, '');
+  const node: Node = {
+    id: '', topology: '', sets: new Map(), adjacency: [], latest: new Map(), metrics: new Map(),
+    parents: new Map(), children: null,
+  };
+  let latestControls: MsgpackValue | undefined;
+  let counters: MsgpackValue | undefined;
+  for (let i = 0; i < n; i++) {
+    const k = r.key();
+    switch (k) {
+      case 'id': node.id = readString(r, '.id'); break;
+      case 'topology': node.topology = readString(r, '.topology'); break;
+      case 'sets': node.sets = readSets(r, '.sets'); break;
+      case 'adjacency': node.adjacency = readStringSet(r, '.adjacency'); break;
+      case 'latest': node.latest = readLatest(r, depth); break;
+      case 'metrics': node.metrics = readMetrics(r, depth); break;
+      case 'parents': node.parents = readSets(r, '.parents'); break;
+      case 'children': node.children = readChildren(r, depth); break;
+      case 'latestControls': latestControls = r.value(depth + 1); break;
+      case 'counters': counters = r.value(depth + 1); break;
+      default: r.value(depth + 1);
+    }
+  }
+  if (latestControls !== undefined) legacyControls(latestControls, node.latest);
+  if (counters !== undefined) legacyCounters(counters, node.latest);
+  return node;
+}
+
+function readChildren(r: MsgpackReader, depth: number): Map<string, Node> | null {
+  const n = arrayLen(r, '.children');
+  if (n === NIL) return null;
+  const m = new Map<string, Node>();
+  let i = 0;
+  try {
+    for (; i < n; i++) {
+      const child = readNode(r, depth + 2);
+      m.set(child.id, child);
+    }
+  } catch (e) {
+    rethrowAt(e, `.children[${i}]`);
+  }
+  return m;
+}
+
+function readNodes(r: MsgpackReader): Map<string, Node> {
+  const m = new Map<string, Node>();
+  const n = mapLen(r, '.nodes');
+  let k = '';
+  try {
+    for (let i = 0; i < n; i++) {
+      k = r.key();
+      m.set(k, readNode(r, 3));
+    }
+  } catch (e) {
+    rethrowAt(e, `.nodes${keySeg(k)}`);
+  }
+  return m;
+}
+
+/** Plain object for the generic rest; `__proto__` is never a field we read, so it is dropped. */
+function restPut(o: Record<string, MsgpackValue>, k: string, v: MsgpackValue): void {
+  if (k !== '__proto__') o[k] = v;
+}
+
+/** Scope-flavoured msgpack → Report. Throws MsgpackSyntaxError / WireTypeError / TooDeepError. */
+export function reportFromMsgpack(bytes: Uint8Array, maxDepth: number): Report {
+  const r = new MsgpackReader(bytes, maxDepth);
+  const h = peek(r);
+  const isMap = (h >= 0x80 && h <= 0x8f) || h === 0xde || h === 0xdf;
+  let report: Report;
+  if (!isMap) {
+    report = reportFromWire(r.value(0), maxDepth); // throws the top-level type error
+  } else {
+    const n = mapLen(r, '');
+    report = makeReport();
+    const rest: Record<string, MsgpackValue> = {};
+    for (let i = 0; i < n; i++) {
+      const k = r.key();
+      const name = WIRE_TO_NAME.get(k);
+      if (name === undefined) { restPut(rest, k, r.value(1)); continue; }
+      const topo = makeDefaultTopology(name);
+      try {
+        const fields = mapLen(r, '');
+        const other: Record<string, MsgpackValue> = {};
+        for (let j = 0; j < fields; j++) {
+          const f = r.key();
+          if (f === 'nodes') topo.nodes = readNodes(r);
+          else restPut(other, f, r.value(2));
+        }
+        applyTopology(other, topo, maxDepth);
+      } catch (e) {
+        rethrowAt(e, k);
+      }
+      report.topologies[name] = topo;
+    }
+    applyReportFields(rest, report);
+  }
+  if (r.pos !== bytes.length) {
+    throw new MsgpackSyntaxError(`${bytes.length - r.pos} trailing bytes after the msgpack value`);
+  }
+  return report;
+}
