@@ -1,1 +1,167 @@
-export {};
+/**
+ * Benchmark page (web/bench.html): synthetic graphs of 100 / 1,000 / 5,000 nodes (2 edges per
+ * node) go through the real pipeline — layout in the Web Worker, scene building, the canvas +
+ * DOM-label renderer — and the page records layout time, time to first frame, pan/zoom frame
+ * times and the cost of a live metric update. Results land in `window.__benchResults`
+ * (read by bench/ui-bench.ts).
+ */
+import { LayoutService } from '../data/layout-service.js';
+import { buildScene } from '../ui/scene.js';
+import { applyDiff } from '../ui/graph-diff.js';
+import { GraphRenderer } from '../components/graph/graph-renderer.js';
+import type { NodeSummary } from '../domain/api-types.js';
+import '../styles.css';
+
+export interface BenchRow {
+  nodes: number;
+  edges: number;
+  layoutEngine: string;
+  layoutMillis: number;
+  /** From "nodes arrive" to the first painted frame (layout + scene + draw). */
+  firstFrameMillis: number;
+  /** Pan/zoom: median and 95th percentile of frame intervals, and frames per second. */
+  panFrameMedianMillis: number;
+  panFrameP95Millis: number;
+  panFps: number;
+  /** Our own drawing work per pan frame (canvas + labels), median. */
+  drawMedianMillis: number;
+  /** A live update changing every node's metrics: apply diff + rebuild scene + redraw. */
+  updateMillis: number;
+  /** One node added: incremental layout (others keep their place) + redraw. */
+  addNodeMillis: number;
+}
+
+declare global {
+  interface Window {
+    __benchResults?: BenchRow[];
+    __benchError?: string;
+  }
+}
+
+function synthetic(n: number): Map<string, NodeSummary> {
+  let seed = 42;
+  const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const nodes = new Map<string, NodeSummary>();
+  for (let i = 0; i < n; i++) {
+    const id = `n${i};<container>`;
+    nodes.set(id, {
+      id,
+      label: `service-${i}`,
+      labelMinor: `host-${i % 13}`,
+      rank: `image-${i % 31}`,
+      shape: i % 10 === 0 ? 'circle' : 'hexagon',
+      adjacency: [],
+      metrics: [{ id: 'docker_cpu_total_usage', label: 'CPU', format: 'percent', value: rnd() * 100, min: 0, max: 100, samples: null }],
+    });
+  }
+  const ids = [...nodes.keys()];
+  // Edges preferentially to nearby ids: service graphs are clustered, not uniformly random.
+  for (let e = 0; e < n * 2; e++) {
+    const s = Math.floor(rnd() * n);
+    const t = rnd() < 0.8 ? (s + 1 + Math.floor(rnd() * 20)) % n : Math.floor(rnd() * n);
+    const src = nodes.get(ids[s] ?? '');
+    const tgt = ids[t];
+    if (src && tgt && tgt !== src.id && !src.adjacency?.includes(tgt)) src.adjacency?.push(tgt);
+  }
+  return nodes;
+}
+
+const nextFrame = (): Promise<number> => new Promise((r) => requestAnimationFrame(r));
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+}
+
+async function runOne(n: number, host: HTMLElement, layouts: LayoutService): Promise<BenchRow> {
+  host.innerHTML = '';
+  const nodes = synthetic(n);
+  const edges = [...nodes.values()].reduce((s, x) => s + (x.adjacency?.length ?? 0), 0);
+  const renderer = new GraphRenderer(host, { onSelect: () => undefined, onZoom: () => undefined });
+  await nextFrame();
+  const t0 = performance.now();
+  const layoutReq = {
+    nodes: [...nodes.values()].map((x) => ({ id: x.id, rank: x.rank })),
+    edges: [...nodes.values()].flatMap((x) => (x.adjacency ?? []).map((t) => ({ source: x.id, target: t }))),
+    previous: {},
+  };
+  const layout = await layouts.layout(layoutReq);
+  if (!layout) throw new Error('layout superseded');
+  const scene = buildScene({ nodes, positions: layout.positions, matches: null, hidden: null, metricLabel: null });
+  renderer.setScene(scene);
+  renderer.fit(false);
+  await nextFrame();
+  await nextFrame();
+  const firstFrameMillis = performance.now() - t0;
+
+  // Pan and zoom for 120 frames, as a user dragging and wheeling would.
+  const intervals: number[] = [];
+  const draws: number[] = [];
+  let last = await nextFrame();
+  const z0 = renderer.getZoom();
+  for (let i = 0; i < 120; i++) {
+    const k = z0.k * (1 + 0.5 * Math.sin(i / 20));
+    renderer.setZoom({ k, x: z0.x + Math.sin(i / 10) * 200, y: z0.y + Math.cos(i / 13) * 150 });
+    const now = await nextFrame();
+    intervals.push(now - last);
+    draws.push(renderer.stats.lastFrameMillis);
+    last = now;
+  }
+  renderer.setZoom(z0);
+
+  // Live update: every node's metric changes (no structural change → no layout).
+  const t1 = performance.now();
+  const update = [...nodes.values()].map((x) => ({ ...x, metrics: x.metrics?.map((m) => ({ ...m, value: m.value * 0.9 })) }));
+  const r = applyDiff(nodes, { add: null, update, remove: null });
+  renderer.setScene(buildScene({ nodes: r.nodes, positions: layout.positions, matches: null, hidden: null, metricLabel: 'CPU' }));
+  await nextFrame();
+  const updateMillis = performance.now() - t1;
+
+  // One new node connected to node 0: incremental layout, the rest stays put.
+  const t2 = performance.now();
+  const added: NodeSummary = { id: 'new;<container>', label: 'new', labelMinor: '', rank: 'new', shape: 'hexagon', adjacency: ['n0;<container>'] };
+  const r2 = applyDiff(r.nodes, { add: [added], update: null, remove: null });
+  const inc = await layouts.layout({ ...layoutReq, nodes: [...layoutReq.nodes, { id: added.id, rank: added.rank }], edges: [...layoutReq.edges, { source: added.id, target: 'n0;<container>' }], previous: layout.positions });
+  if (!inc) throw new Error('layout superseded');
+  renderer.setScene(buildScene({ nodes: r2.nodes, positions: inc.positions, matches: null, hidden: null, metricLabel: 'CPU' }));
+  await nextFrame();
+  const addNodeMillis = performance.now() - t2;
+
+  renderer.dispose();
+  const panMedian = quantile(intervals, 0.5);
+  return {
+    nodes: n,
+    edges,
+    layoutEngine: layout.engine,
+    layoutMillis: Math.round(layout.millis),
+    firstFrameMillis: Math.round(firstFrameMillis),
+    panFrameMedianMillis: Number(panMedian.toFixed(1)),
+    panFrameP95Millis: Number(quantile(intervals, 0.95).toFixed(1)),
+    panFps: Math.round(1000 / Math.max(1, intervals.reduce((a, b) => a + b, 0) / intervals.length)),
+    drawMedianMillis: Number(quantile(draws, 0.5).toFixed(2)),
+    updateMillis: Math.round(updateMillis),
+    addNodeMillis: Math.round(addNodeMillis),
+  };
+}
+
+async function main(): Promise<void> {
+  const host = document.createElement('div');
+  host.className = 'graph-host';
+  host.style.position = 'fixed';
+  host.style.inset = '0';
+  document.body.append(host);
+  const layouts = new LayoutService();
+  const sizes = new URLSearchParams(window.location.search).get('sizes')?.split(',').map(Number) ?? [100, 1000, 5000];
+  const rows: BenchRow[] = [];
+  for (const n of sizes) rows.push(await runOne(n, host, layouts));
+  layouts.dispose();
+  window.__benchResults = rows;
+  const pre = document.createElement('pre');
+  pre.style.cssText = 'position:fixed;top:0;left:0;background:#fff;z-index:9;margin:0;padding:8px';
+  pre.textContent = JSON.stringify(rows, null, 2);
+  document.body.append(pre);
+}
+
+main().catch((err: unknown) => {
+  window.__benchError = (err as Error).message;
+});

@@ -65,7 +65,13 @@ export function GraphView(): React.JSX.Element {
     if (Math.abs(z.x - urlZoom.x) > 1 || Math.abs(z.y - urlZoom.y) > 1 || Math.abs(z.k - urlZoom.k) > 0.002) r.setZoom(urlZoom);
   }, [urlZoom]);
 
-  useEffect(() => rendererRef.current?.setSelected(selected), [selected]);
+  useEffect(() => {
+    const r = rendererRef.current;
+    if (!r) return;
+    r.setSelected(selected);
+    // Keep the selected node clear of the details panel (420 px + margins).
+    if (selected) r.ensureVisible(selected, 460);
+  }, [selected]);
   useEffect(() => rendererRef.current?.setTheme(), [theme]);
 
   return (

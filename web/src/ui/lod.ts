@@ -23,7 +23,7 @@ export function levelOfDetail(scale: number, visibleNodes: number): Detail {
   return {
     labels: nodePx >= 14 && visibleNodes <= MAX_LABELS,
     minorLabels: nodePx >= 28 && visibleNodes <= MAX_LABELS / 2,
-    shapes: nodePx >= 6 || visibleNodes < 800,
-    curves: visibleNodes < 2500,
+    shapes: nodePx >= 10 || visibleNodes < 600,
+    curves: visibleNodes < 1500,
   };
 }

@@ -157,6 +157,22 @@ export class GraphRenderer {
     this.setZoom(zoomAround(this.zoom, this.width / 2, this.height / 2, factor), true);
   }
 
+  /** Pans (without zooming) so a node is not hidden under the right-hand panels. */
+  ensureVisible(id: string, rightInsetPx: number): void {
+    const p = this.screenOf(id);
+    if (!p) return;
+    const maxX = this.width - rightInsetPx - 60;
+    const minY = this.insets.top;
+    const maxY = this.height - this.insets.bottom;
+    let dx = 0;
+    let dy = 0;
+    if (p.x > maxX) dx = maxX - p.x - (maxX > 300 ? (maxX - 60) / 3 : 0);
+    if (p.x < 60) dx = 60 - p.x;
+    if (p.y < minY) dy = minY - p.y;
+    if (p.y > maxY) dy = maxY - p.y;
+    if (dx || dy) this.setZoom({ k: this.zoom.k, x: this.zoom.x + dx, y: this.zoom.y + dy }, true);
+  }
+
   /** Screen position of a node (for tests and the benchmark). */
   screenOf(id: string): { x: number; y: number } | null {
     const n = this.scene.byId.get(id);

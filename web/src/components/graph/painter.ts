@@ -160,6 +160,26 @@ export function paintStatic(ctx: CanvasRenderingContext2D, p: PaintInput): void 
       ctx.fill();
     }
   }
+  if (!p.detail.shapes) {
+    // Zoomed far out: one path per colour instead of one draw call per node.
+    const r = NODE_RADIUS * 0.6;
+    const byColor = new Map<string, SceneNode[]>();
+    for (const n of p.visibleNodes) {
+      const key = `${n.faded ? 'f' : 'n'}${n.color.fill}`;
+      let list = byColor.get(key);
+      if (!list) byColor.set(key, (list = []));
+      list.push(n);
+    }
+    for (const [key, list] of byColor) {
+      ctx.globalAlpha = key.startsWith('f') ? 0.22 : 1;
+      ctx.fillStyle = key.slice(1);
+      ctx.beginPath();
+      for (const n of list) ctx.rect(n.x - r, n.y - r, 2 * r, 2 * r);
+      ctx.fill();
+    }
+    ctx.globalAlpha = 1;
+    return;
+  }
   for (const n of p.visibleNodes) {
     ctx.globalAlpha = n.faded ? 0.22 : 1;
     drawNode(ctx, n, p.theme, p.detail, k);
