@@ -9,6 +9,11 @@ import { fromReportNode, type RenderResult, type RNode } from './rnode.js';
 
 const caches = new WeakMap<Report, Map<string, unknown>>();
 
+/** Drops everything memoised for `report` (call after mutating a report in place). */
+export function forgetRenders(report: Report): void {
+  caches.delete(report);
+}
+
 /** `compute(report)` once per (report, key). Results must be treated as immutable. */
 export function memo<T>(report: Report, key: string, compute: (report: Report) => T): T {
   let cache = caches.get(report);
