@@ -9,6 +9,7 @@ import { parseArgs, type ParsedArgs } from './parse-args.js';
 import { loadStartApp, loadStartProbe, RoleUnavailableError, type RunningApp } from './roles.js';
 import { installShutdownHandlers, type Closable } from './shutdown.js';
 import { censoredArgs } from './startup-log.js';
+import { notAppliedFlags, unavailableProtections } from './support.js';
 import { computeProbeTargets, parseTarget, withDefaultToken, type ProbeTarget } from './targets.js';
 import { resolvePassword, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
 import { usageText } from './usage.js';
@@ -46,6 +47,10 @@ export function prepare(argv: readonly string[], io: CliIo): Prepared {
     }
     // Scope computes (and so validates) the probe targets in probe mode and on --dry-run.
     const targets = config.mode === 'probe' || config.dryRun ? computeProbeTargets(config) : [];
+    const missing = unavailableProtections(config);
+    if (missing.length > 0) {
+      throw new CliUsageError(`not supported by this app yet, refusing to start unprotected: ${missing.join(', ')}`);
+    }
     if (config.dryRun) return { kind: 'exit', code: 0 };
     return { kind: 'run', config, parsed, targets };
   } catch (err) {
@@ -131,6 +136,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   const log = createLogger({ name: PROGRAM, level: config.debug ? 'debug' : 'info' });
   log.info(`command line args: ${censoredArgs(parsed)}`);
   for (const warning of config.warnings) log.warn(warning);
+  const ignored = notAppliedFlags(config, parsed);
+  if (ignored.length > 0) log.warn(`accepted for compatibility but not applied yet: ${ignored.join(' ')}`);
 
   const started: Closable[] = []; // in closing order: probe first, then app
   const exit = (code: number): void => {

@@ -2,7 +2,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { buildCliConfig } from '../../src/cli/config.js';
+import { parseArgs } from '../../src/cli/parse-args.js';
 import { localAppUrl, prepare, type CliIo } from '../../src/cli/run.js';
+import { notAppliedFlags } from '../../src/cli/support.js';
 import { usageText } from '../../src/cli/usage.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -67,6 +70,34 @@ describe('prepare', () => {
     const both = capture(['x.example']).prepared;
     assert.equal(both.kind === 'run' && both.config.mode, 'both');
     assert.deepEqual(both.kind === 'run' ? both.targets : undefined, []);
+  });
+});
+
+describe('settings the roles cannot honour yet', () => {
+  it('app protections that are not implemented refuse to start (exit 2) rather than run unprotected', () => {
+    const cases: Array<[string[], Record<string, string>]> = [
+      [['--mode=app', '--app.basicAuth'], {}],
+      [[], { ENABLE_BASIC_AUTH: 'true' }],
+      [['--app.auth.token=t'], {}],
+      [['--mode=app', '--app.probe.token=t'], {}],
+      [['--mode=app', '--app.tls.cert=c', '--app.tls.key=k'], {}],
+      [['--mode=app', '--app.audit-log=/tmp/audit'], {}],
+    ];
+    for (const [argv, env] of cases) {
+      const { prepared, err } = capture(argv, env);
+      assert.deepEqual(prepared, { kind: 'exit', code: 2 }, argv.join(' '));
+      assert.match(err, /^openscope: not supported by this app yet, refusing to start unprotected: --app\./);
+    }
+  });
+
+  it('the probe role ignores app protections (Scope passes one argument list to both roles)', () => {
+    assert.equal(capture(['--mode=probe', '--app.basicAuth', '--app.auth.token=t']).prepared.kind, 'run');
+  });
+
+  it('lists flags given for a running role that it does not apply, not Weave Cloud ones nor the other role\'s', () => {
+    const argv = ['--mode=probe', '--probe.kubernetes=true', '--probe.http.listen=:9000', '--probe.ecs', '--app.window=1m', '--probe.docker'];
+    const parsed = parseArgs(argv);
+    assert.deepEqual(notAppliedFlags(buildCliConfig(parsed, {}), parsed), ['--probe.kubernetes', '--probe.http.listen']);
   });
 });
 
