@@ -14,6 +14,7 @@ import { activeControls, buildContainerNode, fixedLatest, networkSets, portStrin
 import { DockerDemux } from '../../src/probe/docker/streams.js';
 import { parseCidr } from '../../src/report/ids.js';
 import { sampleFromDockerStats } from '../../src/probe/docker/metrics.js';
+import { localAddressesInFibTrie } from '../../src/probe/docker/netns.js';
 
 const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/scope/samples/api-report.raw.json.gz', import.meta.url));
 
@@ -180,4 +181,17 @@ test('Docker stream demultiplexing across chunk boundaries; stats fallback parsi
     { cpuUsageNanos: 77, memoryBytes: 800, memoryLimitBytes: 5000 },
   );
   assert.equal(sampleFromDockerStats({ memory_stats: {} }), undefined);
+});
+
+test('local addresses of a network namespace from fib_trie (as a container shows it)', () => {
+  const fib = [
+    'Main:', '  +-- 0.0.0.0/0 3 0 5', '     |-- 0.0.0.0', '        /0 universe UNICAST',
+    '     +-- 127.0.0.0/8 2 0 2', '        +-- 127.0.0.0/31 1 0 0', '           |-- 127.0.0.0', '              /8 host LOCAL',
+    '           |-- 127.0.0.1', '              /32 host LOCAL', '        |-- 127.255.255.255', '           /32 link BROADCAST',
+    '     +-- 172.17.0.0/16 2 0 2', '        +-- 172.17.0.0/30 2 0 2', '           |-- 172.17.0.0', '              /16 link UNICAST',
+    '           |-- 172.17.0.2', '              /32 host LOCAL', '        |-- 172.17.255.255', '           /32 link BROADCAST',
+    '           |-- 10.32.0.7', '              /32 host LOCAL',
+    'Local:', '           |-- 172.17.0.2', '              /32 host LOCAL',
+  ].join('\n');
+  assert.deepEqual(localAddressesInFibTrie(fib).sort(), ['10.32.0.7', '172.17.0.2']);
 });

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
 import { CgroupReader } from '../../src/probe/docker/cgroup.js';
+import { NamespaceAddresses } from '../../src/probe/docker/netns.js';
 import { createDockerPlugin, type DockerPlugin } from '../../src/probe/docker/index.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Node, Report } from '../../src/report/types.js';
@@ -75,6 +76,9 @@ test('a container on a user network is reported with every field of wire §5.6',
   );
   const ip = inspect.NetworkSettings.Networks[NET].IPAddress as string;
   assert.deepEqual(n.sets.get('docker_container_ips'), [ip]);
+  // The same address is also found inside the container's network namespace (and not duplicated).
+  const nsIps = await new NamespaceAddresses().read([inspect.State.Pid as number]);
+  assert.deepEqual(nsIps.get(inspect.State.Pid as number), [ip]);
   assert.deepEqual(n.sets.get('docker_container_ips_with_scopes'), [`;${ip}`]);
   assert.deepEqual(n.sets.get('docker_container_networks'), [NET]);
   const hostPort = inspect.NetworkSettings.Ports['80/tcp'][0].HostPort as string;

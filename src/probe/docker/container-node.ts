@@ -102,16 +102,18 @@ export function networkSets(
   c: ContainerInfo,
   host: HostNetInfo,
   lookup: (ref: string) => ContainerInfo | undefined,
+  namespaceIps: (c: ContainerInfo) => readonly string[] = () => [],
   depth = 0,
 ): NetworkSets {
   if (c.networkMode.startsWith('container:')) {
     const other = depth < 8 ? lookup(c.networkMode.slice('container:'.length)) : undefined;
-    return other ? networkSets(other, host, lookup, depth + 1) : { ips: [], networks: [], inHostNetwork: false };
+    return other ? networkSets(other, host, lookup, namespaceIps, depth + 1) : { ips: [], networks: [], inHostNetwork: false };
   }
   if (c.networkMode === 'host') return { ips: [...host.ipv4Addresses], networks: [], inHostNetwork: true };
   const ips = new Set<string>();
   for (const ip of c.secondaryIps) ips.add(ip);
   if (c.ipAddress) ips.add(c.ipAddress);
+  if (c.state.running && c.state.pid > 0) for (const ip of namespaceIps(c)) ips.add(ip);
   const networks: string[] = [];
   for (const n of c.networks) {
     if (n.name === 'none') continue;
@@ -154,6 +156,8 @@ export function buildContainerNode(args: {
   probeId: string;
   controlsEnabled: boolean;
   lookup: (ref: string) => ContainerInfo | undefined;
+  /** Addresses found inside a running container's own network namespace. */
+  namespaceIps?: (c: ContainerInfo) => readonly string[];
 }): Node {
   const { container: c, host, now } = args;
   const node = makeNode(makeContainerNodeId(c.id), 'container');
@@ -162,7 +166,7 @@ export function buildContainerNode(args: {
   const hostNodeId = makeHostNodeId(host.hostId);
   node.latest.set('control_probe_id', { timestamp: now, value: args.probeId });
   node.latest.set('host_node_id', { timestamp: now, value: hostNodeId });
-  const net = networkSets(c, host, args.lookup);
+  const net = networkSets(c, host, args.lookup, args.namespaceIps);
   if (net.inHostNetwork) node.latest.set('docker_is_in_host_network', { timestamp: now, value: 'true' });
   if (net.networks.length > 0) node.sets.set('docker_container_networks', sortedUnique(net.networks));
   const ports = portStrings(c, host);

@@ -10,6 +10,7 @@ import { CgroupReader } from './cgroup.js';
 import { createDockerClient, withTimeout } from './client.js';
 import { registerDockerControls } from './controls.js';
 import { ContainerMetrics } from './metrics.js';
+import { NamespaceAddresses } from './netns.js';
 import { DockerRegistry } from './registry.js';
 import { DockerReporter } from './reporter.js';
 import { ContainerTagger } from './tagger.js';
@@ -83,7 +84,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
     bridge: opts.bridge,
     omitEnvVars: opts.omitEnvVars,
     omitCmdArgs: opts.omitCmdArgs,
-  });
+  }, new NamespaceAddresses(opts.procRoot));
   const tagger = new ContainerTagger(registry, opts.procRoot);
   const unregister = ctx.controlsEnabled
     ? registerDockerControls({

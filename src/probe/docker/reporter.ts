@@ -19,6 +19,7 @@ import type { Reporter } from '../types.js';
 import { buildContainerNode, deletedContainerNode, fixedLatest, type HostNetInfo, type NodeOptions } from './container-node.js';
 import { humanBytes, imageNameAndTag } from './format.js';
 import type { ContainerMetrics } from './metrics.js';
+import { NamespaceAddresses } from './netns.js';
 import type { DockerRegistry, KnownContainer } from './registry.js';
 import { decorateContainerTopology, decorateImageTopology, decorateSwarmTopology } from './templates.js';
 
@@ -63,6 +64,7 @@ export class DockerReporter implements Reporter {
     private readonly registry: DockerRegistry,
     private readonly metrics: ContainerMetrics,
     private readonly opts: DockerReporterOptions,
+    private readonly namespaces: NamespaceAddresses = new NamespaceAddresses(),
   ) {}
 
   /** An empty report with the Docker topologies' templates and controls. */
@@ -94,7 +96,7 @@ export class DockerReporter implements Reporter {
   }
 
   /** The node of one container as of now (also used for shortcut reports). */
-  containerNode(c: KnownContainer, host = this.hostInfo()): Node {
+  containerNode(c: KnownContainer, host = this.hostInfo(), nsIps?: Map<number, string[]>): Node {
     const nowMillis = Date.now();
     return buildContainerNode({
       container: c.info,
@@ -105,6 +107,7 @@ export class DockerReporter implements Reporter {
       probeId: this.opts.probeId,
       controlsEnabled: this.opts.controlsEnabled,
       lookup: (ref) => this.registry.lookup(ref)?.info,
+      ...(nsIps ? { namespaceIps: (x) => nsIps.get(x.state.pid) ?? [] } : {}),
     });
   }
 
@@ -130,13 +133,16 @@ export class DockerReporter implements Reporter {
     const containers = [...this.registry.containers.values()];
     if (containers.length === 0 && !this.registry.connected) return r;
     const running = containers.filter((c) => c.info.state.running);
-    const metrics = await this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid })));
+    const [metrics, nsIps] = await Promise.all([
+      this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid }))),
+      this.namespaces.read(running.filter((c) => c.info.state.pid > 0).map((c) => c.info.state.pid)),
+    ]);
     const host = this.hostInfo();
     const now = nowTime();
     const hostNodeId = makeHostNodeId(this.opts.hostId);
     const usedImages = new Set<string>();
     for (const c of containers) {
-      const node = this.containerNode(c, host);
+      const node = this.containerNode(c, host, nsIps);
       for (const [k, m] of metrics.get(c.info.id) ?? []) node.metrics.set(k, m);
       this.addSwarm(r, c, node, now);
       r.topologies.container.nodes.set(node.id, node);
