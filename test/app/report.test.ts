@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { decodeReportBody, encodeReport } from '../../src/report/codec/index.js';
+import { makeNode, makeReport } from '../../src/report/model.js';
+import { timeFromMillis } from '../../src/report/time.js';
 import type { Report } from '../../src/report/types.js';
 import type { RunningApp } from '../../src/app/index.js';
 import { fixtureReport, getJson, postReport, startTestApp } from './helpers.js';
@@ -80,6 +82,36 @@ describe('POST /api/report', () => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-encoding'), 'gzip');
     await res.arrayBuffer();
+  });
+
+  test('GET /api/report censors command arguments and environment variables on request', async () => {
+    const own = await startTestApp();
+    try {
+      const r = makeReport();
+      const ts = timeFromMillis(Date.now());
+      const proc = makeNode('h;1', 'process');
+      proc.latest.set('cmdline', { timestamp: ts, value: 'nginx -g daemon off;' });
+      r.topologies.process.nodes.set('h;1', proc);
+      const cont = makeNode('c;<container>', 'container');
+      cont.latest.set('docker_container_command', { timestamp: ts, value: 'sh -c sleep' });
+      cont.latest.set('docker_env_SECRET', { timestamp: ts, value: 'hunter2' });
+      r.topologies.container.nodes.set('c;<container>', cont);
+      assert.equal((await postReport(own, encodeReport(r, 'json'), { 'content-type': 'application/json' })).status, 200);
+      type Raw = Record<string, { nodes: Record<string, { latest: Record<string, { value: string }> }> }>;
+      const latest = (body: unknown, wire: string, id: string) => (body as Raw)[wire]!.nodes[id]!.latest;
+      const plain = (await getJson(own, 'api/report')).body;
+      assert.equal(latest(plain, 'Process', 'h;1').cmdline!.value, 'nginx -g daemon off;');
+      assert.equal(latest(plain, 'Container', 'c;<container>').docker_env_SECRET!.value, 'hunter2');
+      const censored = (await getJson(own, 'api/report?hideCommandLineArguments=true&hideEnvironmentVariables=true')).body;
+      assert.equal(latest(censored, 'Process', 'h;1').cmdline!.value, 'nginx');
+      assert.equal(latest(censored, 'Container', 'c;<container>').docker_container_command!.value, 'sh');
+      assert.equal(latest(censored, 'Container', 'c;<container>').docker_env_SECRET, undefined);
+      // The shared merge is untouched.
+      const again = (await getJson(own, 'api/report')).body;
+      assert.equal(latest(again, 'Container', 'c;<container>').docker_env_SECRET!.value, 'hunter2');
+    } finally {
+      await own.close();
+    }
   });
 
   test('accepts JSON bodies, plain and gzipped', async () => {

@@ -6,17 +6,25 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeReportBody, encodeReport, ReportDecodeError } from '../../report/codec/index.js';
 import type { AppContext } from '../context.js';
-import { sendError } from '../http.js';
+import { censorOptions, censorReport } from '../censor.js';
+import { parseTimestampMillis } from '../duration.js';
+import { flatQuery, sendError } from '../http.js';
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/report', async (request, reply) => {
-    const report = await ctx.collector.report();
+    const query = flatQuery(request);
+    const merged = await ctx.collector.report(
+      query.timestamp === undefined ? undefined : parseTimestampMillis(query.timestamp),
+    );
+    const censor = censorOptions(query);
+    const key = `${censor.hideCommandLineArguments}/${censor.hideEnvironmentVariables}`;
+    const report = () => censorReport(merged, censor);
     const accept = request.headers.accept ?? '';
     if (accept.startsWith('application/msgpack')) {
-      const body = ctx.renders.get(report, 'raw', 'msgpack', () => toBuffer(encodeReport(report, 'msgpack')));
+      const body = ctx.renders.get(merged, 'raw', `msgpack/${key}`, () => toBuffer(encodeReport(report(), 'msgpack')));
       return reply.code(200).header('Cache-Control', 'no-cache').type('application/msgpack').send(body);
     }
-    const body = ctx.renders.get(report, 'raw', 'json', () => toBuffer(encodeReport(report, 'json')));
+    const body = ctx.renders.get(merged, 'raw', `json/${key}`, () => toBuffer(encodeReport(report(), 'json')));
     return reply.code(200).header('Cache-Control', 'no-cache').type('application/json').send(body);
   });
 
