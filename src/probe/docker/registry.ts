@@ -186,8 +186,8 @@ export class DockerRegistry {
     const signal = this.abort.signal;
     while (!signal.aborted) {
       try {
-        await this.session();
-        backoff.reset();
+        // A session only ever ends in failure; once it got connected, the next retry starts quickly.
+        await this.session(() => backoff.reset());
       } catch (err) {
         if (!signal.aborted) this.logOnce.fail('docker', err, 'Docker unavailable; reporting without containers and retrying');
       }
@@ -199,7 +199,7 @@ export class DockerRegistry {
   }
 
   /** One connection: subscribe, list, then re-list every interval until the event stream ends. */
-  private async session(): Promise<void> {
+  private async session(onConnected: () => void): Promise<void> {
     await this.unlessStopped(withTimeout('ping', this.docker.ping() as Promise<unknown>));
     // Subscribe before listing so no change between the two is missed (as Scope does).
     const events = await this.unlessStopped(
@@ -224,6 +224,7 @@ export class DockerRegistry {
     ended.catch(() => undefined); // observed below; avoid an unhandled rejection while listing
     await this.unlessStopped(this.relist('initial'));
     this.connectedFlag = true;
+    onConnected();
     this.logOnce.ok('docker', 'Docker connected');
     this.logger.info({ containers: this.containers.size }, 'docker: connected');
     const signal = this.abort.signal;
