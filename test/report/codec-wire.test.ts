@@ -209,3 +209,47 @@ test('delta nodes without id/topology decode under their map key', () => {
     { Process: { nodes: Record<string, Record<string, unknown>> } };
   assert.deepEqual(Object.keys(wire.Process.nodes['vm;42']!), ['sets', 'latest', 'parents', 'children']);
 });
+
+test('msgpack and JSON report the same error, path and message, for the same bad tree', () => {
+  const cases: unknown[] = [
+    { Process: { nodes: { 'x;1': { latest: { pid: { value: 42 } } } } } },
+    { Host: { nodes: { h: { sets: { ips: ['a', 1] } } } } },
+    { Host: { nodes: { h: { parents: { host: 'h' } } } } },
+    { Host: { nodes: { h: { metrics: { m: { samples: [{ value: 'x' }] } } } } } },
+    { Host: { nodes: { h: { metrics: { m: { max: true } } } } } },
+    { Host: { nodes: { h: { adjacency: 'x' } } } },
+    { Host: { nodes: { h: { children: {} } } } },
+    { Host: { nodes: { h: { children: [{ id: 1 }] } } } },
+    { Host: { nodes: { h: 'x' } } },
+    { Host: { nodes: { h: { latest: { k: 3 } } } } },
+    { Host: 3 },
+    { Endpoint: { nodes: [] } },
+    { Container: { controls: { c: { id: 'c', rank: 'first' } } } },
+    { Container: { table_templates: { t: { columns: [{ id: 3 }] } } } },
+    { Host: { nodes: { h: { latestControls: { c: { value: { dead: 'no' } } } } } } },
+    { DNS: { a: { forward: 'x' } } },
+    { Sampling: { Count: 'x' } },
+    [1],
+  ];
+  for (const c of cases) {
+    const messages = (['json', 'msgpack'] as const).map((f) => {
+      const bytes = f === 'json' ? json(c) : libEncode(c);
+      try {
+        decodeReport(bytes, f);
+      } catch (e) {
+        assert.ok(e instanceof ReportDecodeError);
+        return `${e.kind}: ${e.message}`;
+      }
+      return 'decoded';
+    });
+    assert.match(messages[0]!, /^bad-type: /, JSON.stringify(c));
+    assert.equal(messages[1], messages[0], JSON.stringify(c));
+  }
+});
+
+test('msgpack node children nested too deep → too-deep', () => {
+  let child: Record<string, unknown> = {};
+  for (let i = 0; i < 40; i++) child = { children: [child] }; // 80 levels: under the library's encode limit
+  assert.throws(() => decodeReport(libEncode({ Host: { nodes: { h: child } } }), 'msgpack'),
+    (e: unknown) => e instanceof ReportDecodeError && e.kind === 'too-deep');
+});

@@ -69,6 +69,6 @@ export function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (v instanceof Uint8Array) return 'bytes';
   // Anything else that is not a plain object is a msgpack extension marker.
-  if (typeof v === 'object' && Object.getPrototypeOf(v) !== Object.prototype) return 'extension';
+  if (typeof v === 'object') return Object.getPrototypeOf(v) === Object.prototype ? 'map' : 'extension';
   return typeof v;
 }

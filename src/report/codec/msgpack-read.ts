@@ -1,6 +1,7 @@
 /**
- * A msgpack reader for Scope's flavour (wire §2.1), producing a plain tree that `from-wire.ts`
- * maps to the domain — the same tree shape `JSON.parse` gives, so one mapping serves both.
+ * A msgpack reader for Scope's flavour (wire §2.1): the byte-level primitives `msgpack-report.ts`
+ * decodes nodes with, and a generic `value()` giving the same plain tree shape `JSON.parse` gives,
+ * for the parts of a report `from-wire.ts` maps (templates, controls, DNS, plugins, unknown keys).
  *
  * Why not @msgpack/msgpack's `decode`: Go times arrive as 15 raw bytes inside a *str* header. The
  * library either UTF-8-decodes every str (mangling those bytes irreversibly) or, with `rawStrings`,
@@ -216,19 +217,10 @@ function decodeShort(b: Uint8Array, start: number, n: number): string {
 /** Default nesting limit of the msgpack and JSON paths. */
 export const MAX_DEPTH = 64;
 
-/** Decodes one msgpack value spanning all of `b`. Throws `MsgpackSyntaxError` / `TooDeepError`. */
-export function readMsgpack(b: Uint8Array, maxDepth = MAX_DEPTH): MsgpackValue {
-  const r = new MsgpackReader(b, maxDepth);
-  const v = r.value(0);
-  if (r.pos !== b.length) {
-    throw new MsgpackSyntaxError(`${b.length - r.pos} trailing bytes after the msgpack value`);
-  }
-  return v;
-}
-
 /** The msgpack type a head byte starts, for error messages. */
 export function headTypeName(h: number): string {
-  if (h <= 0x7f || h >= 0xe0 || (h >= 0xcc && h <= 0xd3)) return 'integer';
+  // Integers and floats are both `number`, as the JSON path names them.
+  if (h <= 0x7f || h >= 0xe0 || (h >= 0xcc && h <= 0xd3)) return 'number';
   if ((h >= 0xa0 && h <= 0xbf) || (h >= 0xd9 && h <= 0xdb)) return 'string';
   if ((h >= 0x80 && h <= 0x8f) || h === 0xde || h === 0xdf) return 'map';
   if ((h >= 0x90 && h <= 0x9f) || h === 0xdc || h === 0xdd) return 'array';
