@@ -12,7 +12,7 @@
  * is usually not tracked unless ip6tables/nftables rules use conntrack.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Backoff, sleep } from '../../common/backoff.js';
 import { LogOnce, type Logger } from '../../common/log.js';
@@ -63,6 +63,12 @@ export function conntrackEventsEnabled(procRoot: string): boolean {
     return false;
   }
 }
+
+/**
+ * util-linux `setpriv --pdeathsig KILL` makes the kernel kill the tool when the probe dies, even by
+ * SIGKILL, so a crashed probe never leaves `conntrack -E` processes behind.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 /** Options of {@link ConntrackFollower}. */
 export interface ConntrackOptions {
@@ -139,7 +145,9 @@ export class ConntrackFollower {
   /** Runs the tool, feeding stdout lines; resolves on exit 0, rejects otherwise. */
   private run(args: string[], onLine: (line: string) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = SETPRIV
+        ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', this.binary, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+        : spawn(this.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       this.children.add(child);
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => {
