@@ -10,6 +10,7 @@ import type {
   ApiTopologyResponse,
   NodeSummary,
 } from './api-types.js';
+import { censorFromQuery, censorSummary } from './censor.js';
 import { detailedNode } from './details.js';
 import { TOPOLOGY_DEFS, optionGroups, topologyDef, type OptionGroupDef } from './registry.js';
 import { summarize } from './summary.js';
@@ -91,10 +92,11 @@ export function renderTopology(
   const def = topologyDef(topologyId);
   if (def === undefined) return undefined;
   const view = renderView(report, def, query);
+  const censor = censorFromQuery(query);
   const nodes: Record<string, NodeSummary> = {};
   for (const [id, n] of view.nodes) {
     const s = summarize(report, n);
-    if (s !== undefined) nodes[id] = s;
+    if (s !== undefined) nodes[id] = censor === undefined ? s : censorSummary(s, censor);
   }
   return { nodes };
 }
@@ -119,7 +121,14 @@ export function renderNodeDetails(
   const view = renderView(report, def, query);
   const shown = view.nodes.get(nodeId) ?? node;
   const detailed = detailedNode(report, topologyId, shown, view.nodes);
-  return detailed === undefined ? undefined : { node: detailed };
+  if (detailed === undefined) return undefined;
+  const censor = censorFromQuery(query);
+  if (censor === undefined) return { node: detailed };
+  const censored = censorSummary(detailed, censor);
+  if (censored.children !== undefined) {
+    censored.children = censored.children.map((g) => ({ ...g, nodes: g.nodes === null ? null : g.nodes.map((c) => censorSummary(c, censor)) }));
+  }
+  return { node: censored };
 }
 
 /** Websocket diff between two renders (app §1.6): {add, update, remove, reset?} with Scope's null conventions. */

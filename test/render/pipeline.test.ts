@@ -206,3 +206,22 @@ describe('hosts', () => {
     assert.deepEqual(d.children!.map((g) => g.label), ['Containers']);
   });
 });
+
+describe('censoring', () => {
+  test('hideCommandLineArguments and hideEnvironmentVariables (exact value `true`)', () => {
+    const r = hostReport();
+    r.topologies.container.metadataTemplates.set('docker_container_command', { id: 'docker_container_command', label: 'Command', truncate: 0, dataType: '', priority: 3, from: 'latest' });
+    r.topologies.container.tableTemplates.set('docker_env_', { id: 'docker_env_', label: 'Environment variables', prefix: 'docker_env_', type: 'property-list', columns: [], fixedRows: new Map() });
+    addContainer(r, 'aaa', 'web', { docker_container_command: 'nginx -g daemon off;', docker_env_SECRET: 'x' });
+    const plain = renderTopology(r, 'containers', {})!.nodes['aaa;<container>']!;
+    assert.equal(plain.metadata![0]!.value, 'nginx -g daemon off;');
+    assert.deepEqual(plain.tables![0]!.rows, [{ id: 'label_SECRET', entries: { label: 'SECRET', value: 'x' } }]);
+    const q = { hideCommandLineArguments: 'true', hideEnvironmentVariables: 'true' };
+    const censored = renderTopology(r, 'containers', q)!.nodes['aaa;<container>']!;
+    assert.equal(censored.metadata![0]!.value, 'nginx');
+    assert.equal(censored.tables, undefined);
+    const details = renderNodeDetails(r, 'containers', 'aaa;<container>', q)!.node;
+    assert.equal(details.metadata![0]!.value, 'nginx');
+    assert.equal(renderTopology(r, 'containers', { hideCommandLineArguments: '1' })!.nodes['aaa;<container>']!.metadata![0]!.value, 'nginx -g daemon off;');
+  });
+});
