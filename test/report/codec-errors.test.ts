@@ -37,8 +37,10 @@ test('corrupt msgpack: invalid head byte, trailing bytes, lying lengths', () => 
   fails(() => decodeReport(Uint8Array.from([0xdd, 0xff, 0xff, 0xff, 0xff]), 'msgpack'), 'malformed');
   fails(() => decodeReport(Uint8Array.from([0xdf, 0xff, 0xff, 0xff, 0xff]), 'msgpack'), 'malformed');
   fails(() => decodeReport(Uint8Array.from([0xdb, 0xff, 0xff, 0xff, 0xff]), 'msgpack'), 'malformed');
-  // A map key that is not a string.
-  fails(() => decodeReport(Uint8Array.from([0x81, 0x01, 0x02]), 'msgpack'), 'malformed', /not a string/);
+  // A map key that is not a string: valid msgpack, wrong type.
+  fails(() => decodeReport(Uint8Array.from([0x81, 0x01, 0x02]), 'msgpack'), 'bad-type', /expected string map key, got number/);
+  fails(() => decodeReport(Uint8Array.from([0x81, 0xa1, 0x58, 0x81, 0x91, 0x02, 0x02]), 'msgpack'), 'bad-type',
+    /expected string map key, got array/);
 });
 
 test('corrupt JSON: not JSON at all, and msgpack sent as JSON', () => {

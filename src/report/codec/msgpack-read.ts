@@ -15,7 +15,7 @@
  * remaining before any array is created), recursion is bounded by `maxDepth`, every error is a
  * `MsgpackSyntaxError` or `TooDeepError`.
  */
-import { TooDeepError } from './errors.js';
+import { TooDeepError, WireTypeError } from './errors.js';
 
 /** Truncated or corrupt msgpack. */
 export class MsgpackSyntaxError extends Error {}
@@ -148,7 +148,7 @@ export class MsgpackReader {
     else if (h === 0xd9 || h === 0xc4) { this.need(2); n = b[this.pos + 1]!; this.pos += 2; }
     else if (h === 0xda || h === 0xc5) { this.need(3); n = this.view.getUint16(this.pos + 1); this.pos += 3; }
     else if (h === 0xdb || h === 0xc6) { this.need(5); n = this.view.getUint32(this.pos + 1); this.pos += 5; }
-    else throw new MsgpackSyntaxError(`map key at offset ${this.pos} is not a string (byte 0x${h.toString(16)})`);
+    else throw new WireTypeError(`expected string map key, got ${headTypeName(h)}`);
     this.need(n);
     const start = this.pos;
     this.pos += n;
