@@ -39,8 +39,9 @@ export function withTimeout<T>(what: string, p: Promise<T>, millis = DOCKER_CALL
  * `tcp://host:2375`, `http(s)://host:port`); undefined means `DOCKER_HOST` or the default socket.
  */
 export function createDockerClient(dockerHost?: string): Docker {
-  const host = dockerHost ?? process.env.DOCKER_HOST;
-  if (!host) return new Docker({ socketPath: '/var/run/docker.sock' });
+  // docker-modem reads DOCKER_HOST itself, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS.
+  if (dockerHost === undefined) return new Docker();
+  const host = dockerHost;
   if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
   if (host.startsWith('/')) return new Docker({ socketPath: host });
   const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
