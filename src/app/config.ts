@@ -4,6 +4,7 @@
  */
 import { hostname as osHostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
+import type { AuthConfig } from './auth.js';
 
 /** Collectors that exist today (`local` is Scope's name, `memory` ours; they are the same one). */
 export const COLLECTOR_KINDS = ['local', 'memory'] as const;
@@ -52,10 +53,26 @@ export interface AppConfig {
   pipeTombstoneMillis?: number;
   /** Whole-request timeout for plain HTTP requests, in milliseconds. Default 90000 (Scope's). */
   requestTimeoutMillis?: number;
+  /** How long close() waits for requests in flight before dropping connections, in ms. Default 5000. */
+  gracefulStopMillis?: number;
+  /** Log every HTTP request at info (`--app.log.http`). Default false (debug only). */
+  logHttp?: boolean;
+  /** With `logHttp`, log request headers too (Authorization and Cookie redacted). Default false. */
+  logHttpHeaders?: boolean;
+  /** Who may call what (basic auth, bearer tokens, probe token); see auth.ts. Default: open. */
+  auth?: AuthConfig;
+  /** Serve HTTPS with this PEM certificate and key (file paths). Default: plain HTTP. */
+  tls?: { certFile: string; keyFile: string };
+  /** Append a JSON line per control call and pipe attach/close to this file. Default: none. */
+  auditLogFile?: string;
 }
 
 /** {@link AppConfig} with every default filled in. */
-export type ResolvedAppConfig = Required<Omit<AppConfig, 'uiDir'>> & { uiDir: string | undefined };
+export type ResolvedAppConfig = Required<Omit<AppConfig, 'uiDir' | 'tls' | 'auditLogFile'>> & {
+  uiDir: string | undefined;
+  tls: AppConfig['tls'];
+  auditLogFile: string | undefined;
+};
 
 /** Thrown for a configuration the app cannot run with; the message is for the operator. */
 export class AppConfigError extends Error {
@@ -86,10 +103,23 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
   positive('maxReportBytes', config.maxReportBytes);
   parseListenAddress(config.listenAddress);
   const basePath = normaliseBasePath(config.basePath ?? '');
+  const auth = config.auth ?? {};
+  if (auth.basic && ((auth.tokens?.length ?? 0) > 0 || (auth.probeToken ?? '') !== '')) {
+    throw new AppConfigError('basic auth cannot be combined with bearer or probe tokens: choose one scheme');
+  }
+  if (auth.tokens?.some((t) => t.token === '' || (t.role !== 'admin' && t.role !== 'viewer'))) {
+    throw new AppConfigError('every auth token needs a non-empty token and the role admin or viewer');
+  }
   const resolved: ResolvedAppConfig = {
     ...config,
     basePath,
     uiDir: config.uiDir,
+    tls: config.tls,
+    auditLogFile: config.auditLogFile === '' ? undefined : config.auditLogFile,
+    auth,
+    gracefulStopMillis: config.gracefulStopMillis ?? 5000,
+    logHttp: config.logHttp ?? false,
+    logHttpHeaders: config.logHttpHeaders ?? false,
     maxReportBodyBytes: config.maxReportBodyBytes ?? config.maxReportBytes,
     controlTimeoutMillis: config.controlTimeoutMillis ?? 90_000,
     maxWebsockets: config.maxWebsockets ?? 1000,
@@ -114,6 +144,7 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     'pipeSweepIntervalMillis',
     'pipeTombstoneMillis',
     'requestTimeoutMillis',
+    'gracefulStopMillis',
   ] as const) {
     positive(key, resolved[key]);
   }

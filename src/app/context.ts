@@ -1,5 +1,7 @@
 /** Everything a route needs from the running app, handed to each route module explicitly. */
 import type { Logger } from '../common/log.js';
+import type { AuditSink } from './audit.js';
+import type { Authenticator } from './auth.js';
 import type { Collector } from './collector/types.js';
 import type { ResolvedAppConfig } from './config.js';
 import type { ControlRouter } from './control/router.js';
@@ -19,6 +21,8 @@ export interface AppContext {
   readonly pipes: PipeRouter;
   readonly websockets: WebsocketTracker;
   readonly logger: Logger;
+  readonly auth: Authenticator;
+  readonly audit: AuditSink;
   /** Set once shutdown starts: health answers 503, new websockets are refused. */
   readonly state: { shuttingDown: boolean; startedAtMillis: number };
 }

@@ -3,13 +3,17 @@
  * router and a pipe router. Everything is per instance, so several apps can run in one process.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import fastifyCompress from '@fastify/compress';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
-import { parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
+import { NO_AUDIT, openAuditLog } from './audit.js';
+import { Authenticator } from './auth.js';
+import { AppConfigError, parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { ControlRouter } from './control/router.js';
 import { sendError, sendNotFound } from './http.js';
@@ -37,8 +41,25 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-/** How long close() waits for in-flight requests before dropping connections, in ms (Scope: 5 s). */
-const GRACEFUL_STOP_MILLIS = 5000;
+/** The TLS certificate and key, read once at start; a clear error names the file that failed. */
+async function readTls(files: { certFile: string; keyFile: string }): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new AppConfigError(`cannot read the TLS ${what} ${path}: ${(err as Error).message}`);
+    }
+  };
+  return { cert: await read(files.certFile, 'certificate'), key: await read(files.keyFile, 'key') };
+}
+
+async function openAudit(path: string) {
+  try {
+    return await openAuditLog(path);
+  } catch (err) {
+    throw new AppConfigError(`cannot open the audit log ${path}: ${(err as Error).message}`);
+  }
+}
 
 /** Random hex of an int63, like Scope's app id. */
 function randomAppId(): string {
@@ -51,6 +72,8 @@ function randomAppId(): string {
 export async function startApp(config: AppConfig, logger?: Logger): Promise<RunningApp> {
   const cfg = resolveAppConfig(config);
   const log = logger ?? createLogger({ level: cfg.logLevel, name: 'app' });
+  const tls = cfg.tls ? await readTls(cfg.tls) : undefined;
+  const audit = cfg.auditLogFile === undefined ? NO_AUDIT : await openAudit(cfg.auditLogFile);
   const metrics = new AppMetrics();
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
@@ -77,6 +100,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       metrics,
     }),
     logger: log,
+    auth: new Authenticator(cfg.auth, cfg.basePath, tls !== undefined),
+    audit,
     state: { shuttingDown: false, startedAtMillis: Date.now() },
   };
 
@@ -96,6 +121,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     // Application-level bound on every route (503 when exceeded); the control route sets its own.
     handlerTimeout: cfg.requestTimeoutMillis,
     return503OnClosing: true,
+    // HTTPS: an https.Server is an http.Server for every request fastify handles.
+    ...(tls ? { serverFactory: (handler) => createHttpsServer(tls, handler) } : {}),
   });
   try {
     await buildServer(app, ctx);
@@ -105,6 +132,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     ctx.pipes.stop();
     await app.close().catch(() => undefined);
     await collector.close();
+    await audit.close();
     throw err;
   }
 
@@ -113,7 +141,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const boundHost = typeof bound === 'object' && bound ? bound.address : '';
   const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${port}`;
   const urlHost = boundHost === '::' || boundHost === '0.0.0.0' ? 'localhost' : address.slice(0, address.lastIndexOf(':'));
-  const url = `http://${urlHost}:${port}${cfg.basePath}/`;
+  const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}${cfg.basePath}/`;
   log.info({ address, url, appId: ctx.appId, collector: cfg.collector }, 'app listening');
 
   let closing: Promise<void> | undefined;
@@ -133,13 +161,21 @@ async function shutdown(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const force = setTimeout(() => {
     ctx.websockets.terminateAll();
     app.server.closeAllConnections();
-  }, GRACEFUL_STOP_MILLIS);
+  }, ctx.config.gracefulStopMillis);
   try {
     await app.close();
   } finally {
     clearTimeout(force);
     await ctx.collector.close();
+    await ctx.audit.close();
   }
+}
+
+/** Request headers for the log, without credentials. */
+function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...headers };
+  for (const key of ['authorization', 'cookie']) if (key in out) out[key] = '[redacted]';
+  return out;
 }
 
 /** '' means every interface: IPv6 `::` (dual stack) where available, else IPv4. */
@@ -178,11 +214,19 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
     return sendError(reply, status, err.message);
   });
 
+  if (ctx.auth.enabled) app.addHook('onRequest', ctx.auth.hook);
+
   app.addHook('onResponse', async (request, reply) => {
-    request.log.debug(
-      { method: request.method, url: request.url, status: reply.statusCode, millis: Math.round(reply.elapsedTime) },
-      'request',
-    );
+    const line = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      millis: Math.round(reply.elapsedTime),
+      remote: request.ip,
+      ...(cfg.logHttpHeaders ? { headers: redactHeaders(request.headers) } : {}),
+    };
+    if (cfg.logHttp) request.log.info(line, 'request');
+    else request.log.debug(line, 'request');
     metrics.requestSeconds.observe(
       {
         method: request.method,

@@ -78,12 +78,31 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
       if (typeof parsed === 'string') return sendError(reply, 400, parsed);
       args = parsed;
     }
+    const audit = (status: number, error?: string) =>
+      ctx.audit.record({
+        event: 'control',
+        remote: request.ip,
+        principal: ctx.auth.principal(request),
+        probeId,
+        nodeId,
+        control,
+        status,
+        ...(error === undefined ? {} : { error }),
+      });
     try {
       const result = await ctx.controls.handle(probeId, { nodeId, control, args }, ctx.config.controlTimeoutMillis);
-      if (result.error !== undefined) return sendError(reply, 400, result.error);
+      if (result.error !== undefined) {
+        audit(400, result.error);
+        return sendError(reply, 400, result.error);
+      }
+      audit(200);
       return sendJson(reply, 200, result);
     } catch (err) {
-      if (err instanceof ControlCallError) return sendError(reply, err.httpStatus, err.message);
+      if (err instanceof ControlCallError) {
+        audit(err.httpStatus, err.message);
+        return sendError(reply, err.httpStatus, err.message);
+      }
+      audit(500, (err as Error).message);
       throw err;
     }
   });

@@ -21,6 +21,12 @@ export function registerPipeRoutes(app: FastifyInstance, ctx: AppContext): void 
   });
 
   const close = async (request: FastifyRequest<{ Params: PipeParams }>, reply: FastifyReply) => {
+    ctx.audit.record({
+      event: 'pipe-close',
+      remote: request.ip,
+      principal: ctx.auth.principal(request),
+      pipeId: request.params.id,
+    });
     ctx.pipes.close(request.params.id);
     return reply.code(200).send();
   };
@@ -47,6 +53,13 @@ export function registerPipeRoutes(app: FastifyInstance, ctx: AppContext): void 
         sendError(reply, 400, 'websocket: the client is not using the websocket protocol'),
       wsHandler: (socket, request) => {
         ctx.websockets.track(socket, 'pipe');
+        ctx.audit.record({
+          event: 'pipe-attach',
+          remote: request.ip,
+          principal: ctx.auth.principal(request),
+          pipeId: request.params.id,
+          end,
+        });
         const refusal = ctx.pipes.attach(request.params.id, end satisfies PipeEnd, socket);
         // The pipe may have closed between the check and the upgrade.
         if (refusal) socket.close(1000, 'pipe closed');
