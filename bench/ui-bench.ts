@@ -44,14 +44,14 @@ const ctx = await chromium.launchPersistentContext(userDataDir, {
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   viewport: { width: 1400, height: 900 },
 });
-let rows: Row[] = [];
+let rows: Row[];
 try {
   const page = ctx.pages()[0] ?? (await ctx.newPage());
   await page.goto(`http://127.0.0.1:${port}/bench.html`);
   await page.waitForFunction('window.__benchResults || window.__benchError', undefined, { timeout: 180_000, polling: 500 });
-  const err = (await page.evaluate('window.__benchError')) as string | undefined;
+  const err = await page.evaluate<string | undefined>('window.__benchError');
   if (err) throw new Error(err);
-  rows = (await page.evaluate('window.__benchResults')) as Row[];
+  rows = await page.evaluate<Row[]>('window.__benchResults');
   await page.screenshot({ path: 'test-artifacts/ui-bench.png' }).catch(() => undefined);
 } finally {
   await ctx.close();

@@ -82,3 +82,23 @@ test('metric formatting', () => {
   assert.equal(formatMetric(12, 'integer'), '12');
   assert.equal(formatMetric(123456, 'integer'), '123.46k');
 });
+
+test('scene: a metric-only update rebuilds just the changed nodes and reuses the edges', async () => {
+  const { nextScene } = await import('../../web/src/ui/scene.js');
+  const { applyDiff } = await import('../../web/src/ui/graph-diff.js');
+  const positions: Record<string, { x: number; y: number }> = {};
+  [...containers.keys()].forEach((id, i) => (positions[id] = { x: i * 100, y: 0 }));
+  const input = { nodes: containers, positions, matches: null, hidden: null, metricLabel: 'CPU' };
+  const first = nextScene(null, input);
+  assert.equal(nextScene({ scene: first, input }, { ...input }), first, 'nothing changed → same scene');
+  const api = [...containers.values()].find((n) => n.label === 'api')!;
+  const bumped = { ...api, metrics: api.metrics!.map((m) => ({ ...m, value: m.max })) };
+  const nodes = applyDiff(containers, { add: null, update: [bumped], remove: null }).nodes;
+  const second = nextScene({ scene: first, input }, { ...input, nodes });
+  assert.equal(second.edges, first.edges);
+  assert.equal(second.byId.get(api.id)!.fill, 1);
+  const other = [...containers.keys()].find((id) => id !== api.id)!;
+  assert.equal(second.byId.get(other), first.byId.get(other));
+  const rewired = applyDiff(containers, { add: null, update: [{ ...api, adjacency: [] }], remove: null }).nodes;
+  assert.notEqual(nextScene({ scene: first, input }, { ...input, nodes: rewired }).edges, first.edges);
+});

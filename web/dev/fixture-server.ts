@@ -51,6 +51,19 @@ const procSample = readJson(join(fixtures, 'samples', 'api-topology-processes.js
 views.set('processes', new Map(Object.entries(procSample.nodes)));
 
 if (synthetic > 0) views.set('containers', syntheticGraph(synthetic));
+if (args.includes('--showcase')) {
+  // Every shape Scope can draw, the Internet clouds and a stacked group, wired into the chain.
+  const c = views.get('containers')!;
+  const first = [...c.values()][0]!;
+  const shapes = ['circle', 'triangle', 'square', 'pentagon', 'heptagon', 'octagon', 'cylinder', 'dottedcylinder', 'sheet', 'dottedtriangle'];
+  shapes.forEach((shape, i) => {
+    const id = `shape-${shape}`;
+    c.set(id, { id, label: shape, labelMinor: 'showcase', rank: `r${i}`, shape, adjacency: i + 1 < shapes.length ? [`shape-${shapes[i + 1]}`] : [] });
+  });
+  c.set('in-theinternet', { id: 'in-theinternet', label: 'The Internet', labelMinor: 'Inbound connections', rank: 'in-theinternet', shape: 'cloud', pseudo: true, adjacency: [first.id] });
+  c.set('out-theinternet', { id: 'out-theinternet', label: 'The Internet', labelMinor: 'Outbound connections', rank: 'out-theinternet', shape: 'cloud', pseudo: true });
+  c.set('group-web', { id: 'group-web', label: 'web-group', labelMinor: '3 containers', rank: 'web', shape: 'hexagon', stack: true, adjacency: ['out-theinternet'] });
+}
 
 function syntheticGraph(n: number): Map<string, Summary> {
   let seed = 7;

@@ -1,7 +1,7 @@
 /** Graph view: mounts the canvas renderer and feeds it the scene derived from the store. */
 import { useEffect, useMemo, useRef } from 'react';
 import { useActions, useStore } from '../store/react.js';
-import { buildScene } from '../ui/scene.js';
+import { nextScene, type Scene, type SceneInput } from '../ui/scene.js';
 import { GraphRenderer } from './graph/graph-renderer.js';
 import { useSearchView } from './use-view-model.js';
 
@@ -44,7 +44,14 @@ export function GraphView(): React.JSX.Element {
   }, [actions]);
 
   const positions = layout?.positions;
-  const scene = useMemo(() => buildScene({ nodes, positions: positions ?? {}, matches, hidden, metricLabel: metric }), [nodes, positions, matches, hidden, metric]);
+  const emptyPositions = useMemo(() => ({}), []);
+  const prevScene = useRef<{ scene: Scene; input: SceneInput } | null>(null);
+  const scene = useMemo(() => {
+    const input: SceneInput = { nodes, positions: positions ?? emptyPositions, matches, hidden, metricLabel: metric };
+    const s = nextScene(prevScene.current, input);
+    prevScene.current = { scene: s, input };
+    return s;
+  }, [nodes, positions, emptyPositions, matches, hidden, metric]);
 
   useEffect(() => {
     const r = rendererRef.current;

@@ -36,7 +36,7 @@ export function nodeColor(rank: string, label: string, pseudo: boolean): NodeCol
     stroke: `hsl(${hue.toFixed(0)} 60% ${(light * 100 - 10).toFixed(0)}%)`,
     dark: `hsl(${hue.toFixed(0)} 55% 32%)`,
   };
-  if (cache.size > 5000) cache.clear();
+  if (cache.size > 20000) cache.clear();
   cache.set(key, c);
   return c;
 }

@@ -3,7 +3,7 @@
  * metric and hover/selection. Painters (components/graph/) only draw what this returns.
  */
 import type { MetricRow, NodeSummary } from '../domain/api-types.js';
-import { edgesOf, neighbourIndex, type Edge } from './graph-diff.js';
+import { neighbourIndex, type Edge } from './graph-diff.js';
 import { nodeColor, type NodeColor } from './color.js';
 import { normalizeShape, type Shape } from './shapes.js';
 import { formatMetric } from './format.js';
@@ -92,6 +92,27 @@ export interface SceneInput {
   metricLabel: string | null;
 }
 
+function sceneNode(n: NodeSummary, p: Point, input: SceneInput): SceneNode {
+  const m = input.metricLabel ? n.metrics?.find((r) => r.label === input.metricLabel && !r.valueEmpty) : undefined;
+  return {
+    id: n.id,
+    x: p.x,
+    y: p.y,
+    shape: normalizeShape(n.shape),
+    stack: n.stack === true,
+    pseudo: n.pseudo === true,
+    label: n.label,
+    labelMinor: n.labelMinor,
+    color: nodeColor(n.rank, n.label, n.pseudo === true),
+    fill: m ? fillFor(m) : null,
+    fillColor: m ? metricFillColor(m.id) : '',
+    metricText: m && !n.pseudo ? formatMetric(m.value, m.format) : null,
+    faded: input.matches !== null && !input.matches.has(n.id),
+    matched: input.matches !== null && input.matches.has(n.id),
+    node: n,
+  };
+}
+
 export function buildScene(input: SceneInput): Scene {
   const nodes: SceneNode[] = [];
   const byId = new Map<string, SceneNode>();
@@ -99,38 +120,55 @@ export function buildScene(input: SceneInput): Scene {
     if (input.hidden?.has(n.id)) continue;
     const p = input.positions[n.id];
     if (!p) continue;
-    const m = input.metricLabel ? n.metrics?.find((r) => r.label === input.metricLabel && !r.valueEmpty) : undefined;
-    const sn: SceneNode = {
-      id: n.id,
-      x: p.x,
-      y: p.y,
-      shape: normalizeShape(n.shape),
-      stack: n.stack === true,
-      pseudo: n.pseudo === true,
-      label: n.label,
-      labelMinor: n.labelMinor,
-      color: nodeColor(n.rank, n.label, n.pseudo === true),
-      fill: m ? fillFor(m) : null,
-      fillColor: m ? metricFillColor(m.id) : '',
-      metricText: m && !n.pseudo ? formatMetric(m.value, m.format) : null,
-      faded: input.matches !== null && !input.matches.has(n.id),
-      matched: input.matches !== null && input.matches.has(n.id),
-      node: n,
-    };
+    const sn = sceneNode(n, p, input);
     nodes.push(sn);
     byId.set(n.id, sn);
   }
   const edges: SceneEdge[] = [];
-  const visibleNodes = new Map<string, NodeSummary>();
-  for (const sn of nodes) visibleNodes.set(sn.id, sn.node);
-  for (const e of edgesOf(visibleNodes)) {
-    const s = byId.get(e.source);
-    const t = byId.get(e.target);
-    if (!s || !t) continue;
-    const { cx, cy } = curveControl(s.x, s.y, t.x, t.y);
-    edges.push({ ...e, sx: s.x, sy: s.y, tx: t.x, ty: t.y, cx, cy, faded: s.faded || t.faded });
+  for (const s of nodes) {
+    for (const target of s.node.adjacency ?? []) {
+      const t = byId.get(target);
+      if (!t) continue;
+      const { cx, cy } = curveControl(s.x, s.y, t.x, t.y);
+      edges.push({ id: `${s.id}---${t.id}`, source: s.id, target: t.id, sx: s.x, sy: s.y, tx: t.x, ty: t.y, cx, cy, faded: s.faded || t.faded });
+    }
   }
   return { nodes, byId, edges, neighbours: neighbourIndex(edges) };
+}
+
+/**
+ * Live updates touch only what changed: when only node contents changed (same node set, same
+ * adjacency, same positions and view inputs), only the changed scene nodes are rebuilt and the
+ * edges are reused. Otherwise a full build. Returns the previous scene untouched if nothing changed.
+ */
+export function nextScene(prev: { scene: Scene; input: SceneInput } | null, input: SceneInput): Scene {
+  if (!prev) return buildScene(input);
+  const p = prev.input;
+  if (p.positions !== input.positions || p.matches !== input.matches || p.hidden !== input.hidden || p.metricLabel !== input.metricLabel || p.nodes.size !== input.nodes.size) {
+    return buildScene(input);
+  }
+  let changed: NodeSummary[] | null = null;
+  for (const n of input.nodes.values()) {
+    const old = p.nodes.get(n.id);
+    if (old === n) continue;
+    if (!old || !sameList(old.adjacency, n.adjacency)) return buildScene(input);
+    (changed ??= []).push(n);
+  }
+  if (!changed) return prev.scene;
+  const byId = new Map(prev.scene.byId);
+  for (const n of changed) {
+    const old = byId.get(n.id);
+    if (!old) continue; // hidden or not placed: stays out
+    byId.set(n.id, sceneNode(n, { x: old.x, y: old.y }, input));
+  }
+  const nodes = prev.scene.nodes.map((sn) => byId.get(sn.id) ?? sn);
+  return { nodes, byId, edges: prev.scene.edges, neighbours: prev.scene.neighbours };
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /** Nodes and edges to highlight for a hovered/selected node or edge (both directions). */

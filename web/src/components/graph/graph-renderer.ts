@@ -50,6 +50,16 @@ export class GraphRenderer {
   private visible: SceneNode[] = [];
   private detail: Detail = levelOfDetail(1, 0);
   readonly stats: FrameStats = { lastStaticMillis: 0, lastFrameMillis: 0, frames: 0 };
+  /**
+   * Big scenes: while the user pans/zooms, the last full drawing is re-used as a bitmap (scaled
+   * and shifted), and the scene is redrawn properly once the interaction pauses. Keeps pan/zoom
+   * at display rate whatever the node count.
+   */
+  private snapshot: HTMLCanvasElement | null = null;
+  private snapZoom: Zoom | null = null;
+  private fullDrawMillis = 0;
+  private interacting = false;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -74,8 +84,15 @@ export class GraphRenderer {
     root.addEventListener('pointerleave', this.onPointerLeave);
   }
 
+  /** Benchmark hook: pan/zoom as a user would (bitmap fast path allowed). */
+  interactiveZoom(z: Zoom): void {
+    this.interact();
+    this.setZoom(z);
+  }
+
   dispose(): void {
     cancelAnimationFrame(this.raf);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.resizeObserver.disconnect();
     this.root.removeEventListener('wheel', this.onWheel);
     this.root.removeEventListener('pointerdown', this.onPointerDown);
@@ -115,8 +132,10 @@ export class GraphRenderer {
   }
 
   setScene(scene: Scene): void {
+    // Same edges object = only node contents changed (positions too): the index stays valid.
+    const samePlaces = scene.edges === this.scene.edges && scene.nodes.length === this.scene.nodes.length;
     this.scene = scene;
-    this.index = new SpatialIndex(scene.nodes, 200);
+    if (!samePlaces) this.index = new SpatialIndex(scene.nodes, 200);
     if (this.hoveredNode && !scene.byId.has(this.hoveredNode)) this.hoveredNode = null;
     this.recomputeHighlight();
     this.invalidate(true);
@@ -202,10 +221,58 @@ export class GraphRenderer {
     if (!this.raf) this.raf = requestAnimationFrame(this.frame);
   }
 
+  /** Marks a user pan/zoom; a full redraw follows 150 ms after the last one. */
+  private interact(): void {
+    this.interacting = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      this.interacting = false;
+      this.invalidate(true);
+    }, 150);
+  }
+
+  private drawFromSnapshot(): boolean {
+    const snap = this.snapshot;
+    const sz = this.snapZoom;
+    if (!this.interacting || !snap || !sz || this.fullDrawMillis < 8) return false;
+    const ctx = this.staticCanvas.getContext('2d');
+    if (!ctx) return false;
+    const r = this.zoom.k / sz.k;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.staticCanvas.width, this.staticCanvas.height);
+    ctx.setTransform(r, 0, 0, r, (this.zoom.x - sz.x * r) * this.dpr, (this.zoom.y - sz.y * r) * this.dpr);
+    ctx.drawImage(snap, 0, 0);
+    return true;
+  }
+
+  private takeSnapshot(): void {
+    if (this.fullDrawMillis < 8) return;
+    if (!this.snapshot) this.snapshot = document.createElement('canvas');
+    const snap = this.snapshot;
+    if (snap.width !== this.staticCanvas.width || snap.height !== this.staticCanvas.height) {
+      snap.width = this.staticCanvas.width;
+      snap.height = this.staticCanvas.height;
+    }
+    const ctx = snap.getContext('2d');
+    if (!ctx) return;
+    ctx.clearRect(0, 0, snap.width, snap.height);
+    ctx.drawImage(this.staticCanvas, 0, 0);
+    this.snapZoom = { ...this.zoom };
+  }
+
   private frame = (time: number): void => {
     this.raf = 0;
     const t0 = performance.now();
-    if (this.staticDirty) {
+    if (this.staticDirty && this.drawFromSnapshot()) {
+      this.staticDirty = false;
+      const k = this.zoom.k;
+      const m = 80 / k;
+      this.visible = this.index.query(-this.zoom.x / k - m, -this.zoom.y / k - m, (this.width - this.zoom.x) / k + m, (this.height - this.zoom.y) / k + m);
+      this.detail = levelOfDetail(k, this.visible.length);
+      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+      this.stats.lastStaticMillis = performance.now() - t0;
+    } else if (this.staticDirty) {
       this.staticDirty = false;
       const k = this.zoom.k;
       const m = 80 / k;
@@ -213,6 +280,8 @@ export class GraphRenderer {
       this.detail = levelOfDetail(k, this.visible.length);
       const ctx = this.staticCanvas.getContext('2d');
       if (ctx) paintStatic(ctx, { scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr, detail: this.detail, theme: this.theme });
+      this.fullDrawMillis = performance.now() - t0;
+      this.takeSnapshot();
       this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
       this.stats.lastStaticMillis = performance.now() - t0;
     } else if (this.interactiveDirty) {
@@ -244,6 +313,7 @@ export class GraphRenderer {
     ev.preventDefault();
     const p = this.local(ev);
     const factor = Math.exp(-ev.deltaY * (ev.deltaMode === 1 ? 0.05 : 0.0015));
+    this.interact();
     this.setZoom(zoomAround(this.zoom, p.x, p.y, factor), true);
   };
 
@@ -284,6 +354,7 @@ export class GraphRenderer {
         this.root.classList.add('panning');
       }
       if (this.drag.moved) {
+        this.interact();
         this.setZoom({ k: this.zoom.k, x: this.drag.zx + dx, y: this.drag.zy + dy }, true);
         return;
       }

@@ -9,7 +9,7 @@ import type { Detail } from '../../ui/lod.js';
 import { NODE_RADIUS } from './painter.js';
 
 /** Distance between grid neighbours in world units (see ui/layout.ts SPACING). */
-const LABEL_PITCH = 120;
+const LABEL_PITCH = 130;
 
 export interface LabelState {
   hovered: string | null;
@@ -64,7 +64,7 @@ export class LabelLayer {
     const seen = new Set<string>();
     const size = Math.max(12, NODE_RADIUS * 2 * zoom.k);
     // Labels may not be wider than the node pitch, so neighbours in a grid do not overlap.
-    this.root.style.setProperty('--label-max', `${Math.max(48, Math.min(180, LABEL_PITCH * zoom.k - 6)).toFixed(0)}px`);
+    this.root.style.setProperty('--label-max', `${Math.max(72, Math.min(180, LABEL_PITCH * zoom.k - 6)).toFixed(0)}px`);
     if (detail.labels) {
       for (const n of nodes) {
         seen.add(n.id);
