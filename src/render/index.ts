@@ -12,7 +12,7 @@ import type {
 } from './api-types.js';
 import { censorFromQuery, censorSummary } from './censor.js';
 import { detailedNode } from './details.js';
-import { TOPOLOGY_DEFS, optionGroups, topologyDef, type OptionGroupDef } from './registry.js';
+import { TOPOLOGY_DEFS, optionGroups, topologyDef, type ContainerLabelFilter, type OptionGroupDef } from './registry.js';
 import { summarize } from './summary.js';
 import { renderView, viewStats } from './view.js';
 
@@ -34,7 +34,14 @@ export type TopologyQuery = Readonly<Record<string, string>>;
 export interface RenderContext {
   /** Wall-clock time of the render in milliseconds since the epoch; default `Date.now()`. */
   nowMillis?: number;
+  /**
+   * Custom container label filters from `--app.container-label-filter` and
+   * `--app.container-label-filter-exclude` (app §2.3), in flag order; default none.
+   */
+  containerLabelFilters?: readonly ContainerLabelFilter[];
 }
+
+export type { ContainerLabelFilter } from './registry.js';
 
 /**
  * GET /api/topology: the list with sub-topologies, options and stats (app §1.4), JSON-ready.
@@ -42,18 +49,18 @@ export interface RenderContext {
  * with no query at all, stats are of the unfiltered views.
  */
 export function listTopologies(report: Report, ctx?: RenderContext, query: TopologyQuery = {}): ApiTopologyDesc[] {
-  void ctx;
+  const labelFilters = ctx?.containerLabelFilters ?? [];
   const byId = new Map<string, ApiTopologyDesc>();
   const top: ApiTopologyDesc[] = [];
   for (const def of TOPOLOGY_DEFS) {
-    const groups = optionGroups(report, def);
+    const groups = optionGroups(report, def, labelFilters);
     const desc: ApiTopologyDesc = {
       name: def.name,
       rank: def.rank,
       hide_if_empty: def.hideIfEmpty,
       options: def.groups === null ? null : groups.map(toApiGroup),
       url: `/api/topology/${def.id}`,
-      stats: viewStats(renderView(report, def, query)),
+      stats: viewStats(renderView(report, def, query, labelFilters)),
     };
     byId.set(def.id, desc);
     if (def.parent === undefined) top.push(desc);
@@ -88,10 +95,9 @@ export function renderTopology(
   query: TopologyQuery,
   ctx?: RenderContext,
 ): ApiTopologyResponse | undefined {
-  void ctx;
   const def = topologyDef(topologyId);
   if (def === undefined) return undefined;
-  const view = renderView(report, def, query);
+  const view = renderView(report, def, query, ctx?.containerLabelFilters);
   const censor = censorFromQuery(query);
   const nodes: Record<string, NodeSummary> = {};
   for (const [id, n] of view.nodes) {
@@ -112,13 +118,12 @@ export function renderNodeDetails(
   query: TopologyQuery,
   ctx?: RenderContext,
 ): ApiNodeDetailsResponse | undefined {
-  void ctx;
   const def = topologyDef(topologyId);
   if (def === undefined) return undefined;
   const base = def.render(report);
   const node = base.nodes.get(nodeId);
   if (node === undefined) return undefined;
-  const view = renderView(report, def, query);
+  const view = renderView(report, def, query, ctx?.containerLabelFilters);
   const shown = view.nodes.get(nodeId) ?? node;
   const detailed = detailedNode(report, topologyId, shown, view.nodes);
   if (detailed === undefined) return undefined;

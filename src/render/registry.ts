@@ -183,12 +183,53 @@ function namespaceGroup(values: string[], noneLabel: string): OptionGroupDef {
 }
 
 /**
- * Option groups of a topology for this report, with the dynamic namespace group (§2.4). Unlike
- * Scope, sub-topologies render with the namespace group their listing shows, and a topology gets
- * at most one `namespace` group (Kubernetes wins over Swarm stacks when both exist).
+ * A custom container label filter (`--app.container-label-filter[-exclude]='Title:key=value'`,
+ * app §2.3), offered as an extra option of the containers views' `system` group.
  */
-export function optionGroups(report: Report, def: TopologyDef): readonly OptionGroupDef[] {
-  const groups = def.groups ?? [];
+export interface ContainerLabelFilter {
+  /** Option label shown in the UI. */
+  readonly title: string;
+  /** Docker label key (without the `docker_label_` prefix). */
+  readonly key: string;
+  readonly value: string;
+  /** `true` for `--app.container-label-filter-exclude`: containers *without* the label. */
+  readonly exclude: boolean;
+}
+
+/**
+ * The `system` group options for label filters. Option ids keep Scope's (swapped) prefixes, so
+ * URLs stay compatible: include filters are `containerLabelFilterExclude<N>`, exclude filters
+ * `containerLabelFilter<N>`, numbered per kind in flag order. Unlike Scope, each is listed once
+ * (Scope lists every one three times, app §8 #13).
+ */
+function labelFilterOptions(filters: readonly ContainerLabelFilter[]): OptionDef[] {
+  let include = 0;
+  let exclude = 0;
+  return filters.map((f) => {
+    const key = `docker_label_${f.key}`;
+    const has = (n: Parameters<NodePredicate>[0]): boolean => n.latest.get(key)?.value === f.value;
+    return f.exclude
+      ? { value: `containerLabelFilter${exclude++}`, label: f.title, filter: (n) => !has(n) }
+      : { value: `containerLabelFilterExclude${include++}`, label: f.title, filter: has };
+  });
+}
+
+/**
+ * Option groups of a topology for this report, with the dynamic namespace group (§2.4) and the
+ * custom label filters (§2.3). Unlike Scope, sub-topologies render with the namespace group their
+ * listing shows, and a topology gets at most one `namespace` group (Kubernetes wins over Swarm
+ * stacks when both exist).
+ */
+export function optionGroups(
+  report: Report,
+  def: TopologyDef,
+  labelFilters: readonly ContainerLabelFilter[] = [],
+): readonly OptionGroupDef[] {
+  let groups = def.groups ?? [];
+  if (labelFilters.length > 0 && groups.includes(systemGroup)) {
+    const extended: OptionGroupDef = { ...systemGroup, options: [...systemGroup.options, ...labelFilterOptions(labelFilters)] };
+    groups = groups.map((g) => (g === systemGroup ? extended : g));
+  }
   if (def.namespaces === undefined) return groups;
   if (def.namespaces !== 'swarm') {
     const k8s = kubernetesNamespaces(report);

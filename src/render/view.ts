@@ -6,7 +6,7 @@ import type { Report } from '../report/types.js';
 import type { ApiTopologyStats } from './api-types.js';
 import { filterNodes, removeUnconnectedPseudo, type NodePredicate } from './filters.js';
 import { memo } from './memo.js';
-import { optionGroups, type TopologyDef } from './registry.js';
+import { optionGroups, type ContainerLabelFilter, type TopologyDef } from './registry.js';
 import { PSEUDO, type RenderResult } from './rnode.js';
 
 export type Query = Readonly<Record<string, string>>;
@@ -16,10 +16,15 @@ export type Query = Readonly<Record<string, string>>;
  * query parameter gets no option filters at all (not even the defaults); any parameter switches
  * every group to its value or default. Values matching no option contribute nothing.
  */
-export function queryPredicate(report: Report, def: TopologyDef, query: Query): NodePredicate | undefined {
+export function queryPredicate(
+  report: Report,
+  def: TopologyDef,
+  query: Query,
+  labelFilters: readonly ContainerLabelFilter[] = [],
+): NodePredicate | undefined {
   if (Object.keys(query).length === 0) return undefined;
   const perGroup: NodePredicate[] = [];
-  for (const group of optionGroups(report, def)) {
+  for (const group of optionGroups(report, def, labelFilters)) {
     const raw = Object.hasOwn(query, group.id) ? query[group.id]! : group.defaultValue;
     const values = group.selectType === 'union' ? raw.split(',') : [raw];
     const alternatives: NodePredicate[] = [];
@@ -40,25 +45,38 @@ export function queryPredicate(report: Report, def: TopologyDef, query: Query): 
 }
 
 /** Canonical cache key of the filters a query selects for a topology. */
-function queryKey(report: Report, def: TopologyDef, query: Query): string {
+function queryKey(report: Report, def: TopologyDef, query: Query, labelFilters: readonly ContainerLabelFilter[]): string {
   if (Object.keys(query).length === 0) return '';
-  const parts: string[] = [];
-  for (const group of optionGroups(report, def)) {
+  const parts: string[] = labelFilters.map((f) => JSON.stringify(f));
+  for (const group of optionGroups(report, def, labelFilters)) {
     parts.push(`${group.id}=${Object.hasOwn(query, group.id) ? query[group.id]! : group.defaultValue}`);
   }
   return `?${parts.join('&')}`;
 }
 
 /** Applies the query's option filters, then removes unconnected pseudo nodes. */
-export function applyOptions(report: Report, def: TopologyDef, input: RenderResult, query: Query): RenderResult {
-  const pred = queryPredicate(report, def, query);
+export function applyOptions(
+  report: Report,
+  def: TopologyDef,
+  input: RenderResult,
+  query: Query,
+  labelFilters: readonly ContainerLabelFilter[] = [],
+): RenderResult {
+  const pred = queryPredicate(report, def, query, labelFilters);
   const filtered = pred === undefined ? input : filterNodes(input, pred, false);
   return removeUnconnectedPseudo(filtered);
 }
 
 /** The rendered, filtered view (memoised per report and effective options). */
-export function renderView(report: Report, def: TopologyDef, query: Query): RenderResult {
-  return memo(report, `view:${def.id}${queryKey(report, def, query)}`, (r) => applyOptions(r, def, def.render(r), query));
+export function renderView(
+  report: Report,
+  def: TopologyDef,
+  query: Query,
+  labelFilters: readonly ContainerLabelFilter[] = [],
+): RenderResult {
+  return memo(report, `view:${def.id}${queryKey(report, def, query, labelFilters)}`, (r) =>
+    applyOptions(r, def, def.render(r), query, labelFilters),
+  );
 }
 
 /** Stats of a view (app §1.4). */

@@ -225,3 +225,23 @@ describe('censoring', () => {
     assert.equal(renderTopology(r, 'containers', { hideCommandLineArguments: '1' })!.nodes['aaa;<container>']!.metadata![0]!.value, 'nginx -g daemon off;');
   });
 });
+
+describe('custom container label filters', () => {
+  test('options appended to `system` once, Scope’s ids, include and exclude filters', () => {
+    const r = hostReport();
+    addContainer(r, 'aaa', 'web', { 'docker_label_tier': 'front' });
+    addContainer(r, 'bbb', 'db', { 'docker_label_tier': 'back' });
+    const ctx = {
+      containerLabelFilters: [
+        { title: 'Front end', key: 'tier', value: 'front', exclude: false },
+        { title: 'Not back end', key: 'tier', value: 'back', exclude: true },
+      ],
+    };
+    const containers = listTopologies(r, ctx).find((t) => t.name === 'Containers')!;
+    assert.deepEqual(containers.options![0]!.options!.map((o) => o.value), ['all', 'system', 'application', 'containerLabelFilterExclude0', 'containerLabelFilter0']);
+    assert.deepEqual(containers.sub_topologies![0]!.options![0]!.options!.length, 5);
+    assert.deepEqual(Object.keys(renderTopology(r, 'containers', { system: 'containerLabelFilterExclude0' }, ctx)!.nodes), ['aaa;<container>']);
+    assert.deepEqual(Object.keys(renderTopology(r, 'containers', { system: 'containerLabelFilter0' }, ctx)!.nodes), ['aaa;<container>']);
+    assert.equal(Object.keys(renderTopology(r, 'containers', { system: 'all' }, ctx)!.nodes).length, 2);
+  });
+});
