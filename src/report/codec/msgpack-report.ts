@@ -9,8 +9,8 @@ import { TOPOLOGIES, ZERO_TIME, type LatestMap, type Metric, type Node, type Rep
   type Sets, type StringSet, type Time, type TopologyName } from '../types.js';
 import { makeDefaultTopology, makeReport } from '../model.js';
 import { TooDeepError, WireTypeError } from './errors.js';
-import { applyReportFields, applyTopology, keySeg, legacyControls, legacyCounters, num, reportFromWire,
-  rethrowAt, sortUnique } from './from-wire.js';
+import { applyReportFields, applyTopology, legacyControls, legacyCounters, reportFromWire } from './from-wire.js';
+import { keySeg, num, rethrowAt, sortUnique } from './wire-check.js';
 import { MsgpackReader, MsgpackSyntaxError, decodeUtf8, headTypeName, type MsgpackValue } from './msgpack-read.js';
 import { TimeFormatError, timeFromGoBinary } from './wire-time.js';
 
