@@ -67,6 +67,12 @@ describe('Go flag syntax', () => {
     assert.throws(() => parseArgs(['--probe.conntrack.buffersize=4M']), usageError(/invalid value "4M" for flag -probe.conntrack.buffersize/));
   });
 
+  it('the last occurrence of a flag wins; an empty value is a value', () => {
+    assert.equal(parseArgs(['--app.window=1s', '-app.window', '2s']).values.get('app.window'), 2_000_000_000n);
+    assert.equal(parseArgs(['--probe.token=a', '--service-token=b']).values.get('probe.token'), 'b');
+    assert.equal(parseArgs(['--probe.token=']).values.get('probe.token'), '');
+  });
+
   it('collects repeatable flags in order', () => {
     const parsed = parseArgs(['--app.container-label-filter=A:a=1', '--app.container-label-filter', 'B:b=2']);
     assert.deepEqual(parsed.values.get('app.container-label-filter'), ['A:a=1', 'B:b=2']);
