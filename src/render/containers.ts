@@ -4,7 +4,7 @@
  * and image names copied in from image nodes.
  */
 import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId, parseEndpointNodeId } from '../report/ids.js';
-import { isLoopback } from '../report/ip.js';
+import { formatIp, isLoopback, parseIp } from '../report/ip.js';
 import type { LatestMap, Report, Sets } from '../report/types.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
 import { imageNameWithoutVersion } from './names.js';
@@ -41,7 +41,21 @@ function processesToContainers(report: Report): RenderResult {
   return join.result(input.nodes.values());
 }
 
+/** Scope's port-mapping pattern (IPv4 host addresses): `10.0.0.5:8080->80/tcp`. */
 const PORT_MAPPING = /([0-9.]+):([0-9]+)->([0-9]+)\/tcp/;
+/** Any host address, IPv6 included (`[2001:db8::5]:8080->80/tcp`, `2001:db8::5:8080->80/tcp`). */
+const PORT_MAPPING_ANY = /^\[?([0-9A-Fa-f:.]+?)\]?:([0-9]+)->([0-9]+)\/tcp$/;
+
+/** `[hostIp, hostPort]` of a port mapping; IPv6 host addresses are kept whole and canonical. */
+function parsePortMapping(mapping: string): [string, string] | undefined {
+  const any = PORT_MAPPING_ANY.exec(mapping);
+  if (any !== null && any[1]!.includes(':')) {
+    const ip = parseIp(any[1]!);
+    if (ip !== undefined) return [formatIp(ip), any[2]!];
+  }
+  const m = PORT_MAPPING.exec(mapping);
+  return m === null ? undefined : [m[1]!, m[2]!];
+}
 
 /** Join keys of a container: `<scope>;<ip>;` per non-loopback IP, `;<hostIP>;<hostPort>` per port mapping. */
 function containerJoinKeys(n: RNode): string[] {
@@ -53,8 +67,8 @@ function containerJoinKeys(n: RNode): string[] {
     keys.push(makeScopedEndpointNodeId(parts.scope, parts.address, ''));
   }
   for (const mapping of n.sets.get('docker_container_ports') ?? []) {
-    const m = PORT_MAPPING.exec(mapping);
-    if (m !== null) keys.push(makeScopedEndpointNodeId('', m[1]!, m[2]!));
+    const hostPort = parsePortMapping(mapping);
+    if (hostPort !== undefined) keys.push(makeScopedEndpointNodeId('', hostPort[0], hostPort[1]));
   }
   return keys;
 }

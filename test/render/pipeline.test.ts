@@ -245,3 +245,20 @@ describe('custom container label filters', () => {
     assert.equal(Object.keys(renderTopology(r, 'containers', { system: 'all' }, ctx)!.nodes).length, 2);
   });
 });
+
+describe('port mappings', () => {
+  test('connections to a published port join the container, IPv4 and IPv6 host addresses', () => {
+    const r = hostReport();
+    r.topologies.host.nodes.get('h1;<host>')!.sets.set('local_networks', ['10.0.0.1/8', '2001:db8::1/64']);
+    const web = addContainer(r, 'aaa', 'web');
+    web.sets.set('docker_container_ports', ['10.0.0.5:8080->80/tcp', '[2001:db8::5]:8443->443/tcp'].sort());
+    addContainer(r, 'bbb', 'client', {}, ['10.1.0.9']);
+    addRemoteEndpoint(r, ';10.1.0.9;40000', [';10.0.0.5;8080']);
+    addRemoteEndpoint(r, ';10.0.0.5;8080');
+    addRemoteEndpoint(r, ';2001:db8:1::77;40001', [';2001:db8::5;8443']); // from outside: Internet
+    addRemoteEndpoint(r, ';2001:db8::5;8443');
+    const nodes = renderTopology(r, 'containers', {})!.nodes;
+    assert.deepEqual(nodes['bbb;<container>']!.adjacency, ['aaa;<container>']);
+    assert.deepEqual(nodes['in-theinternet']!.adjacency, ['aaa;<container>']);
+  });
+});
