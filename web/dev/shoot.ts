@@ -96,6 +96,14 @@ const all: Record<string, () => Promise<void>> = {
     await page.waitForTimeout(800);
     await page.screenshot({ path: `${out}/ui-dark.png` });
   },
+  async zoomed() {
+    await page.goto(base);
+    await page.waitForSelector('[data-testid="graph"][data-layout-pending="false"][data-node-count]:not([data-node-count="0"])', { timeout: 30000 });
+    await page.waitForTimeout(500);
+    for (let i = 0; i < 5; i++) await page.click('[data-testid="zoom-in"]');
+    await page.waitForTimeout(600);
+    await page.screenshot({ path: `${out}/ui-zoomed.png` });
+  },
   async resources() {
     await page.goto(base);
     await graphReady();

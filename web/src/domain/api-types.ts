@@ -2,7 +2,12 @@
  * Wire types of the OpenScope/Scope HTTP+WS API as the UI reads them (app spec §1, §4, §7.3).
  * Only the fields the client uses are typed; unknown extra fields are tolerated.
  * These shapes arrive from the network and are checked once in `api/validate.ts`.
+ *
+ * They are deliberately more tolerant than the app's own output types (src/render/api-types.ts):
+ * the UI also talks to Scope apps and must survive `null`s and missing fields. The check at the
+ * bottom of this file makes the compiler prove that everything our app serves is accepted here.
  */
+import type * as Served from '../../../src/render/api-types.js';
 
 /** `GET /api` */
 export interface ApiDetails {
@@ -183,3 +188,12 @@ export interface ControlResponse {
   resize_tty_control?: string;
   removedNode?: string;
 }
+
+/** Compile-time contract check: `T` (what the app serves) must be assignable to `U` (what the UI reads). */
+type Accepts<U, T extends U> = [U, T];
+export type ServedContractCheck = [
+  Accepts<NodeSummary, Served.NodeSummary>,
+  Accepts<DetailedNode, Served.DetailedNode>,
+  Accepts<TopologyDiff, Served.ApiTopologyDiff>,
+  Accepts<TopologyDesc, Served.ApiTopologyDesc>,
+];

@@ -16,7 +16,7 @@ export interface Detail {
 }
 
 /** Most DOM labels kept on screen at once. */
-export const MAX_LABELS = 350;
+export const MAX_LABELS = 500;
 
 export function levelOfDetail(scale: number, visibleNodes: number): Detail {
   const nodePx = 60 * scale;

@@ -44,6 +44,8 @@ export class GraphRenderer {
   private hoveredEdge: string | null = null;
   private selected: string | null = null;
   private highlight = { nodes: new Set<string>(), edges: new Set<string>() };
+  /** Flowing dashes only while hovering; a selection alone draws still arrows (no idle CPU). */
+  private animate = false;
   private resizeObserver: ResizeObserver;
   private drag: { x: number; y: number; zx: number; zy: number; moved: boolean; id: number } | null = null;
   private zoomTimer: ReturnType<typeof setTimeout> | null = null;
@@ -144,6 +146,7 @@ export class GraphRenderer {
   setSelected(id: string | null): void {
     if (this.selected === id) return;
     this.selected = id;
+    this.recomputeHighlight();
     this.invalidate(true);
   }
 
@@ -205,14 +208,21 @@ export class GraphRenderer {
     this.recomputeHighlight();
     this.root.dataset['hoveredNode'] = node ?? '';
     this.root.dataset['hoveredEdge'] = edge ?? '';
-    this.root.dataset['highlightedEdges'] = [...this.highlight.edges].join(' ');
     this.root.style.cursor = node || edge ? 'pointer' : '';
     this.cb.onHover?.(node, edge);
     this.invalidate(false);
   }
 
+  /** Hover wins; otherwise the selected node's neighbourhood stays highlighted (without animation). */
   private recomputeHighlight(): void {
-    this.highlight = highlightSet(this.scene, this.hoveredNode, this.hoveredNode ? null : this.hoveredEdge);
+    if (this.hoveredNode || this.hoveredEdge) {
+      this.highlight = highlightSet(this.scene, this.hoveredNode, this.hoveredNode ? null : this.hoveredEdge);
+      this.animate = true;
+    } else {
+      this.highlight = highlightSet(this.scene, this.selected, null);
+      this.animate = false;
+    }
+    this.root.dataset['highlightedEdges'] = [...this.highlight.edges].join(' ');
   }
 
   private invalidate(all: boolean): void {
@@ -287,7 +297,7 @@ export class GraphRenderer {
     } else if (this.interactiveDirty) {
       this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
     }
-    const animating = this.highlight.edges.size > 0;
+    const animating = this.animate && this.highlight.edges.size > 0;
     if (this.interactiveDirty || animating) {
       this.interactiveDirty = false;
       const ctx = this.interactiveCanvas.getContext('2d');
@@ -295,7 +305,7 @@ export class GraphRenderer {
         paintInteractive(ctx, {
           scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr,
           detail: this.detail, theme: this.theme, highlightNodes: this.highlight.nodes, highlightEdges: this.highlight.edges,
-          selectedId: this.selected, timeMillis: time,
+          selectedId: this.selected, timeMillis: animating ? time : 0,
         });
       }
     }
