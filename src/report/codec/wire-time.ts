@@ -84,9 +84,11 @@ export function timeFromRfc3339(s: string): Time {
   return `${secondsPrefix(unix)}.${nanos}Z`;
 }
 
-let lastUnix = Number.NaN;
-let lastNanos = -1;
-let lastTime = '';
+/** Direct-mapped cache of whole times by (seconds, nanoseconds). */
+const TIME_SLOTS = 4096;
+const timeSeconds = new Float64Array(TIME_SLOTS).fill(Number.NaN);
+const timeNanos = new Int32Array(TIME_SLOTS).fill(-1);
+const timeStrings = new Array<string>(TIME_SLOTS).fill('');
 
 /**
  * Go's `MarshalBinary` bytes (15 bytes, version 1; or 16 bytes, version 2 with offset seconds) →
@@ -104,12 +106,15 @@ export function timeFromGoBinary(b: Uint8Array, off: number, len: number): Time 
   if (nanos > 999_999_999) throw new TimeFormatError(`nanoseconds out of range: ${nanos}`);
   const unix = goSeconds - GO_UNIX_OFFSET_SECONDS;
   if (unix < UNIX_MIN_SECONDS) throw new TimeFormatError(`time before year 1: ${unix} s since 1970`);
-  // Entries stamped by one reporter tick share the exact time: reuse the previous string.
-  if (unix === lastUnix && nanos === lastNanos) return lastTime;
-  lastUnix = unix;
-  lastNanos = nanos;
-  lastTime = `${secondsPrefix(unix)}.${pad9(nanos)}Z`;
-  return lastTime;
+  // Entries and samples stamped by one reporter tick share the exact time, across all nodes:
+  // reuse the string made for it last time (also saves memory: one string per distinct time).
+  const slot = (nanos ^ (nanos >>> 12) ^ unix) & (TIME_SLOTS - 1);
+  if (timeNanos[slot] === nanos && timeSeconds[slot] === unix) return timeStrings[slot]!;
+  const t = `${secondsPrefix(unix)}.${pad9(nanos)}Z`;
+  timeSeconds[slot] = unix;
+  timeNanos[slot] = nanos;
+  timeStrings[slot] = t;
+  return t;
 }
 
 /** Direct-mapped cache of Go seconds by `yyyy-mm-ddThh:mm:ss` prefix (see PREFIX_SLOTS). */
