@@ -99,7 +99,8 @@ export function renderTopology(
   if (def === undefined) return undefined;
   const view = renderView(report, def, query, ctx?.containerLabelFilters);
   const censor = censorFromQuery(query);
-  const nodes: Record<string, NodeSummary> = {};
+  // Null prototype: a node id such as `__proto__` (from a hostile report) is just a key.
+  const nodes: Record<string, NodeSummary> = Object.create(null) as Record<string, NodeSummary>;
   for (const [id, n] of view.nodes) {
     const s = summarize(report, n);
     if (s !== undefined) nodes[id] = censor === undefined ? s : censorSummary(s, censor);

@@ -122,7 +122,7 @@ function multiColumnRows(n: RNode, t: TableTemplate): ApiTableRow[] {
     const rowId = rest.slice(0, sep);
     let row = rows.get(rowId);
     if (row === undefined) {
-      row = { id: rowId, entries: {} };
+      row = { id: rowId, entries: Object.create(null) as Record<string, string> }; // column ids come from reports
       rows.set(rowId, row);
     }
     row.entries[rest.slice(sep + 3)] = e.value;

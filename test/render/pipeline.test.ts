@@ -79,6 +79,14 @@ describe('processes', () => {
     assert.deepEqual(details.connections[1]!.columns.map((c) => c.id), ['remote', 'port', 'count']);
   });
 
+  test('hostile ids such as `__proto__` are plain keys', () => {
+    const r = hostReport();
+    addProcess(r, 1, '__proto__');
+    const nodes = renderTopology(r, 'processes-by-name', {})!.nodes;
+    assert.deepEqual(Object.keys(nodes), ['__proto__']);
+    assert.equal(JSON.parse(JSON.stringify({ nodes })).nodes.__proto__.label, '__proto__');
+  });
+
   test('processes-by-name groups and counts', () => {
     const r = hostReport();
     addProcess(r, 1, 'nginx');
