@@ -51,7 +51,7 @@ const arbReport: fc.Arbitrary<Report> = fc.array(arbNodeSpec, { maxLength: 25 })
   return r;
 });
 
-const QUERIES = [{}, { system: 'all', stopped: 'both', pseudo: 'show', unconnected: 'show' }, { t: '5s' }, { namespace: 'a,b', storage: 'show' }];
+const QUERIES: Record<string, string>[] = [{}, { system: 'all', stopped: 'both', pseudo: 'show', unconnected: 'show' }, { t: '5s' }, { namespace: 'a,b', storage: 'show' }];
 
 test('every view, the list and every node detail render any report', () => {
   fc.assert(
