@@ -48,7 +48,7 @@ export interface LayoutResult {
 export const NODE_SIZE = 60;
 const SPACING = 120;
 /** Above this many connected nodes the first layout uses d3-force instead of dagre. */
-export const LAYERED_MAX_NODES = 100;
+export const LAYERED_MAX_NODES = 60;
 
 interface SimNode extends SimulationNodeDatum {
   id: string;

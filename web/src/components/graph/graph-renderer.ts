@@ -242,6 +242,10 @@ export class GraphRenderer {
     }, 150);
   }
 
+  private updateLabels(): void {
+    this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+  }
+
   private drawFromSnapshot(): boolean {
     const snap = this.snapshot;
     const sz = this.snapZoom;
@@ -276,11 +280,7 @@ export class GraphRenderer {
     const t0 = performance.now();
     if (this.staticDirty && this.drawFromSnapshot()) {
       this.staticDirty = false;
-      const k = this.zoom.k;
-      const m = 80 / k;
-      this.visible = this.index.query(-this.zoom.x / k - m, -this.zoom.y / k - m, (this.width - this.zoom.x) / k + m, (this.height - this.zoom.y) / k + m);
-      this.detail = levelOfDetail(k, this.visible.length);
-      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+      if (!this.labels.shift(this.zoom)) this.updateLabels();
       this.stats.lastStaticMillis = performance.now() - t0;
     } else if (this.staticDirty) {
       this.staticDirty = false;
@@ -292,10 +292,11 @@ export class GraphRenderer {
       if (ctx) paintStatic(ctx, { scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr, detail: this.detail, theme: this.theme });
       this.fullDrawMillis = performance.now() - t0;
       this.takeSnapshot();
-      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+      // While a gesture goes on, labels follow with one transform; they are re-laid out at rest.
+      if (!this.interacting || !this.labels.shift(this.zoom)) this.updateLabels();
       this.stats.lastStaticMillis = performance.now() - t0;
-    } else if (this.interactiveDirty) {
-      this.labels.update(this.visible, this.zoom, this.detail, { hovered: this.hoveredNode, selected: this.selected, highlighted: this.highlight.nodes });
+    } else if (this.interactiveDirty && !this.interacting) {
+      this.updateLabels();
     }
     const animating = this.animate && this.highlight.edges.size > 0;
     if (this.interactiveDirty || animating) {

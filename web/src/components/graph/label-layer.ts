@@ -27,6 +27,8 @@ interface Entry {
 
 export class LabelLayer {
   private entries = new Map<string, Entry>();
+  /** The zoom the labels were last laid out for; `shift` moves them all from there at once. */
+  private base: Zoom | null = null;
 
   constructor(
     private readonly root: HTMLElement,
@@ -60,7 +62,22 @@ export class LabelLayer {
     return { el, label, minor, metric, key: '' };
   }
 
+  /**
+   * During a pan/zoom gesture: move every label with one compositor transform instead of
+   * repositioning each (text scales a little while zooming; `update` fixes it afterwards).
+   */
+  shift(zoom: Zoom): boolean {
+    const b = this.base;
+    if (!b) return false;
+    const r = zoom.k / b.k;
+    this.root.style.transformOrigin = '0 0';
+    this.root.style.transform = `translate(${(zoom.x - b.x * r).toFixed(1)}px, ${(zoom.y - b.y * r).toFixed(1)}px) scale(${r.toFixed(4)})`;
+    return true;
+  }
+
   update(nodes: readonly SceneNode[], zoom: Zoom, detail: Detail, state: LabelState): void {
+    this.base = { ...zoom };
+    if (this.root.style.transform) this.root.style.transform = '';
     const seen = new Set<string>();
     const size = Math.max(12, NODE_RADIUS * 2 * zoom.k);
     // Labels may not be wider than the node pitch, so neighbours in a grid do not overlap.
