@@ -21,6 +21,17 @@ export function mergedFixtureReport(): Report {
   return merged;
 }
 
+let sample: Report | undefined;
+
+/** The merged report Scope's app served at `/api/report` (recorded with the `samples/` answers). */
+export function sampleApiReport(): Report {
+  if (sample !== undefined) return sample;
+  const raw = decodeReport(gunzipSync(readFileSync(new URL('samples/api-report.raw.json.gz', FIXTURES))), 'json');
+  removePartMergedNodes(raw);
+  sample = upgradeReport(raw);
+  return sample;
+}
+
 export function readJsonFixture<T>(path: string): T {
   return JSON.parse(readFileSync(new URL(path, FIXTURES), 'utf8')) as T;
 }

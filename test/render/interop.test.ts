@@ -10,7 +10,7 @@ import {
   type DetailedNode,
   type NodeSummary,
 } from '../../src/render/index.js';
-import { mergedFixtureReport, readJsonFixture } from './fixtures.js';
+import { mergedFixtureReport, readJsonFixture, sampleApiReport } from './fixtures.js';
 
 const FILTERED = { system: 'application', stopped: 'running', pseudo: 'hide' };
 const VIEWS = ['containers', 'containers-by-image', 'containers-by-hostname', 'hosts', 'processes', 'processes-by-name'];
@@ -91,5 +91,31 @@ describe('rendered views equal Scope 1.13.2 on the recorded reports', () => {
     const shape = (c: DetailedNode['connections']): unknown =>
       c.map((t) => ({ ...t, connections: t.connections.map((row) => ({ ...row, metadata: row.metadata.map((m) => ({ ...m, value: m.id })) })) }));
     assert.deepEqual(shape(ours.connections), shape(scope.connections));
+  });
+});
+
+describe('rendered views and details equal Scope 1.13.2 on the app’s own merged report', () => {
+  // samples/: Scope's /api/report and its answers, recorded together.
+  const report = sampleApiReport();
+  const cases = [
+    ['api-topology-containers', 'containers', {}],
+    ['api-topology-hosts', 'hosts', {}],
+    ['api-topology-processes', 'processes', {}],
+    ['api-topology-processes-unconnected-hide', 'processes', { unconnected: 'hide' }],
+  ] as const;
+  for (const [file, view, query] of cases) {
+    test(file, () => {
+      const ours = renderTopology(report, view, query)!.nodes;
+      const scope = readJsonFixture<{ nodes: Record<string, NodeSummary> }>(`samples/${file}.json`).nodes;
+      assert.deepEqual(Object.keys(ours).sort(), Object.keys(scope).sort());
+      for (const id of Object.keys(scope)) assert.deepEqual(canonical(ours[id]), canonical(scope[id]), id);
+    });
+  }
+
+  test('node details of the `api` container, exactly (samples, children, connection counts, controls)', () => {
+    const id = '5d4dffd9bb07d5ee3fb388b79074946c1537b9b427c3f5d63f41acd2bc5e9063;<container>';
+    const scope = readJsonFixture<{ node: DetailedNode }>('samples/api-topology-containers-node-api.json').node;
+    const ours = renderNodeDetails(report, 'containers', id, {})!.node;
+    assert.deepEqual(canonical(ours), canonical(scope));
   });
 });
