@@ -9,7 +9,7 @@ import { defaultProbeConfig, type ProbeConfig, type ProbeTarget } from './config
 import { ControlDispatcher } from './control/registry.js';
 import { createEndpointReporter } from './endpoint/reporter.js';
 import { registerHostExec } from './host/exec.js';
-import { createHostReporter, createHostTagger, createTopologyTagger } from './host/reporter.js';
+import { cached, createHostReporter, createHostTagger, createTopologyTagger } from './host/reporter.js';
 import { createProcessReporter } from './process/reporter.js';
 import { ProcWalker } from './procfs/walker.js';
 import { ProbePipeline } from './probe.js';
@@ -115,7 +115,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
       if (cfg.processes) hostTaggers.push(plugin.tagger);
       stops.push(() => plugin.stop());
       // Scope scopes bridge addresses to the host only when Kubernetes is off.
-      if (cfg.kubernetesRole === '') localNetworks = () => plugin.bridgeNetworks();
+      if (cfg.kubernetesRole === '') localNetworks = cached(() => plugin.bridgeNetworks(), 10_000);
     } catch (err) {
       log.warn({ err: errorFields(err) }, 'Docker support unavailable; continuing without it');
     }
@@ -134,6 +134,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
     if (controlsEnabled) registerHostExec(ctx, log);
 
     const walker = new ProcWalker({ procRoot: cfg.procRoot });
+    stops.push(async () => walker.close());
     pipeline.tickers.push({ name: 'proc walker', tick: () => walker.walk() });
     const reporters: Reporter[] = [];
     if (cfg.processes) reporters.push(createProcessReporter({ hostId: cfg.hostId, walker, omitCmdArgs: cfg.omitCmdArgs }));

@@ -78,3 +78,10 @@ test('backoff: exponential, capped, jittered, reset; Retry-After; abortable slee
   assert.equal(bracketInode('net:[4026531992]'), 4026531992);
   assert.equal(bracketInode('pipe:[x]'), 0);
 });
+
+test('net/snmp TCP signature: opens, resets and established count', async () => {
+  const { tcpSignature } = await import('../../src/probe/endpoint/sockets.js');
+  const snmp = 'Ip: Forwarding\nIp: 1\nTcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs\nTcp: 1 200 120000 -1 6262 4502 674 87 3 71564\nUdp: x\n';
+  assert.equal(tcpSignature(snmp), '6262/4502/87/3');
+  assert.equal(tcpSignature('nothing'), '');
+});

@@ -20,7 +20,7 @@ import type { Reporter } from '../types.js';
 import type { ProcWalker } from '../procfs/walker.js';
 import { bracketInode } from '../procfs/read.js';
 import { addToStringSet, setLatest } from '../node-util.js';
-import { hostNodeId } from '../host/reporter.js';
+import { cached, hostNodeId } from '../host/reporter.js';
 import { ConntrackFollower, type Flow } from './conntrack.js';
 import { SocketScanner, type NamespaceTable } from './sockets.js';
 import type { TcpSocket } from './procnet.js';
@@ -67,6 +67,7 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
   conntrack?.start();
   const hostNode = hostNodeId(opts.hostId);
   const probeNetns = ownNetns(opts.procRoot);
+  const addresses = cached(interfaceAddresses, 10_000);
 
   return {
     name: 'endpoint',
@@ -113,7 +114,7 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
       // Conntrack flows: short-lived ones appear only here. Attribute the server to its listener.
       if (flows.length > 0) {
         const listening = probeTable ? listenIndex(probeTable.listeners) : new Map<number, TcpSocket[]>();
-        const localIps = interfaceAddresses();
+        const localIps = addresses();
         for (const f of flows) {
           const [from, to] = flowEnds(f);
           const listener = findListener(listening, to.ip, to.port);

@@ -46,7 +46,8 @@ export function addHostTemplates(t: Topology, controls: boolean): void {
 export function createHostReporter(opts: HostReporterOptions): Reporter {
   const sampler = new HostSampler(opts.procRoot);
   const kernel = kernelVersion();
-  const networks = opts.localNetworks ?? localNetworks;
+  // Listing interfaces is a netlink dump of every interface (veths included): once per 10 s is plenty.
+  const networks = cached(opts.localNetworks ?? localNetworks, 10_000);
   return {
     name: 'host',
     async report(): Promise<Report> {
@@ -80,6 +81,20 @@ export function createHostReporter(opts: HostReporterOptions): Reporter {
       topology.nodes.set(node.id, node);
       return rpt;
     },
+  };
+}
+
+/** Memoises `fn` for `ttlMillis`. */
+export function cached<T>(fn: () => T, ttlMillis: number): () => T {
+  let value: T | undefined;
+  let at = -Infinity;
+  return () => {
+    const now = Date.now();
+    if (value === undefined || now - at >= ttlMillis) {
+      value = fn();
+      at = now;
+    }
+    return value;
   };
 }
 

@@ -6,6 +6,24 @@
  */
 import { closeSync, openSync, readSync, readlinkSync, readdirSync, statSync } from 'node:fs';
 
+/** Opens a file read-only; undefined on any error. */
+export function tryOpen(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Closes an fd, ignoring errors. */
+export function tryClose(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
 /** Reads procfs files into a reused buffer; one instance per walker (not shared across awaits). */
 export class ProcFileReader {
   private buf = Buffer.allocUnsafe(64 * 1024);
@@ -34,6 +52,28 @@ export class ProcFileReader {
       return -1;
     } finally {
       closeSync(fd);
+    }
+  }
+
+  /**
+   * Re-reads an already open procfs file from offset 0 (procfs regenerates it), saving the path
+   * lookup, open and close of `readInto`. Returns the byte count, or -1 (e.g. ESRCH: the process exited).
+   */
+  preadInto(fd: number): number {
+    try {
+      let length = 0;
+      for (;;) {
+        if (length === this.buf.length) {
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, length);
+          this.buf = bigger;
+        }
+        const n = readSync(fd, this.buf, length, this.buf.length - length, length);
+        if (n === 0) return length;
+        length += n;
+      }
+    } catch {
+      return -1;
     }
   }
 

@@ -5,7 +5,7 @@
  * Reads are synchronous and done in slices of at most `sliceMillis`, yielding between slices.
  */
 import { readdirSync } from 'node:fs';
-import { bracketInode, detectFdStatSize, fdCount, ProcFileReader, tryReadlink, yieldToEventLoop } from './read.js';
+import { bracketInode, detectFdStatSize, fdCount, ProcFileReader, tryClose, tryOpen, tryReadlink, yieldToEventLoop } from './read.js';
 import { parseCmdline, parseMaxOpenFiles, parsePidStat, parseProcStat, type CpuTimes, type PidStat } from './parse.js';
 
 /** One process as last seen. Mutated in place each tick (no per-tick allocation for old processes). */
@@ -35,6 +35,8 @@ export interface ProcInfo {
   ticks: number;
   /** Zombie or dead: kept in the cache, not reported. */
   defunct: boolean;
+  /** Open fd of `/proc/<pid>/stat`, re-read each tick; undefined when not kept open. */
+  statFd: number | undefined;
 }
 
 /** Result of one walk. */
@@ -56,6 +58,16 @@ export interface ProcWalkerOptions {
 }
 
 const LIMITS_TTL_MILLIS = 60_000;
+/**
+ * Most `/proc/<pid>/stat` files kept open between ticks: re-reading an open procfs file (one
+ * `pread`) costs a third of open+read+close. Beyond this many processes the rest are opened each tick.
+ */
+const MAX_OPEN_STAT_FDS = 4096;
+/**
+ * The fd count (a `stat` of /proc/<pid>/fd, tens of µs each) is refreshed for each process every
+ * this many ticks, spread over ticks by pid; in between the last count is reported.
+ */
+const FD_COUNT_EVERY_TICKS = 3;
 /** A process's netns is re-read during its first ticks: runtimes `setns`/`unshare` right after fork. */
 const NETNS_SETTLE_TICKS = 5;
 
@@ -70,6 +82,8 @@ export class ProcWalker {
   private lastCpu: CpuTimes | undefined;
   private inFlight: Promise<WalkSnapshot> | undefined;
   private latest: WalkSnapshot | undefined;
+  private tickNumber = 0;
+  private openStatFds = 0;
 
   constructor(opts: ProcWalkerOptions = {}) {
     this.procRoot = opts.procRoot ?? '/proc';
@@ -82,6 +96,15 @@ export class ProcWalker {
     return this.latest;
   }
 
+  /** Closes the stat files kept open. */
+  close(): void {
+    for (const p of this.procs.values()) {
+      if (p.statFd !== undefined) tryClose(p.statFd);
+      p.statFd = undefined;
+    }
+    this.openStatFds = 0;
+  }
+
   /** Walks /proc once; concurrent callers share the walk in flight. */
   walk(): Promise<WalkSnapshot> {
     this.inFlight ??= this.doWalk().finally(() => {
@@ -92,6 +115,7 @@ export class ProcWalker {
 
   private async doWalk(): Promise<WalkSnapshot> {
     const atMillis = Date.now();
+    this.tickNumber++;
     const cpuText = this.reader.readText(`${this.procRoot}/stat`);
     const cpu = cpuText === undefined ? undefined : parseProcStat(cpuText);
     const totalJiffiesDelta = cpu ? cpu.total - (this.lastCpu?.total ?? 0) : 0;
@@ -116,6 +140,13 @@ export class ProcWalker {
         sliceStart = performance.now();
       }
     }
+    for (const [pid, old] of this.procs) {
+      if (old.statFd !== undefined && next.get(pid) !== old) {
+        tryClose(old.statFd);
+        old.statFd = undefined;
+        this.openStatFds--;
+      }
+    }
     this.procs = next;
     this.latest = { procs: next, totalJiffiesDelta, cpus: cpu?.cpus ?? 1, atMillis };
     return this.latest;
@@ -124,17 +155,54 @@ export class ProcWalker {
   /** Reads one pid; undefined if it vanished or is unreadable. */
   private readPid(pid: number, nowMillis: number): ProcInfo | undefined {
     const base = `${this.procRoot}/${pid}`;
-    const n = this.reader.readInto(`${base}/stat`);
-    if (n < 0) return undefined;
-    const st = this.stat;
-    const comm = parsePidStat(this.reader.buffer, n, st);
-    if (!comm) return undefined;
     let info = this.procs.get(pid);
-    if (info && info.startTime !== st.startTime) info = undefined; // pid reused
+    let n = -1;
+    let statFd = info?.statFd;
+    if (statFd !== undefined) {
+      n = this.reader.preadInto(statFd);
+      if (n < 0) {
+        // The process behind the fd exited (ESRCH); the pid may already be someone else's.
+        tryClose(statFd);
+        this.openStatFds--;
+        statFd = undefined;
+        if (info) info.statFd = undefined;
+      }
+    }
+    if (n < 0) {
+      if (this.openStatFds < MAX_OPEN_STAT_FDS) {
+        statFd = tryOpen(`${base}/stat`);
+        if (statFd === undefined) return undefined;
+        this.openStatFds++;
+        n = this.reader.preadInto(statFd);
+      } else {
+        n = this.reader.readInto(`${base}/stat`);
+      }
+    }
+    const st = this.stat;
+    const comm = n < 0 ? undefined : parsePidStat(this.reader.buffer, n, st);
+    if (!comm) {
+      if (statFd !== undefined) {
+        tryClose(statFd);
+        this.openStatFds--;
+      }
+      if (info) info.statFd = undefined;
+      return undefined;
+    }
+    if (info && info.startTime !== st.startTime) {
+      // pid reused: the old entry's fd (if any) was already replaced above
+      if (info.statFd !== undefined && info.statFd !== statFd) {
+        tryClose(info.statFd);
+        this.openStatFds--;
+      }
+      info.statFd = undefined;
+      info = undefined;
+    }
     if (!info) {
       const commText = this.reader.buffer.toString('utf8', comm[0], comm[1]);
       info = this.newProc(pid, base, commText, st.startTime);
+      info.statFd = statFd;
     } else {
+      info.statFd = statFd;
       info.prevJiffies = info.jiffies;
       info.prevOpenFiles = info.openFiles;
       info.ticks++;
@@ -147,7 +215,9 @@ export class ProcWalker {
     info.rssLimitBytes = st.rssLimitBytes;
     info.defunct = st.state === 90 /* Z */ || st.state === 88 /* X */ || st.state === 120 /* x */;
     if (!info.defunct) {
-      info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
+      if (info.ticks === 0 || (this.tickNumber + pid) % FD_COUNT_EVERY_TICKS === 0 || info.openFiles === undefined) {
+        info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
+      }
       if (nowMillis - info.limitsReadAtMillis > LIMITS_TTL_MILLIS) {
         const limits = this.reader.readText(`${base}/limits`);
         info.openFilesLimit = (limits === undefined ? undefined : parseMaxOpenFiles(limits)) ?? info.openFilesLimit;
@@ -179,6 +249,7 @@ export class ProcWalker {
       netns: bracketInode(tryReadlink(`${base}/ns/net`)),
       ticks: 0,
       defunct: false,
+      statFd: undefined,
     };
   }
 }
