@@ -122,6 +122,12 @@ export class Authenticator {
       this.principals.set(request, 'probe');
       return;
     }
+    // Probes learn the app's ID from `GET /api` (wire §4.2) before publishing: let a probe in
+    // there on the same terms as on the probe routes, even when people need bearer tokens.
+    if (request.method === 'GET' && route === '/api' && presented !== undefined && (probeToken === '' || probeOk)) {
+      this.principals.set(request, probeOk ? 'probe' : 'anonymous');
+      return;
+    }
     if (this.tokens.length === 0) return;
 
     const role = this.roleOf(request, authorization);
