@@ -9,9 +9,9 @@ import { parseArgs, type ParsedArgs } from './parse-args.js';
 import { loadStartApp, loadStartProbe, RoleUnavailableError, type RunningApp } from './roles.js';
 import { installShutdownHandlers, type Closable } from './shutdown.js';
 import { censoredArgs } from './startup-log.js';
-import { notAppliedFlags, unavailableProtections } from './support.js';
+import { notAppliedFlags } from './support.js';
 import { computeProbeTargets, parseTarget, withDefaultToken, type ProbeTarget } from './targets.js';
-import { resolvePassword, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
+import { loadAppSecrets, resolvePassword, type AppSecrets, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
 import { usageText } from './usage.js';
 import { packageVersion } from './version.js';
 
@@ -47,10 +47,6 @@ export function prepare(argv: readonly string[], io: CliIo): Prepared {
     }
     // Scope computes (and so validates) the probe targets in probe mode and on --dry-run.
     const targets = config.mode === 'probe' || config.dryRun ? computeProbeTargets(config) : [];
-    const missing = unavailableProtections(config);
-    if (missing.length > 0) {
-      throw new CliUsageError(`not supported by this app yet, refusing to start unprotected: ${missing.join(', ')}`);
-    }
     if (config.dryRun) return { kind: 'exit', code: 0 };
     return { kind: 'run', config, parsed, targets };
   } catch (err) {
@@ -62,14 +58,17 @@ export function prepare(argv: readonly string[], io: CliIo): Prepared {
   }
 }
 
-/** `host:port` (or `[v6]:port`) the app bound → the URL a probe in the same process uses. */
-export function localAppUrl(address: string): string {
+/**
+ * `host:port` (or `[v6]:port`) the app bound → the URL a probe in the same process uses:
+ * a wildcard address is reached on 127.0.0.1; `https` when the app serves TLS.
+ */
+export function localAppUrl(address: string, scheme: 'http' | 'https' = 'http'): string {
   const colon = address.lastIndexOf(':');
   const host = address.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
   const port = address.slice(colon + 1);
   const wildcard = host === '' || host === '0.0.0.0' || host === '::';
   const target = wildcard ? '127.0.0.1' : host;
-  return `http://${target.includes(':') ? `[${target}]` : target}:${port}`;
+  return `${scheme}://${target.includes(':') ? `[${target}]` : target}:${port}`;
 }
 
 async function startRoles(
@@ -80,20 +79,25 @@ async function startRoles(
   log: Logger,
 ): Promise<void> {
   let app: RunningApp | undefined;
+  let appSecrets: AppSecrets | undefined;
   if (config.mode === 'app' || config.mode === 'both') {
+    appSecrets = await loadAppSecrets(config);
+    const appConfig = toAppConfig(config, facts, appSecrets);
     const startApp = await loadStartApp();
-    app = await startApp(toAppConfig(config, facts), createLogger({ name: 'app', level: toPinoLevel(config.app.logLevel) }));
+    app = await startApp(appConfig, createLogger({ name: 'app', level: toPinoLevel(config.app.logLevel) }));
     started.unshift(app);
     log.info(`app listening on ${app.address}`);
   }
   if (config.mode === 'probe' || config.mode === 'both') {
     let probeTargets = targets;
     let basicAuth = config.probe.basicAuth;
-    let passwordFlag = 'probe.basicAuth.password.filename';
-    if (app !== undefined) {
-      // One process: the probe publishes to its own app (with the token that app wants), then to
-      // any app named on the command line.
-      const local = parseTarget(localAppUrl(app.address));
+    let password: string | undefined;
+    let insecure = config.probe.insecure;
+    if (app !== undefined && appSecrets !== undefined) {
+      // One process: the probe publishes to its own app (with the credentials that app wants),
+      // then to any app named on the command line.
+      const tls = config.app.tls !== undefined;
+      const local = parseTarget(localAppUrl(app.address, tls ? 'https' : 'http'));
       const token = config.app.probeToken || config.probe.token;
       probeTargets = [
         withDefaultToken(local, token),
@@ -101,12 +105,18 @@ async function startRoles(
       ];
       if (!basicAuth.enabled && config.app.basicAuth.enabled) {
         basicAuth = config.app.basicAuth;
-        passwordFlag = 'app.basicAuth.password.filename';
+        password = appSecrets.basicAuthPassword;
+      }
+      // Our own certificate need not name 127.0.0.1; skipping verification of a loopback connection
+      // to ourselves is safe, but not when other apps are targets too.
+      if (tls && !insecure) {
+        if (config.targets.length === 0) insecure = true;
+        else log.warn('the app serves TLS: the in-process probe verifies its certificate for 127.0.0.1 (use --probe.insecure if it does not name it)');
       }
     }
-    const password = await resolvePassword(basicAuth, passwordFlag);
+    password ??= basicAuth.enabled ? await resolvePassword(basicAuth, 'probe.basicAuth.password.filename') : basicAuth.password;
     const startProbe = await loadStartProbe();
-    const probeConfig = toProbeConfig(config, probeTargets, { ...basicAuth, password }, facts);
+    const probeConfig = { ...toProbeConfig(config, probeTargets, { ...basicAuth, password }, facts), insecure };
     log.info(`publishing to: ${probeTargets.map((t) => t.url).join(', ') || '(nowhere)'}`);
     started.unshift(await startProbe(probeConfig, createLogger({ name: 'probe', level: toPinoLevel(config.probe.logLevel) })));
   }

@@ -1,11 +1,13 @@
 // The one seam between the CLI's typed flags and the roles' own configuration types.
 import { readFile } from 'node:fs/promises';
 import type { LevelWithSilent } from 'pino';
+import type { AuthConfig } from '../app/auth.js';
 import type { AppConfig } from '../app/config.js';
 import { defaultProbeConfig, type ProbeConfig } from '../probe/config.js';
 import type { BasicAuthSettings, CliConfig, LogLevel } from './config-types.js';
 import { CliUsageError } from './errors.js';
 import type { ProbeTarget } from './targets.js';
+import { readTokenFile, type RoleToken } from './token-file.js';
 
 /** Facts from outside the command line that the roles need. */
 export interface RuntimeFacts {
@@ -17,8 +19,42 @@ export interface RuntimeFacts {
 /** Scope's logrus levels → pino's (pino has no `panic`). */
 export const toPinoLevel = (level: LogLevel): LevelWithSilent => (level === 'panic' ? 'fatal' : level);
 
+/** App secrets that live in files, read at startup (see loadAppSecrets). */
+export interface AppSecrets {
+  /** The basic-auth password (flag value, or the content of its password file). */
+  readonly basicAuthPassword: string;
+  /** Tokens from `--app.auth.token-file` (empty when none). */
+  readonly fileTokens: readonly RoleToken[];
+}
+
+/** Reads `--app.basicAuth.password.filename` and `--app.auth.token-file` when given. */
+export async function loadAppSecrets(config: CliConfig): Promise<AppSecrets> {
+  const { app } = config;
+  return {
+    basicAuthPassword: app.basicAuth.enabled ? await resolvePassword(app.basicAuth, 'app.basicAuth.password.filename') : '',
+    fileTokens: app.auth.tokenFile === '' ? [] : await readTokenFile(app.auth.tokenFile),
+  };
+}
+
+function authConfig(config: CliConfig, secrets: AppSecrets): AuthConfig {
+  const { app } = config;
+  const tokens: RoleToken[] = [
+    ...(app.auth.adminToken === '' ? [] : [{ token: app.auth.adminToken, role: 'admin' as const }]),
+    ...(app.auth.viewerToken === '' ? [] : [{ token: app.auth.viewerToken, role: 'viewer' as const }]),
+    ...secrets.fileTokens,
+  ];
+  if (app.auth.enabled && tokens.length === 0) {
+    throw new CliUsageError('--app.auth needs a token: --app.auth.token, --app.auth.viewer-token or --app.auth.token-file');
+  }
+  return {
+    ...(app.basicAuth.enabled ? { basic: { username: app.basicAuth.username, password: secrets.basicAuthPassword } } : {}),
+    ...(tokens.length > 0 ? { tokens } : {}),
+    ...(app.probeToken === '' ? {} : { probeToken: app.probeToken }),
+  };
+}
+
 /** `--app.*` → AppConfig. The app validates its own values (AppConfigError) when it starts. */
-export function toAppConfig(config: CliConfig, facts: RuntimeFacts): AppConfig {
+export function toAppConfig(config: CliConfig, facts: RuntimeFacts, secrets: AppSecrets): AppConfig {
   const { app } = config;
   return {
     listenAddress: app.httpAddress,
@@ -28,6 +64,12 @@ export function toAppConfig(config: CliConfig, facts: RuntimeFacts): AppConfig {
     logLevel: toPinoLevel(app.logLevel),
     hostname: config.hostname || facts.osHostname,
     version: facts.version,
+    gracefulStopMillis: app.stopTimeoutMillis,
+    logHttp: app.logHttp,
+    logHttpHeaders: app.logHttpHeaders,
+    auth: authConfig(config, secrets),
+    ...(app.tls === undefined ? {} : { tls: { certFile: app.tls.certFile, keyFile: app.tls.keyFile } }),
+    ...(app.auditLogPath === '' ? {} : { auditLogFile: app.auditLogPath }),
   };
 }
 

@@ -48,12 +48,12 @@ async function run(args: string[], timeoutMillis = 30_000): Promise<Result> {
   return result;
 }
 
-async function waitForApi(url: string, child: ChildProcess, timeoutMillis: number): Promise<unknown> {
+async function waitForApi(url: string, child: ChildProcess, timeoutMillis: number, headers: Record<string, string> = {}): Promise<unknown> {
   const deadline = Date.now() + timeoutMillis;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited early with ${child.exitCode}`);
     try {
-      const res = await fetch(`${url}/api`);
+      const res = await fetch(`${url}/api`, { headers });
       if (res.ok) return await res.json();
     } catch {
       // not listening yet
@@ -124,22 +124,28 @@ describe('openscope CLI process', () => {
     }
   });
 
-  it('with no --mode, a probe in the same process publishes to the app; SIGINT exits 0', async () => {
+  it('with no --mode, a probe in the same process publishes to the app with its probe token; SIGINT exits 0', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const { child, done } = spawnCli([`--app.http.address=127.0.0.1:${port}`, '--probe.publish.interval=500ms'], {
-      SCOPE_HOSTNAME: 'cli-test-host',
-    });
-    await waitForApi(url, child, 30_000);
-    const deadline = Date.now() + 30_000;
-    let probes = '[]';
-    while (!probes.includes('cli-test-host') && Date.now() < deadline) {
-      const res = await fetch(`${url}/api/probes`);
-      probes = res.ok ? await res.text() : '[]';
-      if (!probes.includes('cli-test-host')) await sleep(300);
+    const admin = { authorization: 'Bearer adm-token' };
+    const { child, done } = spawnCli(
+      [`--app.http.address=127.0.0.1:${port}`, '--probe.publish.interval=500ms', '--app.probe.token=probe-token', '--app.auth.token=adm-token'],
+      { SCOPE_HOSTNAME: 'cli-test-host' },
+    );
+    try {
+      await waitForApi(url, child, 30_000, admin);
+      assert.equal((await fetch(`${url}/api`)).status, 401, 'the app asks for a token');
+      const deadline = Date.now() + 30_000;
+      let probes = '[]';
+      while (!probes.includes('cli-test-host') && Date.now() < deadline) {
+        const res = await fetch(`${url}/api/probes`, { headers: admin });
+        probes = res.ok ? await res.text() : '[]';
+        if (!probes.includes('cli-test-host')) await sleep(300);
+      }
+      assert.match(probes, /cli-test-host/, 'the in-process probe reported to the app');
+    } finally {
+      const result = await stopWith(child, done, 'SIGINT');
+      assert.equal(result.code, 0, result.stderr);
     }
-    assert.match(probes, /cli-test-host/, 'the in-process probe reported to the app');
-    const result = await stopWith(child, done, 'SIGINT');
-    assert.equal(result.code, 0, result.stderr);
   });
 });

@@ -73,27 +73,7 @@ describe('prepare', () => {
   });
 });
 
-describe('settings the roles cannot honour yet', () => {
-  it('app protections that are not implemented refuse to start (exit 2) rather than run unprotected', () => {
-    const cases: Array<[string[], Record<string, string>]> = [
-      [['--mode=app', '--app.basicAuth'], {}],
-      [[], { ENABLE_BASIC_AUTH: 'true' }],
-      [['--app.auth.token=t'], {}],
-      [['--mode=app', '--app.probe.token=t'], {}],
-      [['--mode=app', '--app.tls.cert=c', '--app.tls.key=k'], {}],
-      [['--mode=app', '--app.audit-log=/tmp/audit'], {}],
-    ];
-    for (const [argv, env] of cases) {
-      const { prepared, err } = capture(argv, env);
-      assert.deepEqual(prepared, { kind: 'exit', code: 2 }, argv.join(' '));
-      assert.match(err, /^openscope: not supported by this app yet, refusing to start unprotected: --app\./);
-    }
-  });
-
-  it('the probe role ignores app protections (Scope passes one argument list to both roles)', () => {
-    assert.equal(capture(['--mode=probe', '--app.basicAuth', '--app.auth.token=t']).prepared.kind, 'run');
-  });
-
+describe('flags the roles do not apply yet', () => {
   it('lists flags given for a running role that it does not apply, not Weave Cloud ones nor the other role\'s', () => {
     const argv = ['--mode=probe', '--probe.kubernetes=true', '--probe.http.listen=:9000', '--probe.ecs', '--app.window=1m', '--probe.docker'];
     const parsed = parseArgs(argv);
@@ -109,5 +89,6 @@ describe('localAppUrl', () => {
     assert.equal(localAppUrl('[::]:4040'), 'http://127.0.0.1:4040');
     assert.equal(localAppUrl('[::1]:5000'), 'http://[::1]:5000');
     assert.equal(localAppUrl('10.1.2.3:80'), 'http://10.1.2.3:80');
+    assert.equal(localAppUrl('0.0.0.0:4443', 'https'), 'https://127.0.0.1:4443');
   });
 });
