@@ -66,8 +66,10 @@ function unmergeTopology(current: Topology, full: Topology): Topology {
 
 /**
  * The delta report of `current` against the last full report `lastFull` (wire §2.9): a new report;
- * neither input is changed. DNS, sampling, plugins, window and ts are `current`'s; the delta gets a
- * new id. Merging the delta onto `lastFull` gives back `current`'s data.
+ * neither input is changed, but nodes new since `lastFull` are shared with `current` (not copied),
+ * so copy the delta before merging into it. DNS, sampling, plugins, window and ts are `current`'s;
+ * the delta gets a new id. `lastFull` + delta carries the same data as `lastFull` + `current`
+ * (latest timestamps aside).
  */
 export function unmergeReport(current: Report, lastFull: Report): Report {
   const topologies = {} as Record<TopologyName, Topology>;
