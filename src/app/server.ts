@@ -214,8 +214,6 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
     return sendError(reply, status, err.message);
   });
 
-  if (ctx.auth.enabled) app.addHook('onRequest', ctx.auth.hook);
-
   app.addHook('onResponse', async (request, reply) => {
     const line = {
       method: request.method,
@@ -247,6 +245,10 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
       socket.terminate();
     },
   });
+
+  // After @fastify/websocket's own onRequest hook, which marks upgrade requests so that a refused
+  // upgrade's socket is destroyed once answered (otherwise it would hold close() forever).
+  if (ctx.auth.enabled) app.addHook('onRequest', ctx.auth.hook);
 
   app.all('/metrics', async (_request, reply) => {
     const body = await metrics.registry.metrics();
