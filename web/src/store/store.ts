@@ -6,9 +6,10 @@
 export type Listener<T> = (state: T, prev: T) => void;
 
 export interface Store<T> {
-  get(): T;
-  set(update: Partial<T> | ((s: T) => Partial<T>)): void;
-  subscribe(listener: Listener<T>): () => void;
+  get: () => T;
+  set: (update: Partial<T> | ((s: T) => Partial<T>)) => void;
+  /** Property (not method) so it can be passed around unbound, e.g. to useSyncExternalStore. */
+  subscribe: (listener: Listener<T>) => () => void;
 }
 
 export function createStore<T extends object>(initial: T): Store<T> {
@@ -24,7 +25,9 @@ export function createStore<T extends object>(initial: T): Store<T> {
     },
     subscribe(listener) {
       listeners.add(listener);
-      return () => listeners.delete(listener);
+      return () => {
+        listeners.delete(listener);
+      };
     },
   };
 }
