@@ -8,7 +8,9 @@ export const UNMANAGED_ID = 'unmanaged';
 
 /** `pseudo:` + parts joined by `:` (Scope's `MakePseudoNodeID`). */
 export function makePseudoNodeId(...parts: string[]): string {
-  return ['pseudo', ...parts].join(':');
+  let id = 'pseudo';
+  for (const p of parts) id += `:${p}`;
+  return id;
 }
 
 /** The id without a leading `pseudo:` (the pseudo "body", used as rank); `ok` false if absent. */
