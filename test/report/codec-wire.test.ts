@@ -253,3 +253,10 @@ test('msgpack node children nested too deep → too-deep', () => {
   assert.throws(() => decodeReport(libEncode({ Host: { nodes: { h: child } } }), 'msgpack'),
     (e: unknown) => e instanceof ReportDecodeError && e.kind === 'too-deep');
 });
+
+test('the JSON float-for-integer check looks at keys only, not at strings that end like one', () => {
+  const r = fromJson('{"Host":{"nodes":{"h":{"latest":{"k":{"timestamp":"2023-03-01T12:00:00Z","value":"x"}}},' +
+    '"u":{"my\\"rank": 2.5}}}, "Extra": {"a\\"Window" : 1.5}}');
+  assert.equal(r.topologies.host.nodes.size, 2);
+  badType(() => fromJson('{"Window" :\n 2.0}'), /^Window: expected integer, got float/);
+});

@@ -2,6 +2,7 @@
  * HTTP bodies as Scope's app receives them (wire §4.1): pick the format from `Content-Type`,
  * decompress by `Content-Encoding` (or the gzip magic), bounded while inflating.
  */
+import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import type { Report } from '../types.js';
@@ -58,7 +59,7 @@ async function decompress(body: Uint8Array, encoding: string, max: number): Prom
     return body;
   }
   try {
-    return await inflate(body, { maxOutputLength: max });
+    return await inflate(body, { maxOutputLength: Math.min(max, bufferConstants.MAX_LENGTH) });
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {
@@ -68,10 +69,16 @@ async function decompress(body: Uint8Array, encoding: string, max: number): Prom
   }
 }
 
-/** An HTTP body as received → Report. Throws (rejects with) `ReportDecodeError` only. */
+/**
+ * An HTTP body as received → Report. Rejects with `ReportDecodeError` for any bad body (and with a
+ * `RangeError` only for a bad `maxDecompressedBytes` option: a caller bug).
+ */
 export async function decodeReportBody(body: Uint8Array, opts: DecodeBodyOptions): Promise<Report> {
   const format = formatFromContentType(opts.contentType);
   const max = opts.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES;
+  if (!(Number.isSafeInteger(max) && max >= 1)) {
+    throw new RangeError(`maxDecompressedBytes must be a positive integer, got ${max}`);
+  }
   if (body.length === 0) throw new ReportDecodeError('empty', 'empty report body');
   const bytes = await decompress(body, opts.contentEncoding ?? '', max);
   return decodeReport(bytes, format);

@@ -12,9 +12,16 @@ const utf8Encoder = new TextEncoder();
 /**
  * Go rejects a JSON float for an integer field (`"rank": 2.0`, wire §2.1), but `JSON.parse` turns
  * `2.0` into `2`. So the text is checked for a fraction or exponent after the integer fields' keys.
- * (Integer fields with free-form keys — legacy `counters` — are not covered.)
+ * (Integer fields with free-form keys — legacy `counters` — are not covered.) A cheap scan first;
+ * a hit counts only if the quote opens a key (preceded by `{` or `,`), not a string ending in it.
  */
-const FLOAT_FOR_INT = /"(rank|truncate|Count|Total|Window)"\s*:\s*-?\d+(?:\.|[eE])/;
+const FLOAT_FOR_INT = /"(rank|truncate|Count|Total|Window)"\s*:\s*-?\d+(?:\.|[eE])/g;
+
+function opensKey(text: string, quoteAt: number): boolean {
+  let i = quoteAt - 1;
+  while (i >= 0 && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i--;
+  return i >= 0 && (text[i] === '{' || text[i] === ',');
+}
 
 /** UTF-8 JSON bytes → the text and its parsed tree. Throws `ReportDecodeError` (malformed). */
 export function parseJson(bytes: Uint8Array): { text: string; tree: unknown } {
@@ -31,9 +38,11 @@ export function parseJson(bytes: Uint8Array): { text: string; tree: unknown } {
  * the parsed tree cannot show. Run after the mapping, whose errors carry a full path.
  */
 export function checkJsonIntegers(text: string): void {
-  const m = FLOAT_FOR_INT.exec(text);
-  if (m !== null) {
-    throw new ReportDecodeError('bad-type', `${m[1]!}: expected integer, got float (${m[0]}…)`);
+  FLOAT_FOR_INT.lastIndex = 0;
+  for (let m = FLOAT_FOR_INT.exec(text); m !== null; m = FLOAT_FOR_INT.exec(text)) {
+    if (opensKey(text, m.index)) {
+      throw new ReportDecodeError('bad-type', `${m[1]!}: expected integer, got float (${m[0]}…)`);
+    }
   }
 }
 
