@@ -77,7 +77,13 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const metrics = new AppMetrics();
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
-    observer: { observeMergeSeconds: (s) => metrics.mergeSeconds.observe(s) },
+    observer: {
+      observeMergeSeconds: (s) => metrics.mergeSeconds.observe(s),
+      reportDropped: (probeId, err) => {
+        metrics.reportsRefused.inc({ reason: 'merge' });
+        log.warn({ probeId, err }, 'dropped a stored report that could not be merged');
+      },
+    },
   });
   const ctx: AppContext = {
     config: cfg,

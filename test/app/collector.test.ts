@@ -63,6 +63,23 @@ describe('MemoryCollector', () => {
     await c.close();
   });
 
+  test('a stored report that breaks the merge is dropped, the others still served', async () => {
+    const dropped: string[] = [];
+    const c = new MemoryCollector({
+      windowMillis: 1000,
+      now: () => 0,
+      observer: { observeMergeSeconds: () => undefined, reportDropped: (probeId) => dropped.push(probeId) },
+    });
+    await c.add('good', reportWithContainer('a;<container>'), 0);
+    // Cannot come out of the codec, but must not wedge the app if it ever does.
+    const broken = { ...reportWithContainer('b;<container>'), dns: null } as unknown as Report;
+    await c.add('bad', broken, 0);
+    await c.add('good', reportWithContainer('c;<container>'), 0);
+    assert.deepEqual(containerIds(await c.report()), ['a;<container>', 'c;<container>']);
+    assert.deepEqual(dropped, ['bad']);
+    await c.close();
+  });
+
   test('tells subscribers about every report, flagging shortcuts', async () => {
     const c = new MemoryCollector({ windowMillis: 1000 });
     const seen: boolean[] = [];

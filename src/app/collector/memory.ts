@@ -90,12 +90,29 @@ export class MemoryCollector implements Collector {
 
   private merge(): Report {
     const started = performance.now();
-    // Merge into a fresh report so stored reports stay untouched (merging copies what it takes).
-    const merged = makeReport();
-    for (const { report } of this.entries) mergeReportInto(merged, report);
-    const upgraded = upgradeReport(merged);
-    removePartMergedNodes(upgraded);
-    this.observer?.observeMergeSeconds((performance.now() - started) / 1000);
-    return upgraded;
+    for (;;) {
+      // Merge into a fresh report so stored reports stay untouched (merging copies what it takes).
+      const merged = makeReport();
+      let failed: Entry | undefined;
+      for (const entry of this.entries) {
+        try {
+          mergeReportInto(merged, entry.report);
+        } catch (err) {
+          // Decoded reports are typed, so this "cannot happen"; if it does, the culprit goes and
+          // the merge starts over (the accumulator may be half-written).
+          failed = entry;
+          this.observer?.reportDropped?.(entry.probeId, err);
+          break;
+        }
+      }
+      if (failed !== undefined) {
+        this.entries.splice(this.entries.indexOf(failed), 1);
+        continue;
+      }
+      const upgraded = upgradeReport(merged);
+      removePartMergedNodes(upgraded);
+      this.observer?.observeMergeSeconds((performance.now() - started) / 1000);
+      return upgraded;
+    }
   }
 }

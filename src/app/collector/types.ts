@@ -18,6 +18,8 @@ export type CollectorListener = (change: CollectorChange) => void;
 export interface CollectorObserver {
   /** Seconds spent merging (and upgrading) stored reports into one. */
   observeMergeSeconds(seconds: number): void;
+  /** A stored report broke the merge and was dropped, so one bad probe cannot stop the app serving. */
+  reportDropped?(probeId: string, err: unknown): void;
 }
 
 export interface Collector {
