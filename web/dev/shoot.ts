@@ -104,6 +104,15 @@ const all: Record<string, () => Promise<void>> = {
     await page.waitForTimeout(600);
     await page.screenshot({ path: `${out}/ui-zoomed.png` });
   },
+  async contrast() {
+    await page.goto(base);
+    await graphReady();
+    await page.click('[data-testid="theme-toggle"]');
+    await page.click('[data-testid="theme-toggle"]');
+    await page.keyboard.press('?');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: `${out}/ui-contrast-help.png` });
+  },
   async resources() {
     await page.goto(base);
     await graphReady();

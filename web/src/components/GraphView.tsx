@@ -93,6 +93,11 @@ export function GraphView(): React.JSX.Element {
         data-layout-pending={layout?.pending ? 'true' : 'false'}
         aria-label="Topology graph"
       />
+      {layout?.pending && scene.nodes.length === 0 && nodes.size > 0 ? (
+        <div className="empty-state" data-testid="layout-pending">
+          Laying out {nodes.size} nodes…
+        </div>
+      ) : null}
       <div className="zoom-controls" role="group" aria-label="Zoom">
         <button type="button" data-testid="zoom-in" title="Zoom in" onClick={() => rendererRef.current?.zoomBy(1.3)}>
           +
