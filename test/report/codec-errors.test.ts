@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode as libEncode } from '@msgpack/msgpack';
 import { decodeReport, ReportDecodeError, type ReportDecodeErrorKind } from '../../src/report/codec/index.js';
+import { decodeReportWithBudget } from '../../src/report/codec/decode.js';
 import { apiReportJson, probeFixtures } from './codec-fixtures.js';
 
 function fails(f: () => unknown, kind: ReportDecodeErrorKind, message?: RegExp): void {
@@ -88,4 +89,28 @@ test('errors carry HTTP statuses', () => {
   assert.equal(new ReportDecodeError('unsupported-media-type', 'x').httpStatus, 415);
   assert.equal(new ReportDecodeError('malformed', 'x').httpStatus, 400);
   assert.equal(e.name, 'ReportDecodeError');
+});
+
+test('a small body expanding into too many objects → too-large (413), both formats', () => {
+  const n = 2000;
+  const nodes: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) nodes[`n${i}`] = {};
+  const tree = { Host: { nodes } };
+  for (const [format, bytes] of [['json', new TextEncoder().encode(JSON.stringify(tree))], ['msgpack', libEncode(tree)]] as const) {
+    // 2000 empty nodes cost 16 000 units: over a 10 000-unit budget, under the default.
+    assert.throws(() => decodeReportWithBudget(bytes, format, 10_000), (e: unknown) =>
+      e instanceof ReportDecodeError && e.kind === 'too-large' && e.httpStatus === 413 && /decode budget/.test(e.message));
+    assert.equal(decodeReport(bytes, format).topologies.host.nodes.size, n);
+  }
+  // Containers under unknown keys count too (msgpack builds them before ignoring them).
+  const junk = libEncode({ X: new Array<unknown[]>(20_000).fill([]) });
+  assert.throws(() => decodeReportWithBudget(junk, 'msgpack', 10_000), (e: unknown) =>
+    e instanceof ReportDecodeError && e.kind === 'too-large');
+});
+
+test('real reports stay far inside the default decode budget', () => {
+  for (const bytes of [apiReportJson(), ...probeFixtures().map((p) => p.msgpack)]) {
+    const format = bytes[0] === 0x7b ? 'json' : 'msgpack';
+    assert.ok(decodeReportWithBudget(bytes, format, 100_000));
+  }
 });

@@ -1,5 +1,6 @@
 /** Already-decompressed bytes → Report, with every failure turned into a `ReportDecodeError`. */
 import type { Report } from '../types.js';
+import { BudgetExceededError, DEFAULT_DECODE_BUDGET_UNITS, resetBudget } from './budget.js';
 import { ReportDecodeError, TooDeepError, WireTypeError, formatPath } from './errors.js';
 import { reportFromWire } from './from-wire.js';
 import { checkJsonIntegers, parseJson } from './json.js';
@@ -11,7 +12,13 @@ export type ReportFormat = 'json' | 'msgpack';
 
 /** Already-decompressed bytes → Report. Throws `ReportDecodeError`, nothing else. */
 export function decodeReport(bytes: Uint8Array, format: ReportFormat): Report {
+  return decodeReportWithBudget(bytes, format, DEFAULT_DECODE_BUDGET_UNITS);
+}
+
+/** `decodeReport` with an explicit allocation budget (see budget.ts); for tests. */
+export function decodeReportWithBudget(bytes: Uint8Array, format: ReportFormat, budgetUnits: number): Report {
   if (bytes.length === 0) throw new ReportDecodeError('empty', 'empty report body');
+  resetBudget(budgetUnits);
   try {
     if (format === 'msgpack') return reportFromMsgpack(bytes, MAX_DEPTH);
     const { text, tree } = parseJson(bytes);
@@ -29,6 +36,7 @@ function toDecodeError(e: unknown, format: ReportFormat): ReportDecodeError {
     const path = formatPath(e.segments);
     return new ReportDecodeError('bad-type', path === '' ? e.detail : `${path}: ${e.detail}`, { cause: e });
   }
+  if (e instanceof BudgetExceededError) return new ReportDecodeError('too-large', e.message, { cause: e });
   if (e instanceof TooDeepError) return new ReportDecodeError('too-deep', e.message, { cause: e });
   if (e instanceof MsgpackSyntaxError) return new ReportDecodeError('malformed', e.message, { cause: e });
   if (e instanceof RangeError && /call stack/i.test(e.message)) {

@@ -31,6 +31,7 @@ import {
 } from '../types.js';
 import { makeDefaultTopology, makeReport } from '../model.js';
 import { nowTime } from '../time.js';
+import { NODE_UNITS, charge } from './budget.js';
 import { TooDeepError } from './errors.js';
 import { bool, fail, int, isObj, keyCount, keySeg, num, obj, rethrowAt, str, stringArray, stringSet, time, uint,
   type Obj } from './wire-check.js';
@@ -41,7 +42,10 @@ function sets(v: unknown, seg: string): Sets {
   if (o === undefined) return m;
   let k = '';
   try {
-    for (k in o) m.set(k, stringSet(o[k], ''));
+    for (k in o) {
+      charge(1);
+      m.set(k, stringSet(o[k], ''));
+    }
   } catch (e) {
     rethrowAt(e, `${seg}${keySeg(k)}`);
   }
@@ -55,6 +59,7 @@ function latest(v: unknown, seg: string): LatestMap {
   let k = '';
   try {
     for (k in o) {
+      charge(1);
       const e = o[k];
       if (!isObj(e)) fail('map', e);
       const timestamp = time(e.timestamp, '.timestamp');
@@ -78,6 +83,7 @@ function metric(o: unknown): Metric {
   let samples: Sample[] = [];
   if (s !== undefined && s !== null) {
     if (!Array.isArray(s)) fail('array', s, '.samples');
+    charge(s.length);
     samples = new Array<Sample>(s.length);
     let i = 0;
     try {
@@ -104,7 +110,10 @@ function mapOf<T>(v: unknown, seg: string, f: (x: unknown, key: string) => T): M
   if (o === undefined) return m;
   let k = '';
   try {
-    for (k in o) m.set(k, f(o[k], k));
+    for (k in o) {
+      charge(1);
+      m.set(k, f(o[k], k));
+    }
   } catch (e) {
     rethrowAt(e, `${seg}${keySeg(k)}`);
   }
@@ -145,6 +154,7 @@ export function legacyCounters(v: unknown, into: LatestMap): void {
 function node(v: unknown, depth: number, maxDepth: number): Node {
   if (depth > maxDepth) throw new TooDeepError(`nesting deeper than ${maxDepth}`);
   if (!isObj(v)) return fail('map', v);
+  charge(NODE_UNITS);
   const l = latest(v.latest, '.latest');
   if (v.latestControls !== undefined) legacyControls(v.latestControls, l);
   if (v.counters !== undefined) legacyCounters(v.counters, l);

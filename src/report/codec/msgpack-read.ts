@@ -15,6 +15,7 @@
  * remaining before any array is created), recursion is bounded by `maxDepth`, every error is a
  * `MsgpackSyntaxError` or `TooDeepError`.
  */
+import { charge } from './budget.js';
 import { TooDeepError, WireTypeError } from './errors.js';
 
 /** Truncated or corrupt msgpack. */
@@ -160,6 +161,7 @@ export class MsgpackReader {
     if (n > this.b.length - this.pos) {
       throw new MsgpackSyntaxError(`truncated msgpack: array of ${n} at offset ${this.pos}`);
     }
+    charge(1 + (n >>> 3));
     const out = new Array<MsgpackValue>(n);
     for (let i = 0; i < n; i++) out[i] = this.value(depth + 1);
     return out;
@@ -170,6 +172,7 @@ export class MsgpackReader {
     if (n * 2 > this.b.length - this.pos) {
       throw new MsgpackSyntaxError(`truncated msgpack: map of ${n} at offset ${this.pos}`);
     }
+    charge(1 + (n >>> 2));
     const out: { [key: string]: MsgpackValue } = {};
     for (let i = 0; i < n; i++) {
       const k = this.key();

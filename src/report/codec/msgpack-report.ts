@@ -8,6 +8,7 @@
 import { TOPOLOGIES, ZERO_TIME, type LatestMap, type Metric, type Node, type Report, type Sample,
   type Sets, type StringSet, type Time, type TopologyName } from '../types.js';
 import { makeDefaultTopology, makeReport } from '../model.js';
+import { NODE_UNITS, charge } from './budget.js';
 import { TooDeepError, WireTypeError } from './errors.js';
 import { applyReportFields, applyTopology, legacyControls, legacyCounters, reportFromWire } from './from-wire.js';
 import { keySeg, num, rethrowAt, sortUnique } from './wire-check.js';
@@ -119,6 +120,7 @@ function readStringSet(r: MsgpackReader, seg: string): StringSet {
 function readSets(r: MsgpackReader, seg: string): Sets {
   const m: Sets = new Map();
   const n = mapLen(r, seg);
+  charge(n);
   let k = '';
   try {
     for (let i = 0; i < n; i++) {
@@ -134,6 +136,7 @@ function readSets(r: MsgpackReader, seg: string): Sets {
 function readLatest(r: MsgpackReader, depth: number): LatestMap {
   const m: LatestMap = new Map();
   const n = mapLen(r, '.latest');
+  charge(n);
   let k = '';
   try {
     for (let i = 0; i < n; i++) {
@@ -159,6 +162,7 @@ function readLatest(r: MsgpackReader, depth: number): LatestMap {
 function readSamples(r: MsgpackReader, depth: number): Sample[] {
   const n = arrayLen(r, '.samples');
   if (n === NIL) return [];
+  charge(n);
   const out = new Array<Sample>(n);
   let i = 0;
   try {
@@ -184,6 +188,7 @@ function readSamples(r: MsgpackReader, depth: number): Sample[] {
 function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
   const m = new Map<string, Metric>();
   const n = mapLen(r, '.metrics');
+  charge(2 * n);
   let k = '';
   try {
     for (let i = 0; i < n; i++) {
@@ -210,6 +215,7 @@ function readNode(r: MsgpackReader, depth: number): Node {
   if (depth >= r.maxDepth) throw new TooDeepError(`nesting deeper than ${r.maxDepth}`);
   const n = mapLen(r, '');
   if (n === NIL) throw typeError('map', 0xc0, '');
+  charge(NODE_UNITS);
   const node: Node = {
     id: '', topology: '', sets: new Map(), adjacency: [], latest: new Map(), metrics: new Map(),
     parents: new Map(), children: null,
