@@ -24,8 +24,13 @@ export const APPLIED_FLAGS: ReadonlySet<string> = new Set([
 export function notAppliedFlags(config: CliConfig, parsed: ParsedArgs): string[] {
   const runs = (role: string): boolean =>
     role === 'shared' || (role === 'app' ? config.mode !== 'probe' : config.mode !== 'app');
+  // Turning off (false, '') a feature that is not implemented is honoured by definition.
+  const turnsOff = (name: string): boolean => {
+    const value = parsed.values.get(name);
+    return value === false || value === '';
+  };
   const names = parsed.occurrences
-    .filter(({ spec }) => spec.group !== 'compat' && runs(spec.role) && !APPLIED_FLAGS.has(spec.name))
+    .filter(({ spec }) => spec.group !== 'compat' && runs(spec.role) && !APPLIED_FLAGS.has(spec.name) && !turnsOff(spec.name))
     .map(({ name }) => `--${name}`);
   return [...new Set(names)];
 }

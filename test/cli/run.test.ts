@@ -74,8 +74,11 @@ describe('prepare', () => {
 });
 
 describe('flags the roles do not apply yet', () => {
-  it('lists flags given for a running role that it does not apply, not Weave Cloud ones nor the other role\'s', () => {
-    const argv = ['--mode=probe', '--probe.kubernetes=true', '--probe.http.listen=:9000', '--probe.ecs', '--app.window=1m', '--probe.docker'];
+  it('lists flags given for a running role that it does not apply (not Weave Cloud ones, the other role\'s, or ones turning a feature off)', () => {
+    const argv = [
+      '--mode=probe', '--probe.kubernetes=true', '--probe.http.listen=:9000', '--probe.ecs', '--app.window=1m', '--probe.docker',
+      '--weave=false', '--probe.plugins.root=', '--probe.cri=false',
+    ];
     const parsed = parseArgs(argv);
     assert.deepEqual(notAppliedFlags(buildCliConfig(parsed, {}), parsed), ['--probe.kubernetes', '--probe.http.listen']);
   });
