@@ -66,8 +66,10 @@ const all: Record<string, () => Promise<void>> = {
   async search() {
     await page.goto(base);
     await graphReady();
-    await page.fill('[data-testid="search-input"]', 'api');
-    await page.waitForTimeout(400);
+    await page.click('[data-testid="search-input"]');
+    await page.waitForTimeout(1500);
+    await page.fill('[data-testid="search-input"]', 'sh');
+    await page.waitForTimeout(600);
     await page.screenshot({ path: `${out}/ui-search.png` });
   },
   async metric() {

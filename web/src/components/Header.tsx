@@ -5,12 +5,27 @@ import { flattenTopologies, isVisibleTopology, type FlatTopology } from '../ui/t
 import { useCurrentTopology, useMetricLabels } from './use-view-model.js';
 import { SearchBox } from './SearchBox.js';
 import type { ViewMode } from '../ui/url-state.js';
+import { matchingIds, parseTerms } from '../ui/search.js';
+
+/** Per-topology match counts of the live query, from the search index (null when no query). */
+function useMatchCounts(): Record<string, number> | null {
+  const index = useStore((s) => s.searchIndex);
+  const query = useStore((s) => s.url.searchQuery);
+  return useMemo(() => {
+    const terms = parseTerms([query]);
+    if (!index || terms.length === 0) return null;
+    const out: Record<string, number> = {};
+    for (const [id, nodes] of Object.entries(index)) out[id] = matchingIds(nodes, terms)?.size ?? 0;
+    return out;
+  }, [index, query]);
+}
 
 function TopologySelector(): React.JSX.Element {
   const actions = useActions();
   const topologies = useStore((s) => s.topologies);
   const currentId = useStore((s) => s.url.topologyId);
   const current = useCurrentTopology();
+  const counts = useMatchCounts();
   const groups = useMemo(() => {
     const flat = flattenTopologies(topologies ?? []);
     const out: { top: FlatTopology; subs: FlatTopology[] }[] = [];
@@ -27,18 +42,24 @@ function TopologySelector(): React.JSX.Element {
   const item = (t: FlatTopology, sub: boolean): React.JSX.Element => {
     const stats = t.desc.stats;
     const active = t.id === currentId;
+    const matches = counts?.[t.id];
     return (
       <button
         key={t.id}
         type="button"
-        className={`topology-item${sub ? ' sub' : ''}${active ? ' active' : ''}`}
+        className={`topology-item${sub ? ' sub' : ''}${active ? ' active' : ''}${matches ? ' has-matches' : ''}`}
         data-testid={`topology-${t.id}`}
         aria-pressed={active}
-        title={stats ? `Nodes: ${stats.node_count}\nConnections: ${stats.edge_count}` : t.desc.name}
+        title={`${stats ? `Nodes: ${stats.node_count}\nConnections: ${stats.edge_count}` : t.desc.name}${matches !== undefined ? `\nSearch matches: ${matches}` : ''}`}
         onClick={() => actions.selectTopology(t.id)}
       >
         <span className="topology-name">{t.desc.name}</span>
         {stats ? <span className="topology-count">{stats.node_count}</span> : null}
+        {matches ? (
+          <span className="topology-matches" data-testid={`topology-matches-${t.id}`}>
+            {matches} match{matches === 1 ? '' : 'es'}
+          </span>
+        ) : null}
       </button>
     );
   };

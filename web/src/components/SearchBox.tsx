@@ -40,6 +40,7 @@ export function SearchBox(): React.JSX.Element {
           value={query}
           disabled={nodeCount === 0 && !query && pinned.length === 0}
           onChange={(e) => actions.setSearch(e.target.value)}
+          onFocus={() => actions.searchFocused()}
           onKeyDown={(e) => {
             if (e.key === 'Enter') actions.pinSearch();
             else if (e.key === 'Backspace' && query === '' && pinned.length > 0) actions.unpinSearch();

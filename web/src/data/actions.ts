@@ -127,6 +127,16 @@ export class AppActions {
     this.store.set((s) => ({ helpOpen: open ?? !s.helpOpen }));
   }
 
+  /** Search box focused: refresh the per-topology match counts (at most every 30 s). */
+  searchFocused(): void {
+    const now = Date.now();
+    if (now - this.searchIndexAt < 30_000) return;
+    this.searchIndexAt = now;
+    void this.sync.loadSearchIndex();
+  }
+
+  private searchIndexAt = 0;
+
   retryNow(): void {
     void this.sync.pollTopologies();
   }

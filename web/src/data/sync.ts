@@ -12,6 +12,7 @@ import { applyDiff, diffNodeSets, edgesOf } from '../ui/graph-diff.js';
 import { effectiveOptions, findTopology, flattenTopologies, optionsQuery, defaultTopologyId } from '../ui/topologies.js';
 import type { LayoutService } from './layout-service.js';
 import type { Point } from '../ui/layout.js';
+import type { NodeSummary } from '../domain/api-types.js';
 
 const API_POLL_MILLIS = 30_000;
 const TOPOLOGY_POLL_MILLIS = 5_000;
@@ -230,6 +231,22 @@ export class DataSync {
       cards[k] = prevNode ? { status: 'error', message: (err as Error).message, node: prevNode } : { status: 'error', message: (err as Error).message };
       this.store.set({ cards });
     }
+  }
+
+  /** Fetches every topology's nodes once (unfiltered, like Scope) for the selector's match counts. */
+  async loadSearchIndex(): Promise<void> {
+    const s = this.store.get();
+    const ts = s.url.pausedAt ? `timestamp=${s.url.pausedAt}` : '';
+    const index: Record<string, NodeSummary[]> = {};
+    for (const t of flattenTopologies(s.topologies ?? [])) {
+      if ((t.desc.stats?.node_count ?? 1) === 0) continue;
+      try {
+        index[t.id] = [...(await this.api.getNodes(t.id, ts)).values()];
+      } catch {
+        /* counts are a hint; skip this topology */
+      }
+    }
+    this.store.set({ searchIndex: index });
   }
 
   async loadResources(): Promise<void> {

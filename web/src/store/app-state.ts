@@ -56,6 +56,8 @@ export interface AppState {
   terminal: TerminalState | null;
   layout: LayoutState | null;
   resource: { hosts: NodeSummary[]; containers: NodeSummary[]; processes: NodeSummary[] } | null;
+  /** Nodes of every topology, fetched when the search box gets focus (per-topology match counts). */
+  searchIndex: Record<string, NodeSummary[]> | null;
   helpOpen: boolean;
   lastControlResponse: ControlResponse | null;
   relayoutNonce: number;
@@ -75,6 +77,7 @@ export function initialState(url: UrlState = DEFAULT_URL_STATE): AppState {
     terminal: null,
     layout: null,
     resource: null,
+    searchIndex: null,
     helpOpen: false,
     lastControlResponse: null,
     relayoutNonce: 0,
