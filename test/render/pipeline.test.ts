@@ -270,3 +270,43 @@ describe('port mappings', () => {
     assert.deepEqual(nodes['in-theinternet']!.adjacency, ['aaa;<container>']);
   });
 });
+
+describe('connections tables', () => {
+  test('weighted by conn_count, counted once per source endpoint (copy_of), by destination port', () => {
+    const r = hostReport();
+    addProcess(r, 1, 'client');
+    addProcess(r, 2, 'server');
+    // eBPF-style sampling: one reported connection standing for 3.
+    add(r, 'endpoint', 'h1;127.0.0.1;5000', { latest: { pid: '1', host_node_id: 'h1;<host>', conn_count: '3' }, adjacency: ['h1;127.0.0.1;80'] });
+    add(r, 'endpoint', 'h1;127.0.0.1;5001', { latest: { pid: '1', host_node_id: 'h1;<host>' }, adjacency: ['h1;127.0.0.1;80'] });
+    // A NAT copy of the first client endpoint: the same connection, not counted twice.
+    add(r, 'endpoint', 'h1;127.0.0.1;6000', { latest: { pid: '1', host_node_id: 'h1;<host>', copy_of: 'h1;127.0.0.1;5000' }, adjacency: ['h1;127.0.0.1;80'] });
+    addLocalEndpoint(r, 'h1;127.0.0.1;80', 2);
+    const client = renderNodeDetails(r, 'processes', 'h1;1', {})!.node;
+    assert.deepEqual(client.connections[1], {
+      id: 'outgoing-connections',
+      topologyId: 'processes',
+      label: 'Outbound',
+      columns: [
+        { id: 'port', label: 'Port', defaultSort: false, dataType: 'number' },
+        { id: 'count', label: 'Count', defaultSort: true, dataType: 'number' },
+      ],
+      connections: [
+        {
+          id: 'h1;2---80',
+          nodeId: 'h1;2',
+          label: 'server',
+          labelMinor: 'h1 (2)',
+          metadata: [
+            { id: 'port', label: '', value: '80' },
+            { id: 'count', label: '', value: '4' },
+          ],
+        },
+      ],
+    });
+    const server = renderNodeDetails(r, 'processes', 'h1;2', {})!.node;
+    assert.deepEqual(server.connections[0]!.connections.map((c) => [c.id, c.metadata[1]!.value]), [['h1;1---80', '4']]);
+    assert.deepEqual(server.connections[1]!.connections, []);
+    assert.deepEqual(server.controls, []);
+  });
+});
