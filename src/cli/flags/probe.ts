@@ -34,7 +34,7 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   int(4_194_304, 'probe.conntrack.buffersize', 'probe', 'probe', 'Conntrack netlink receive buffer size (bytes).'),
   bool(true, 'probe.ebpf.connections', 'probe', 'probe', 'Track connections with eBPF (falls back to procfs).'),
   str('127.0.0.1:6784', 'probe.weave.addr', 'probe', 'probe', 'Address of the Weave router status API.'),
-  str('', 'probe.weave.hostname', 'probe', 'probe', 'Hostname to look up in WeaveDNS to find apps (default --weave.hostname).'),
+  str('', 'probe.weave.hostname', 'probe', 'probe', 'Hostname to look up in WeaveDNS to find apps; empty = --weave.hostname.'),
 
   bool(false, 'probe.docker', 'probe', 'probe-docker', 'Collect Docker containers, images and networks.'),
   dur(10n * SEC, 'probe.docker.interval', 'probe', 'probe-docker', 'Docker image/network re-list period and retry delay.'),
@@ -46,7 +46,7 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   str('', 'probe.kubernetes.role', 'probe', 'probe-kubernetes',
     'host (per-node agent), cluster (one cluster-wide agent) or empty for everything.'),
   str('', 'probe.kubernetes.node-name', 'probe', 'probe-kubernetes',
-    'Report only pods on this node (default $KUBERNETES_NODENAME).'),
+    'Report only pods on this node; empty = $KUBERNETES_NODENAME.'),
   str('', 'probe.kubernetes.server', 'probe', 'probe-kubernetes', 'Address and port of the Kubernetes API server.',
     { aliases: ['probe.kubernetes.api'] }),
   str('', 'probe.kubernetes.kubeconfig', 'probe', 'probe-kubernetes', 'Path to a kubeconfig file; none = in-cluster config.'),
