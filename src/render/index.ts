@@ -32,7 +32,10 @@ export { forgetRenders } from './memo.js';
 export type TopologyQuery = Readonly<Record<string, string>>;
 
 export interface RenderContext {
-  /** Wall-clock time of the render in milliseconds since the epoch; default `Date.now()`. */
+  /**
+   * Wall-clock time of the render in milliseconds since the epoch. Reserved: no stage depends on
+   * the clock today (renders are pure functions of the report).
+   */
   nowMillis?: number;
   /**
    * Custom container label filters from `--app.container-label-filter` and
