@@ -187,7 +187,7 @@ export class SocketScanner {
       const order = this.walkOrder(byNetns.get(ns.netns) ?? []);
       for (const p of order) {
         if (unknown.size === 0 || budget <= 0) break;
-        budget -= this.walkPid(p, unknown);
+        budget -= await this.walkPid(p, unknown);
         if (performance.now() - sliceStart > this.sliceMillis) {
           await yieldToEventLoop();
           sliceStart = performance.now();
@@ -219,12 +219,18 @@ export class SocketScanner {
     return [...procs].sort((a, b) => rank(a) - rank(b));
   }
 
-  /** Walks one pid's fds; returns the number of readlinks spent. */
-  private walkPid(p: ProcInfo, unknown: Set<number>): number {
+  /** Walks one pid's fds (yielding every `sliceMillis`); returns the number of readlinks spent. */
+  private async walkPid(p: ProcInfo, unknown: Set<number>): Promise<number> {
     const dir = `${this.opts.procRoot}/${p.pid}/fd`;
     const fds = tryReaddir(dir) ?? [];
     const inodes: number[] = [];
-    for (const fd of fds) {
+    let sliceStart = performance.now();
+    for (let i = 0; i < fds.length; i++) {
+      const fd = fds[i]!;
+      if ((i & 255) === 255 && performance.now() - sliceStart > this.sliceMillis) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
       const link = tryReadlink(`${dir}/${fd}`);
       // `socket:[12345]`
       if (link === undefined || link.charCodeAt(0) !== 115 || !link.startsWith('socket:[')) continue;
