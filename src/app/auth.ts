@@ -30,12 +30,13 @@ export const TOKEN_COOKIE = 'openscope_token';
 /** Who a request was let in as, for the audit log. */
 export type Principal = 'anonymous' | 'basic' | 'admin' | 'viewer' | 'probe';
 
-/** What a route needs. */
-type Access = 'open' | 'probe' | 'admin' | 'probe-or-admin' | 'view';
+/** What a route needs. `identity` is `GET /api`, which probes call to learn the app id (wire §4.2). */
+type Access = 'open' | 'probe' | 'admin' | 'probe-or-admin' | 'view' | 'identity';
 
 /** Route (pattern below the base path) → what it needs. */
 function accessOf(method: string, route: string): Access {
   if (route === '/api/health') return 'open';
+  if (route === '/api') return 'identity';
   if ((method === 'POST' && route === '/api/report') || route === '/api/control/ws' || route === '/api/pipe/:id/probe') {
     return 'probe';
   }
@@ -118,6 +119,12 @@ export class Authenticator {
       void sendError(reply, 401, 'probe token required: Authorization: Scope-Probe token=<token>');
       return;
     }
+    // GET /api: probes present their token (or, with no probe token set, nothing at all).
+    if (access === 'identity' && (probeOk || (probeToken === '' && !authorization.startsWith('Bearer ')
+      && cookie(request, TOKEN_COOKIE) === undefined && this.isProbe(request)))) {
+      this.principals.set(request, 'probe');
+      return;
+    }
     if (access === 'probe-or-admin' && probeOk) {
       this.principals.set(request, 'probe');
       return;
@@ -135,7 +142,7 @@ export class Authenticator {
       void sendError(reply.header('WWW-Authenticate', 'Bearer'), 401, 'authentication required: a bearer token');
       return;
     }
-    if (access !== 'view' && role !== 'admin') {
+    if ((access === 'admin' || access === 'probe-or-admin') && role !== 'admin') {
       void sendError(reply, 403, 'a viewer token cannot run controls or open terminals');
       return;
     }
@@ -147,6 +154,11 @@ export class Authenticator {
       void reply.header('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(fromQuery)}; ${attributes.join('; ')}`);
     }
   };
+
+  /** Scope probes say who they are; with no probe token configured that is all we can check. */
+  private isProbe(request: FastifyRequest): boolean {
+    return typeof request.headers['x-scope-probe-id'] === 'string';
+  }
 
   private basicOk(authorization: string): boolean {
     const basic = this.config.basic!;

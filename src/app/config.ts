@@ -18,7 +18,10 @@ export interface AppConfig {
   windowMillis: number;
   /** Largest accepted report after decompression, in bytes. Default 64 MiB. */
   maxReportBytes: number;
-  /** Collector: `local` or `memory` (the same in-memory collector). Others are refused at start. */
+  /**
+   * Collector: `local` or `memory` (the same in-memory collector), `file:///dir` (history on disk)
+   * or `redis://host:port/db` (shared by replicas). Others are refused at start.
+   */
   collector: string;
   /** Minimum log level. Default `info`. */
   logLevel: LevelWithSilent;
@@ -27,6 +30,8 @@ export interface AppConfig {
   /** Version shown in `GET /api`. Default `dev`. */
   version: string;
 
+  /** How long the file and Redis collectors keep reports, in ms (`--app.collector.retention`). Default 24 h. */
+  collectorRetentionMillis?: number;
   /** Path prefix the UI and API are mounted under, e.g. `/scope`. Default '' (root). */
   basePath?: string;
   /** Directory of the built web UI. Default `<repo>/web/dist` when it exists; else a built-in page. */
@@ -94,9 +99,9 @@ export function defaultAppConfig(): AppConfig {
 
 /** Fills defaults and checks values; throws {@link AppConfigError} with a clear message. */
 export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
-  if (!(COLLECTOR_KINDS as readonly string[]).includes(config.collector)) {
+  if (!(COLLECTOR_KINDS as readonly string[]).includes(config.collector) && !/^(file|rediss?):\/\//.test(config.collector)) {
     throw new AppConfigError(
-      `unsupported collector "${config.collector}": only ${COLLECTOR_KINDS.join(', ')} are available`,
+      `unsupported collector "${config.collector}": use ${COLLECTOR_KINDS.join(', ')}, file:///dir or redis://host:port/db`,
     );
   }
   positive('windowMillis', config.windowMillis);
@@ -131,6 +136,7 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     pipeSweepIntervalMillis: config.pipeSweepIntervalMillis ?? 30_000,
     pipeTombstoneMillis: config.pipeTombstoneMillis ?? 600_000,
     requestTimeoutMillis: config.requestTimeoutMillis ?? 90_000,
+    collectorRetentionMillis: config.collectorRetentionMillis ?? 24 * 3_600_000,
   };
   for (const key of [
     'maxReportBodyBytes',
@@ -145,6 +151,7 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     'pipeTombstoneMillis',
     'requestTimeoutMillis',
     'gracefulStopMillis',
+    'collectorRetentionMillis',
   ] as const) {
     positive(key, resolved[key]);
   }

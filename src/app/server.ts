@@ -77,6 +77,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const metrics = new AppMetrics();
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
+    retentionMillis: cfg.collectorRetentionMillis,
+    logger: log,
     observer: {
       observeMergeSeconds: (s) => metrics.mergeSeconds.observe(s),
       reportDropped: (probeId, err) => {
@@ -131,6 +133,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     ...(tls ? { serverFactory: (handler) => createHttpsServer(tls, handler) } : {}),
   });
   try {
+    // History loaded (restart recovery) and Redis reached before the first request is served.
+    await collector.ready?.();
     await buildServer(app, ctx);
     const { host, port } = parseListenAddress(cfg.listenAddress);
     await listen(app, host, port);

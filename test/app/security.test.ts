@@ -88,6 +88,9 @@ describe('bearer tokens and the probe token', () => {
     assert.equal((await post({})).status, 401);
     assert.equal((await post({ authorization: 'Scope-Probe token=' })).status, 401);
     assert.equal((await post({ authorization: 'Scope-Probe token=prb' })).status, 200);
+    // Probes learn the app id from GET /api with their token.
+    assert.equal((await call(app, 'api', { headers: { authorization: 'Scope-Probe token=prb' } })).status, 200);
+    assert.equal((await call(app, 'api', { headers: { authorization: 'Scope-Probe token=bad' } })).status, 401);
     assert.equal((await wsRefusal(wsUrl(app, 'api/control/ws'), { 'X-Scope-Probe-ID': 'p', ...bearer('adm') })).status, 401);
     sockets.push(await openWs(wsUrl(app, 'api/control/ws'), { 'X-Scope-Probe-ID': 'p', authorization: 'Scope-Probe token=prb' }));
     sockets.push(await openWs(wsUrl(app, 'api/pipe/pp/probe'), { authorization: 'Scope-Probe token=prb' }));
@@ -95,6 +98,19 @@ describe('bearer tokens and the probe token', () => {
     assert.equal((await call(app, 'api/pipe/pp', { method: 'DELETE', headers: { authorization: 'Scope-Probe token=prb' } })).status, 200);
     assert.equal((await call(app, 'api/pipe/pq', { method: 'DELETE', headers: bearer('adm') })).status, 200);
     assert.equal((await call(app, 'api/pipe/pr', { method: 'DELETE', headers: bearer('view') })).status, 403);
+  });
+
+  test('with people tokens but no probe token, probes still reach their routes and GET /api', async () => {
+    const open = await startTestApp({ auth: { tokens: [{ token: 'adm', role: 'admin' }] } });
+    try {
+      const probeHeaders = { authorization: 'Scope-Probe token=', 'x-scope-probe-id': 'p' };
+      assert.equal((await call(open, 'api', { headers: probeHeaders })).status, 200);
+      assert.equal((await call(open, 'api')).status, 401, 'people still need a token');
+      const posted = await call(open, 'api/report', { method: 'POST', body: emptyReport(), headers: { ...msgpackGzip, ...probeHeaders } });
+      assert.equal(posted.status, 200);
+    } finally {
+      await open.close();
+    }
   });
 
   test('basic auth and tokens together are refused at start', async () => {

@@ -1,25 +1,79 @@
-/** Collector construction from the `collector` setting (app §1.14). */
+/** Collector construction from the `collector` setting (app §1.14, wire §1.6, issue #8). */
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../../common/log.js';
 import { AppConfigError } from '../config.js';
+import { FileCollector } from './file.js';
 import { MemoryCollector } from './memory.js';
+import { RedisCollector } from './redis.js';
 import type { Collector, CollectorObserver } from './types.js';
 
 export type * from './types.js';
 export { MemoryCollector, type MemoryCollectorOptions } from './memory.js';
+export { FileCollector, type FileCollectorOptions } from './file.js';
+export { RedisCollector, type RedisCollectorOptions } from './redis.js';
+export { HistoryCollector, mergeWindow, type HistoryStore, type StoredRecord } from './history.js';
 
 /** Options shared by every collector. */
 export interface CreateCollectorOptions {
   windowMillis: number;
+  /** How long the file and Redis collectors keep reports, in ms. Default 24 h. */
+  retentionMillis?: number;
   observer?: CollectorObserver;
   now?: () => number;
+  logger?: Logger;
 }
 
-/** `local`/`memory` → {@link MemoryCollector}; anything else → {@link AppConfigError}. */
-export function createCollector(kind: string, opts: CreateCollectorOptions): Collector {
-  switch (kind) {
-    case 'local':
+/** What a `--app.collector` value names. */
+export type CollectorSpec = { kind: 'memory' } | { kind: 'file'; dir: string } | { kind: 'redis'; url: string };
+
+/** `local`/`memory`, `file:///dir`, `redis://host:port/db` → a spec; anything else → {@link AppConfigError}. */
+export function parseCollectorSpec(value: string): CollectorSpec {
+  if (value === 'local' || value === 'memory') return { kind: 'memory' };
+  if (value.startsWith('file://')) {
+    let dir: string;
+    try {
+      dir = fileURLToPath(value);
+    } catch (err) {
+      throw new AppConfigError(`collector "${value}" is not a file URL with an absolute path: ${(err as Error).message}`);
+    }
+    return { kind: 'file', dir };
+  }
+  if (value.startsWith('redis://') || value.startsWith('rediss://')) {
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new AppConfigError(`collector "${value}" is not a valid redis:// URL`);
+    }
+    if (url.hostname === '' || !/^\/?\d*$/.test(url.pathname)) {
+      throw new AppConfigError(`collector "${value}" must look like redis://host:port/db`);
+    }
+    return { kind: 'redis', url: value };
+  }
+  throw new AppConfigError(
+    `unsupported collector "${value}": use local (or memory), file:///absolute/dir or redis://host:port/db`,
+  );
+}
+
+/** Builds the collector `value` names; call its `ready()` before serving. */
+export function createCollector(value: string, opts: CreateCollectorOptions): Collector {
+  const spec = parseCollectorSpec(value);
+  const common = {
+    windowMillis: opts.windowMillis,
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.observer ? { observer: opts.observer } : {}),
+  };
+  const history = {
+    ...common,
+    ...(opts.retentionMillis === undefined ? {} : { retentionMillis: opts.retentionMillis }),
+    ...(opts.logger ? { logger: opts.logger } : {}),
+  };
+  switch (spec.kind) {
     case 'memory':
-      return new MemoryCollector(opts);
-    default:
-      throw new AppConfigError(`unsupported collector "${kind}": only local and memory are available`);
+      return new MemoryCollector(common);
+    case 'file':
+      return new FileCollector({ ...history, dir: spec.dir });
+    case 'redis':
+      return new RedisCollector({ ...history, url: spec.url });
   }
 }

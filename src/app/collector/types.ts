@@ -50,6 +50,13 @@ export interface Collector {
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: CollectorListener): () => void;
 
+  /**
+   * Resolves once the collector can serve (history scanned, connections made); rejects with a
+   * message for the operator if it never can (e.g. an unusable directory). Optional: collectors
+   * without start-up work omit it.
+   */
+  ready?(): Promise<void>;
+
   /** Releases timers and connections; later calls to other methods may reject. */
   close(): Promise<void>;
 }
