@@ -47,6 +47,12 @@ export interface Collector {
   /** Whether any report arrived within [now − window, now] (`GET /api/probes?sparse`). */
   hasRecentReports(): Promise<boolean>;
 
+  /**
+   * One line per stored report, oldest first, for operators (`GET /admin/summary`, app §1.13):
+   * arrival time, probe, and node counts per topology.
+   */
+  summary(): Promise<string[]>;
+
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: CollectorListener): () => void;
 
