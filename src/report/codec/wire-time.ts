@@ -55,8 +55,20 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+let lastRfc3339In = '';
+let lastRfc3339Out = '';
+
 /** RFC 3339 (Go's `time.Time` JSON form) → canonical Time. Throws `TimeFormatError`. */
 export function timeFromRfc3339(s: string): Time {
+  // Runs of entries share one time; a string compare is cheaper than the regex.
+  if (s === lastRfc3339In) return lastRfc3339Out;
+  const t = parseRfc3339(s);
+  lastRfc3339In = s;
+  lastRfc3339Out = t;
+  return t;
+}
+
+function parseRfc3339(s: string): Time {
   if (s.length === 30 && CANONICAL.test(s)) return s;
   const m = RFC3339.exec(s);
   if (m === null) throw new TimeFormatError(`not an RFC 3339 time: ${JSON.stringify(s.slice(0, 64))}`);
