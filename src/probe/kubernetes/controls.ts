@@ -46,9 +46,9 @@ function findByUid<T extends { meta: Meta }>(store: ReadonlyMap<string, T>, node
   return o;
 }
 
-/** The tag of a node id (`pod`, `deployment`, `statefulset`…). */
+/** The tag of a node id without its brackets (`pod`, `deployment`, `statefulset`…). */
 function tagOf(nodeId: string): string {
-  return parseNodeId(nodeId)?.tag ?? '';
+  return /^<(.*)>$/.exec(parseNodeId(nodeId)?.tag ?? '')?.[1] ?? '';
 }
 
 /** Registers the Kubernetes controls; returns a function that undoes it and closes open pipes. */

@@ -123,7 +123,7 @@ const RESOURCES: readonly ResourceDef[] = [
     path: '/apis/snapshot.storage.k8s.io/v1/volumesnapshots',
     parse: parseVolumeSnapshot,
     list: (a) => () =>
-      asList(a.custom.listCustomObjectForAllNamespaces({ group: 'snapshot.storage.k8s.io', version: 'v1', resourcePlural: 'volumesnapshots' })),
+      asList(a.custom.listCustomObjectForAllNamespaces({ group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' })),
   },
 ];
 
