@@ -109,6 +109,11 @@ export abstract class HistoryCollector implements Collector {
     return this.live.hasRecentReports();
   }
 
+  /** The live window's reports (the history is on disk or in Redis, not listed). */
+  summary(): Promise<string[]> {
+    return this.live.summary();
+  }
+
   subscribe(listener: CollectorListener): () => void {
     return this.live.subscribe(listener);
   }

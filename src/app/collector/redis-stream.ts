@@ -42,6 +42,11 @@ export function parseRange(reply: unknown): StreamEntry[] {
 export function parseRead(reply: unknown): StreamEntry[] {
   if (!Array.isArray(reply)) return [];
   const out: StreamEntry[] = [];
+  if (Buffer.isBuffer(reply[0])) {
+    // RESP3 (ioredis 6): a map, flattened to key, entries, key, entries…
+    for (let i = 1; i < reply.length; i += 2) out.push(...parseRange(reply[i]));
+    return out;
+  }
   for (const stream of reply) {
     if (Array.isArray(stream) && stream.length === 2) out.push(...parseRange(stream[1]));
   }

@@ -1,0 +1,93 @@
+/** The Redis collector against a real redis-server: sharing, time travel, outages. */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { RedisCollector } from '../../src/app/collector/index.js';
+import { AppConfigError } from '../../src/app/config.js';
+import { containerIds, redisAvailable, reportWithContainers, startRedis, type TestRedis } from './helpers.js';
+
+const available = await redisAvailable();
+if (!available && process.env.CI === 'true') throw new Error('redis-server is required in CI');
+
+describe('RedisCollector', { skip: available ? false : 'redis-server not installed' }, () => {
+  let redis: TestRedis;
+  before(async () => {
+    redis = await startRedis();
+  });
+  after(async () => {
+    await redis.kill();
+  });
+
+  test('two collectors on one Redis serve the same merged reports', async () => {
+    const a = new RedisCollector({ url: redis.url, windowMillis: 15_000, keyPrefix: 'share:' });
+    const b = new RedisCollector({ url: redis.url, windowMillis: 15_000, keyPrefix: 'share:' });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await a.add('pa', reportWithContainers('ha', ['a1']), Date.now());
+      await b.add('pb', reportWithContainers('hb', ['b1']), Date.now());
+      const both = ['a1;<container>', 'b1;<container>'];
+      for (const c of [a, b]) {
+        let ids: string[] = [];
+        for (let i = 0; i < 100 && ids.join() !== both.join(); i++) {
+          ids = containerIds(await c.report());
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.deepEqual(ids, both);
+      }
+      // A replica started later loads the window from Redis.
+      const late = new RedisCollector({ url: redis.url, windowMillis: 15_000, keyPrefix: 'share:' });
+      try {
+        await late.ready();
+        assert.deepEqual(containerIds(await late.report()), both);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('time travel reads the stream by arrival time', async () => {
+    const c = new RedisCollector({ url: redis.url, windowMillis: 1000, keyPrefix: 'tt:' });
+    try {
+      await c.ready();
+      await c.add('p', reportWithContainers('h', ['old', 'kept']), Date.now());
+      const then = Date.now();
+      await new Promise((r) => setTimeout(r, 2100));
+      await c.add('p', reportWithContainers('h', ['kept']), Date.now());
+      assert.deepEqual(containerIds(await c.report()), ['kept;<container>']);
+      assert.deepEqual(containerIds(await c.report(then + 5)), ['kept;<container>', 'old;<container>']);
+      assert.equal(c.historic, true);
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('unreachable Redis at start is a configuration error', async () => {
+    const c = new RedisCollector({ url: 'redis://127.0.0.1:1/0', windowMillis: 1000 });
+    await assert.rejects(c.ready(), AppConfigError);
+    await c.close();
+  });
+
+  test('Redis killed and restarted: local reports keep serving, the backlog is written after', async () => {
+    const a = new RedisCollector({ url: redis.url, windowMillis: 30_000, keyPrefix: 'down:' });
+    const b = new RedisCollector({ url: redis.url, windowMillis: 30_000, keyPrefix: 'down:' });
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      await redis.kill();
+      await a.add('pa', reportWithContainers('ha', ['during']), Date.now());
+      assert.deepEqual(containerIds(await a.report()), ['during;<container>']);
+      await redis.restart();
+      let ids: string[] = [];
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && ids.length === 0) {
+        ids = containerIds(await b.report());
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(ids, ['during;<container>'], 'the report accepted during the outage reached the other replica');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
