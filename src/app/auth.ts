@@ -119,19 +119,13 @@ export class Authenticator {
       void sendError(reply, 401, 'probe token required: Authorization: Scope-Probe token=<token>');
       return;
     }
-    // GET /api: probes present their token (or, with no probe token set, nothing at all).
-    if (access === 'identity' && (probeOk || (probeToken === '' && !authorization.startsWith('Bearer ')
-      && cookie(request, TOKEN_COOKIE) === undefined && this.isProbe(request)))) {
-      this.principals.set(request, 'probe');
-      return;
-    }
     if (access === 'probe-or-admin' && probeOk) {
       this.principals.set(request, 'probe');
       return;
     }
     // Probes learn the app's ID from `GET /api` (wire §4.2) before publishing: let a probe in
     // there on the same terms as on the probe routes, even when people need bearer tokens.
-    if (request.method === 'GET' && route === '/api' && presented !== undefined && (probeToken === '' || probeOk)) {
+    if (access === 'identity' && presented !== undefined && (probeToken === '' || probeOk)) {
       this.principals.set(request, probeOk ? 'probe' : 'anonymous');
       return;
     }
@@ -154,11 +148,6 @@ export class Authenticator {
       void reply.header('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(fromQuery)}; ${attributes.join('; ')}`);
     }
   };
-
-  /** Scope probes say who they are; with no probe token configured that is all we can check. */
-  private isProbe(request: FastifyRequest): boolean {
-    return typeof request.headers['x-scope-probe-id'] === 'string';
-  }
 
   private basicOk(authorization: string): boolean {
     const basic = this.config.basic!;

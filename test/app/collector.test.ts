@@ -112,6 +112,8 @@ describe('app window', () => {
       // Cheapest check first: the window is short, and this machine is shared.
       assert.equal((await getJson(app, 'api/probes?sparse')).body, true);
       assert.equal(await hostCount(), 1);
+      const summary = await (await fetch(`${app.url}admin/summary`)).text();
+      assert.match(summary, /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{3}: report from probe 1bbd5237cef35570: .*Host: 1/m);
       await eventually(async () => (await hostCount()) === 0, 5000, 'the report to leave the window');
       assert.equal((await getJson(app, 'api/probes?sparse')).body, false);
     } finally {

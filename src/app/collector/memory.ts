@@ -7,7 +7,7 @@ import { makeReport } from '../../report/model.js';
 import { removePartMergedNodes } from '../../report/delta.js';
 import { mergeReportInto } from '../../report/merge.js';
 import { upgradeReport } from '../../report/upgrade.js';
-import type { Report } from '../../report/types.js';
+import { TOPOLOGIES, type Report } from '../../report/types.js';
 import type { Collector, CollectorListener, CollectorObserver } from './types.js';
 
 /** Options of {@link MemoryCollector}. */
@@ -65,6 +65,17 @@ export class MemoryCollector implements Collector {
     return this.entries.length > 0;
   }
 
+  async summary(): Promise<string[]> {
+    this.expire(this.now());
+    return this.entries.map(({ probeId, report, arrivalMillis }) => {
+      const counts = TOPOLOGIES.filter(({ name }) => report.topologies[name].nodes.size > 0)
+        .map(({ wire, name }) => `${wire}: ${report.topologies[name].nodes.size}`)
+        .join(', ');
+      const kind = report.shortcut ? 'shortcut report' : 'report';
+      return `${stampOf(arrivalMillis)}: ${kind} from probe ${probeId || '(unknown)'}: ${counts || 'no nodes'}`;
+    });
+  }
+
   subscribe(listener: CollectorListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -115,4 +126,13 @@ export class MemoryCollector implements Collector {
       return upgraded;
     }
   }
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Go's `Jan _2 15:04:05.000` in UTC, as Scope's summary lines start. */
+function stampOf(millis: number): string {
+  const d = new Date(millis);
+  const day = String(d.getUTCDate()).padStart(2, ' ');
+  return `${MONTHS[d.getUTCMonth()]} ${day} ${d.toISOString().slice(11, 23)}`;
 }

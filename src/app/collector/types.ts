@@ -49,9 +49,10 @@ export interface Collector {
 
   /**
    * One line per stored report, oldest first, for operators (`GET /admin/summary`, app §1.13):
-   * arrival time, probe, and node counts per topology.
+   * arrival time, probe, and node counts per topology. Optional: collectors without it serve an
+   * empty page.
    */
-  summary(): Promise<string[]>;
+  summary?(): Promise<string[]>;
 
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: CollectorListener): () => void;

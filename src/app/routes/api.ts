@@ -1,6 +1,7 @@
 /**
  * App identity and status routes: `GET /api` (app §1.3), `GET /api/probes` (§1.9) and our
- * `GET /api/health` (liveness and readiness for Kubernetes probes; Scope had none).
+ * `GET /api/health` (liveness and readiness for Kubernetes probes; Scope had none), and Scope's
+ * operator page `GET /admin/summary` (§1.13).
  */
 import type { FastifyInstance } from 'fastify';
 import type { PluginSpec, Report } from '../../report/types.js';
@@ -62,6 +63,14 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
     if (query.has('sparse')) return sendJson(reply, 200, await ctx.collector.hasRecentReports());
     return sendJson(reply, 200, probesOf(await ctx.collector.report()));
+  });
+
+  app.get('/admin/summary', async (_request, reply) => {
+    const lines = (await ctx.collector.summary?.()) ?? [];
+    return reply
+      .header('Cache-Control', 'no-cache')
+      .type('text/plain; charset=utf-8')
+      .send(lines.map((l) => `${l}\n`).join(''));
   });
 
   app.get('/api/health', async (_request, reply) => {
