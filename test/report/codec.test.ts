@@ -65,7 +65,7 @@ test('recorded reports carry what the probe saw (report-03: first full report wi
   }
 });
 
-test('shortcut-free first reports have zero TS, as Scope writes it', () => {
+test('report-01 carries Go\'s zero TS, as Scope wrote it', () => {
   const r = decodeReport(probes[0]!.msgpack, 'msgpack');
   assert.equal(r.ts, '0001-01-01T00:00:00.000000000Z');
 });
