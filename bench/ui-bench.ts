@@ -6,8 +6,10 @@
 import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
-import { tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus, loadavg } from 'node:os';
 import { chromium } from 'playwright-core';
+import { synthetic } from '../web/src/ui/synthetic.js';
+import { computeLayout } from '../web/src/ui/layout.js';
 
 interface Row {
   nodes: number;
@@ -37,6 +39,7 @@ const server = createServer((req, res) => {
 await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const addr = server.address();
 const port = typeof addr === 'object' && addr ? addr.port : 0;
+const loadBefore = loadavg()[0] ?? 0;
 const userDataDir = mkdtempSync(join(tmpdir(), 'openscope-uibench-'));
 const ctx = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
@@ -62,7 +65,7 @@ try {
 const lines = [
   '# UI benchmark (web/src/bench, bench/ui-bench.ts)',
   '',
-  `Headless Chromium (software rendering, --disable-gpu), viewport 1400×900, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), shared machine; ${new Date().toISOString()}.`,
+  `Headless Chromium (software rendering, --disable-gpu), viewport 1400×900, ${cpus().length} cores (${cpus()[0]?.model ?? 'cpu'}), shared machine, load average ${loadBefore.toFixed(1)} → ${(loadavg()[0] ?? 0).toFixed(1)} during the run; ${new Date().toISOString()}.`,
   'Synthetic graphs: n nodes, ~2n clustered edges, one CPU metric per node. Layout runs in the Web Worker.',
   '',
   '| nodes | edges | layout engine | layout ms | first frame ms (layout+draw) | pan/zoom frame median ms | p95 ms | fps | draw ms/frame | live metric update ms | add one node ms |',
@@ -70,5 +73,22 @@ const lines = [
   ...rows.map((r) => `| ${r.nodes} | ${r.edges} | ${r.layoutEngine} | ${r.layoutMillis} | ${r.firstFrameMillis} | ${r.panFrameMedianMillis} | ${r.panFrameP95Millis} | ${r.panFps} | ${r.drawMedianMillis} | ${r.updateMillis} | ${r.addNodeMillis} |`),
   '',
 ];
+// Layout CPU time in this Node process (same code as the worker): less sensitive to a loaded
+// machine than the wall-clock figures above.
+lines.push('Layout CPU time (same synthetic graphs, same code as the worker, measured in Node with process.cpuUsage):', '', '| nodes | engine | layout CPU ms | wall ms |', '|---:|---|---:|---:|');
+for (const n of [100, 1000, 5000]) {
+  const nodes = synthetic(n);
+  const req = {
+    nodes: [...nodes.values()].map((x) => ({ id: x.id, rank: x.rank })),
+    edges: [...nodes.values()].flatMap((x) => (x.adjacency ?? []).map((t) => ({ source: x.id, target: t }))),
+    previous: {},
+  };
+  computeLayout(req); // warm-up
+  const c0 = process.cpuUsage();
+  const r = computeLayout(req);
+  const c = process.cpuUsage(c0);
+  lines.push(`| ${n} | ${r.engine} | ${Math.round((c.user + c.system) / 1000)} | ${Math.round(r.millis)} |`);
+}
+lines.push('');
 writeFileSync('bench/ui-results.md', lines.join('\n'));
 console.log(lines.join('\n'));

@@ -53,13 +53,13 @@ export class GraphRenderer {
   private detail: Detail = levelOfDetail(1, 0);
   readonly stats: FrameStats = { lastStaticMillis: 0, lastFrameMillis: 0, frames: 0 };
   /**
-   * Big scenes: while the user pans/zooms, the last full drawing is re-used as a bitmap (scaled
-   * and shifted), and the scene is redrawn properly once the interaction pauses. Keeps pan/zoom
-   * at display rate whatever the node count.
+   * While the user pans/zooms, the last full drawing is re-used as a bitmap (scaled and shifted;
+   * rasterising a bitmap is far cheaper than re-rasterising every path, especially without a
+   * GPU), and the scene is redrawn exactly once the gesture pauses. Keeps pan/zoom at display
+   * rate whatever the node count.
    */
   private snapshot: HTMLCanvasElement | null = null;
   private snapZoom: Zoom | null = null;
-  private fullDrawMillis = 0;
   private interacting = false;
   private idleTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -249,7 +249,7 @@ export class GraphRenderer {
   private drawFromSnapshot(): boolean {
     const snap = this.snapshot;
     const sz = this.snapZoom;
-    if (!this.interacting || !snap || !sz || this.fullDrawMillis < 8) return false;
+    if (!this.interacting || !snap || !sz) return false;
     const ctx = this.staticCanvas.getContext('2d');
     if (!ctx) return false;
     const r = this.zoom.k / sz.k;
@@ -261,7 +261,6 @@ export class GraphRenderer {
   }
 
   private takeSnapshot(): void {
-    if (this.fullDrawMillis < 8) return;
     if (!this.snapshot) this.snapshot = document.createElement('canvas');
     const snap = this.snapshot;
     if (snap.width !== this.staticCanvas.width || snap.height !== this.staticCanvas.height) {
@@ -290,7 +289,6 @@ export class GraphRenderer {
       this.detail = levelOfDetail(k, this.visible.length);
       const ctx = this.staticCanvas.getContext('2d');
       if (ctx) paintStatic(ctx, { scene: this.scene, visibleNodes: this.visible, zoom: this.zoom, width: this.width, height: this.height, dpr: this.dpr, detail: this.detail, theme: this.theme });
-      this.fullDrawMillis = performance.now() - t0;
       this.takeSnapshot();
       // While a gesture goes on, labels follow with one transform; they are re-laid out at rest.
       if (!this.interacting || !this.labels.shift(this.zoom)) this.updateLabels();
