@@ -68,6 +68,9 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
   const hostNode = hostNodeId(opts.hostId);
   const probeNetns = ownNetns(opts.procRoot);
   const addresses = cached(interfaceAddresses, 10_000);
+  const idCache = new Map<string, string>();
+  let lastLocalNets: readonly Cidr[] | undefined;
+  let socketIds = new WeakMap<TcpSocket, [local: string, remote: string]>();
 
   return {
     name: 'endpoint',
@@ -86,14 +89,31 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
         initiated.add(flowKey(from.ip, from.port, to.ip, to.port));
       }
 
+      if (localNets !== lastLocalNets) {
+        idCache.clear();
+        socketIds = new WeakMap();
+        lastLocalNets = localNets;
+      }
+      // Ids are pure functions of (netns, ip, port): cached, since most connections persist.
+      const endpointId = (netns: number, ip: string, port: number): string => {
+        const key = `${netns}|${ip}|${port}`;
+        let id = idCache.get(key);
+        if (id === undefined) {
+          id = makeEndpointNodeId(opts.hostId, netns, ip, port, localNets);
+          if (idCache.size >= 200_000) idCache.clear();
+          idCache.set(key, id);
+        }
+        return id;
+      };
       const add = (netns: number, from: Side, to: Side): void => {
-        const fromId = makeEndpointNodeId(opts.hostId, netns, from.ip, from.port, localNets);
-        const toId = makeEndpointNodeId(opts.hostId, netns, to.ip, to.port, localNets);
+        addIds(endpointId(netns, from.ip, from.port), from.pid, endpointId(netns, to.ip, to.port), to.pid);
+      };
+      const addIds = (fromId: string, fromPid: number | undefined, toId: string, toPid: number | undefined): void => {
         const a = node(nodes, fromId);
         a.adjacency = addToStringSet(a.adjacency, toId);
-        if (from.pid !== undefined) tagPid(a, from.pid, hostNode, ts);
+        if (fromPid !== undefined) tagPid(a, fromPid, hostNode, ts);
         const b = node(nodes, toId);
-        if (to.pid !== undefined) tagPid(b, to.pid, hostNode, ts);
+        if (toPid !== undefined) tagPid(b, toPid, hostNode, ts);
       };
 
       const snap = opts.walker.snapshot ?? (await opts.walker.walk());
@@ -104,10 +124,14 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
         const listening = listenIndex(ns.listeners);
         for (const s of ns.connections) {
           const pid = s.inode === 0 ? undefined : scan.owner(s.inode);
-          const local: Side = { ip: s.localIp, port: s.localPort, pid };
-          const remote: Side = { ip: s.remoteIp, port: s.remotePort, pid: undefined };
-          if (isIncoming(s, initiated, listening)) add(ns.netns, remote, local);
-          else add(ns.netns, local, remote);
+          // Socket objects persist while the socket does (procnet.ts), so their ids are cached on them.
+          let ids = socketIds.get(s);
+          if (!ids) {
+            ids = [endpointId(ns.netns, s.localIp, s.localPort), endpointId(ns.netns, s.remoteIp, s.remotePort)];
+            socketIds.set(s, ids);
+          }
+          if (isIncoming(s, initiated, listening)) addIds(ids[1], undefined, ids[0], pid);
+          else addIds(ids[0], pid, ids[1], undefined);
         }
       }
 
@@ -170,8 +194,10 @@ function findListener(index: Map<number, TcpSocket[]>, ip: string, port: number)
 
 /** Whether a connection seen locally was accepted (incoming) rather than initiated here. */
 function isIncoming(s: TcpSocket, initiated: Set<string>, listening: Map<number, TcpSocket[]>): boolean {
-  if (initiated.has(flowKey(s.remoteIp, s.remotePort, s.localIp, s.localPort))) return true;
-  if (initiated.has(flowKey(s.localIp, s.localPort, s.remoteIp, s.remotePort))) return false;
+  if (initiated.size > 0) {
+    if (initiated.has(flowKey(s.remoteIp, s.remotePort, s.localIp, s.localPort))) return true;
+    if (initiated.has(flowKey(s.localIp, s.localPort, s.remoteIp, s.remotePort))) return false;
+  }
   if (findListener(listening, s.localIp, s.localPort)) return true;
   if (findListener(listening, s.remoteIp, s.remotePort) && (isLoopback(s.remoteIp) || s.remoteIp === s.localIp)) return false;
   return s.localPort < s.remotePort;
