@@ -32,9 +32,9 @@ export interface AppCliConfig {
   /** 0 = any free port. */
   readonly listenPort: number;
   readonly windowMillis: number;
-  /** `--app.collector` as given (`local`); the app decides which collectors it supports. */
+  /** `--app.collector` as given (`local`, `file:///dir`, `redis://…`); the app validates it. */
   readonly collector: string;
-  /** How long a persistent collector keeps reports. Default 24 h. */
+  /** How long the file and Redis collectors keep reports. Default 24 h. */
   readonly collectorRetentionMillis: number;
   /** Largest accepted report after decompression. Default 64 MiB. */
   readonly maxReportBytes: number;

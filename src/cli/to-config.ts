@@ -61,6 +61,7 @@ export function toAppConfig(config: CliConfig, facts: RuntimeFacts, secrets: App
     windowMillis: app.windowMillis,
     maxReportBytes: app.maxReportBytes,
     collector: app.collector,
+    collectorRetentionMillis: app.collectorRetentionMillis,
     logLevel: toPinoLevel(app.logLevel),
     hostname: config.hostname || facts.osHostname,
     version: facts.version,

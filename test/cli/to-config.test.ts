@@ -24,6 +24,7 @@ describe('CLI → AppConfig', () => {
       windowMillis: 60_000,
       maxReportBytes: 1024,
       collector: 'local',
+      collectorRetentionMillis: 24 * 3_600_000,
       logLevel: 'warn',
       hostname: 'os-host',
       version: '9.9.9',

@@ -9,7 +9,7 @@ export const APP_FLAGS: readonly FlagSpec[] = [
   dur(15n * SEC, 'app.window', 'app', 'app', 'Reports older than this (by arrival) are dropped; the rest are merged.'),
   str('local', 'app.collector', 'app', 'app',
     'Collector: local (in-memory; "memory" is a synonym), file:///dir (history on disk) or redis://host:port/db (shared by replicas).'),
-  dur(24n * HOUR, 'app.collector.retention', 'app', 'app', 'How long a persistent collector keeps reports.'),
+  dur(24n * HOUR, 'app.collector.retention', 'app', 'app', 'How long the file and Redis collectors keep reports.'),
   int(64 * 1024 * 1024, 'app.max-report-bytes', 'app', 'app', 'Largest accepted report after decompression (bytes).'),
   int(10_000, 'app.max-topology-nodes', 'app', 'app', 'Drop topologies with more nodes than this (0 = no limit).'),
   dur(5n * SEC, 'app.stopTimeout', 'app', 'app', 'How long to wait for HTTP requests to finish at shutdown.'),
