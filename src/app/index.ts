@@ -11,3 +11,4 @@ export {
   type ResolvedAppConfig,
 } from './config.js';
 export { createCollector, MemoryCollector, type Collector, type CollectorChange, type CreateCollectorOptions } from './collector/index.js';
+export { TOKEN_COOKIE, type AuthConfig, type TokenRole } from './auth.js';
