@@ -15,11 +15,10 @@ import { NO_AUDIT, openAuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { AppConfigError, parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
 import type { AppContext } from './context.js';
-import { ControlRouter } from './control/router.js';
 import { sendError, sendNotFound } from './http.js';
 import { AppMetrics } from './metrics.js';
-import { PipeRouter } from './pipe/router.js';
 import { RenderCache } from './render-cache.js';
+import { createRouting, type Routing } from './router/index.js';
 import { registerApiRoutes } from './routes/api.js';
 import { registerControlRoutes } from './routes/control.js';
 import { registerPipeRoutes } from './routes/pipe.js';
@@ -87,20 +86,35 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       },
     },
   });
+  let routing: Routing;
+  try {
+    // History loaded (restart recovery) and Redis reached before anything is served.
+    await collector.ready?.();
+    routing = await createRouting({
+      collector: cfg.collector,
+      onProbeCountChange: (n) => metrics.connectedProbes.set(n),
+      pipes: {
+        idleMillis: cfg.pipeIdleMillis,
+        sweepIntervalMillis: cfg.pipeSweepIntervalMillis,
+        tombstoneMillis: cfg.pipeTombstoneMillis,
+        maxPipes: cfg.maxPipes,
+        onCountChange: (n) => metrics.openPipes.set(n),
+      },
+      logger: log,
+    });
+  } catch (err) {
+    await collector.close();
+    await audit.close();
+    throw err;
+  }
   const ctx: AppContext = {
     config: cfg,
     appId: randomAppId(),
     collector,
     metrics,
     renders: new RenderCache(metrics),
-    controls: new ControlRouter((n) => metrics.connectedProbes.set(n)),
-    pipes: new PipeRouter({
-      idleMillis: cfg.pipeIdleMillis,
-      sweepIntervalMillis: cfg.pipeSweepIntervalMillis,
-      tombstoneMillis: cfg.pipeTombstoneMillis,
-      maxPipes: cfg.maxPipes,
-      onCountChange: (n) => metrics.openPipes.set(n),
-    }),
+    controls: routing.controls,
+    pipes: routing.pipes,
     websockets: new WebsocketTracker({
       maxWebsockets: cfg.maxWebsockets,
       pingIntervalMillis: cfg.wsPingIntervalMillis,
@@ -133,14 +147,13 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     ...(tls ? { serverFactory: (handler) => createHttpsServer(tls, handler) } : {}),
   });
   try {
-    // History loaded (restart recovery) and Redis reached before the first request is served.
-    await collector.ready?.();
     await buildServer(app, ctx);
     const { host, port } = parseListenAddress(cfg.listenAddress);
     await listen(app, host, port);
   } catch (err) {
     ctx.pipes.stop();
     await app.close().catch(() => undefined);
+    await routing.close();
     await collector.close();
     await audit.close();
     throw err;
@@ -160,7 +173,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     port,
     url,
     appId: ctx.appId,
-    close: () => (closing ??= shutdown(app, ctx)),
+    close: () => (closing ??= shutdown(app, ctx).finally(() => routing.close())),
   };
 }
 
