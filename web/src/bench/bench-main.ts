@@ -126,6 +126,8 @@ async function main(): Promise<void> {
   host.style.position = 'fixed';
   host.style.inset = '0';
   document.body.append(host);
+  // ?nolabels: hide DOM labels, to separate their cost from the canvas' in pan/zoom frames.
+  if (new URLSearchParams(window.location.search).has('nolabels')) document.head.insertAdjacentHTML('beforeend', '<style>.graph-labels{display:none}</style>');
   const layouts = new LayoutService();
   const sizes = new URLSearchParams(window.location.search).get('sizes')?.split(',').map(Number) ?? [100, 1000, 5000];
   const rows: BenchRow[] = [];

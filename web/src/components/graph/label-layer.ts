@@ -63,21 +63,25 @@ export class LabelLayer {
   }
 
   /**
-   * During a pan/zoom gesture: move every label with one compositor transform instead of
-   * repositioning each (text scales a little while zooming; `update` fixes it afterwards).
+   * During a gesture: a pan moves every label with one compositor transform; while the scale
+   * changes, labels are hidden instead (re-rastering scaled text every frame cost 3–5× the frame
+   * budget in measurements, bench/ui-results.md). `update` lays them out again at rest.
    */
   shift(zoom: Zoom): boolean {
     const b = this.base;
     if (!b) return false;
-    const r = zoom.k / b.k;
-    this.root.style.transformOrigin = '0 0';
-    this.root.style.transform = `translate(${(zoom.x - b.x * r).toFixed(1)}px, ${(zoom.y - b.y * r).toFixed(1)}px) scale(${r.toFixed(4)})`;
+    if (Math.abs(zoom.k - b.k) > 1e-9) {
+      if (this.root.style.visibility !== 'hidden') this.root.style.visibility = 'hidden';
+      return true;
+    }
+    this.root.style.transform = `translate(${(zoom.x - b.x).toFixed(1)}px, ${(zoom.y - b.y).toFixed(1)}px)`;
     return true;
   }
 
   update(nodes: readonly SceneNode[], zoom: Zoom, detail: Detail, state: LabelState): void {
     this.base = { ...zoom };
     if (this.root.style.transform) this.root.style.transform = '';
+    if (this.root.style.visibility) this.root.style.visibility = '';
     const seen = new Set<string>();
     const size = Math.max(12, NODE_RADIUS * 2 * zoom.k);
     // Labels may not be wider than the node pitch, so neighbours in a grid do not overlap.
