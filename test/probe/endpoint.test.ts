@@ -118,3 +118,19 @@ test('short-lived connections (one every 200 ms) are seen through conntrack, ser
   assert.ok(found.clients.length >= 1);
   assert.match(found.serverId, /^h-\d+;127\.0\.0\.1;\d+$/, 'same id as procfs gives the server endpoint');
 });
+
+test('connections from another tracker (eBPF) are added with both pids and loopback scoping', async () => {
+  const walker = new ProcWalker();
+  const reporter = createEndpointReporter({
+    hostId: 'h', walker, procRoot: '/proc', procSpy: false, conntrack: false, fdBudgetPerTick: 0,
+    localNetworks: () => [], logger: silentLogger(),
+    connectionSource: { connections: () => [{ netns: 42, fromIp: '127.0.0.1', fromPort: 50000, fromPid: 11, toIp: '127.0.0.1', toPort: 80, toPid: 22 }] },
+  });
+  reporters.push(reporter);
+  const rpt = await tick(walker, reporter);
+  const client = rpt.topologies.endpoint.nodes.get('h-42;127.0.0.1;50000');
+  const server = rpt.topologies.endpoint.nodes.get('h-42;127.0.0.1;80');
+  assert.deepEqual(client?.adjacency, ['h-42;127.0.0.1;80']);
+  assert.equal(client?.latest.get('pid')?.value, '11');
+  assert.equal(server?.latest.get('pid')?.value, '22');
+});

@@ -25,6 +25,26 @@ import { ConntrackFollower, type Flow } from './conntrack.js';
 import { SocketScanner, type NamespaceTable } from './sockets.js';
 import type { TcpSocket } from './procnet.js';
 
+/**
+ * A connection seen by another tracker (e.g. eBPF, wire §5.5.5), already oriented client → server.
+ * Pids are those of the connecting (`fromPid`) and accepting (`toPid`) processes when known.
+ */
+export interface ObservedConnection {
+  /** Network namespace inode (for loopback scoping); 0 if unknown. */
+  netns: number;
+  fromIp: string;
+  fromPort: number;
+  fromPid?: number | undefined;
+  toIp: string;
+  toPort: number;
+  toPid?: number | undefined;
+}
+
+/** Extra connections merged into each endpoint report (open ones and those closed since the last call). */
+export interface ConnectionSource {
+  connections(): readonly ObservedConnection[];
+}
+
 /** Options of {@link createEndpointReporter}. */
 export interface EndpointReporterOptions {
   hostId: string;
@@ -35,6 +55,8 @@ export interface EndpointReporterOptions {
   fdBudgetPerTick: number;
   /** Scope's `LocalNetworks` (Docker bridge subnets when Docker is on): addresses scoped to this host. */
   localNetworks: () => readonly Cidr[];
+  /** Extra connections (e.g. from the eBPF tracker), with pids; short-lived ones included. */
+  connectionSource?: ConnectionSource | undefined;
   logger: Logger;
 }
 
@@ -133,6 +155,10 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
           if (isIncoming(s, initiated, listening)) addIds(ids[1], undefined, ids[0], pid);
           else addIds(ids[0], pid, ids[1], undefined);
         }
+      }
+
+      for (const c of opts.connectionSource?.connections() ?? []) {
+        add(c.netns, { ip: c.fromIp, port: c.fromPort, pid: c.fromPid }, { ip: c.toIp, port: c.toPort, pid: c.toPid });
       }
 
       // Conntrack flows: short-lived ones appear only here. Attribute the server to its listener.
