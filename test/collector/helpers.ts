@@ -29,13 +29,14 @@ export const containerIds = (r: Report): string[] => [...r.topologies.container.
  * fields that name the recorded host are renamed, so N fake probes give N distinct hosts.
  */
 export function fakeProbeBody(n: number, host: string): { body: Buffer; headers: Record<string, string> } {
-  const fixture = fixtureReport(n);
-  const report = decodeReport(gunzipSync(fixture.body), 'msgpack');
+  const report = decodeReport(gunzipSync(fixtureReport(n).body), 'msgpack');
   const recorded = [...report.topologies.host.nodes.keys()][0]?.replace(/;<host>$/, '') ?? '';
-  const bytes = Buffer.from(encodeReport(report, 'msgpack'));
-  const renamed = recorded === '' ? bytes : Buffer.from(bytes.toString('latin1').split(recorded).join(host.padEnd(recorded.length, 'x').slice(0, recorded.length)), 'latin1');
+  // In the JSON form every string that is the host id or starts with `<host id>;` is renamed.
+  const json = Buffer.from(encodeReport(report, 'json')).toString('utf8');
+  const renamed = json.split(`"${recorded}"`).join(`"${host}"`).split(`"${recorded};`).join(`"${host};`);
+  const body = gzipSync(encodeReport(decodeReport(Buffer.from(renamed), 'json'), 'msgpack'));
   return {
-    body: gzipSync(renamed),
+    body,
     headers: { 'content-type': 'application/msgpack', 'content-encoding': 'gzip', 'x-scope-probe-id': `probe-${host}` },
   };
 }
