@@ -1,0 +1,127 @@
+/**
+ * The endpoint reporter's eBPF mode (wire §5.5.5): owns the tracker's life cycle and turns its
+ * connections into client → server pairs with pids. Start-up is asynchronous (bpftrace compiles
+ * for a few seconds); until it is ready, or if it cannot run, the reporter stays in /proc mode.
+ * Exactly one log line says which mode is used and, for the fallback, why.
+ */
+import type { Logger } from '../../common/log.js';
+import type { ConnectionSource, ObservedConnection } from '../endpoint/reporter.js';
+import { ConnectionTracker, ebpfUnavailableReason, type TrackedConnection } from './tracker.js';
+
+/** Per-connection figures, from the client's point of view. */
+export interface ConnectionStats {
+  /** Bytes the client sent to the server. */
+  sentBytes: number;
+  /** Bytes the client received from the server. */
+  receivedBytes: number;
+  /** Last smoothed RTT, µs (0 = no sample). */
+  srttMicros: number;
+}
+
+/** A connection the tracker saw, oriented client → server, with its figures when any. */
+export interface TrackedPair extends ObservedConnection {
+  stats?: ConnectionStats | undefined;
+}
+
+/** Options of {@link EbpfConnections}. */
+export interface EbpfConnectionsOptions {
+  /** `--probe.ebpf.connections`. */
+  enabled: boolean;
+  logger: Logger;
+  /** Called once when eBPF cannot be used (at start or later). Default: nothing. */
+  onFallback?: () => void;
+  /** bpftrace binary. Default `bpftrace`. */
+  bpftrace?: string;
+  /** Summary interval (the spy interval), ms. Default 1000. */
+  summaryIntervalMillis?: number;
+}
+
+/** A connection seen by the start-up /proc scan. */
+export type SeedConnection = Omit<TrackedConnection, 'sentBytes' | 'receivedBytes' | 'srttMicros' | 'closed'>;
+
+export class EbpfConnections implements ConnectionSource {
+  private tracker: ConnectionTracker | undefined;
+  private state: 'starting' | 'running' | 'off' = 'starting';
+  private fellBack = false;
+  /** Whether the start-up /proc scan was fed to the tracker. */
+  seeded = false;
+
+  constructor(private readonly opts: EbpfConnectionsOptions) {
+    const reason = opts.enabled ? ebpfUnavailableReason(opts.bpftrace === undefined ? {} : { bpftrace: opts.bpftrace }) : 'disabled by --probe.ebpf.connections=false';
+    if (reason !== undefined) {
+      this.fallBack(reason);
+      return;
+    }
+    const tracker = new ConnectionTracker({
+      logger: opts.logger,
+      summaryIntervalMillis: opts.summaryIntervalMillis ?? 1000,
+      ...(opts.bpftrace === undefined ? {} : { bpftrace: opts.bpftrace }),
+    });
+    this.tracker = tracker;
+    tracker.start().then(
+      () => {
+        if (this.state !== 'starting') return;
+        this.state = 'running';
+        opts.logger.info('endpoint: eBPF connection tracking on (bpftrace tracepoints); /proc is read once at start');
+      },
+      (err: unknown) => this.fallBack(err instanceof Error ? err.message : String(err)),
+    );
+  }
+
+  /** The tracker, once attached (and while it keeps running). */
+  get active(): ConnectionTracker | undefined {
+    if (this.state !== 'running' || !this.tracker) return undefined;
+    if (!this.tracker.running) {
+      this.fallBack(this.tracker.exitReason ?? 'bpftrace stopped');
+      return undefined;
+    }
+    return this.tracker;
+  }
+
+  /** Feeds the start-up /proc scan (connections with a known pid). */
+  seed(conns: readonly SeedConnection[]): void {
+    this.tracker?.seed(conns.filter((c) => c.pid !== undefined));
+    this.seeded = true;
+  }
+
+  /**
+   * Every open connection and every one closed since the last call, client → server. A connection
+   * between two local processes is seen from both ends (two pairs with the same ends), so both pids
+   * end up on the pair. Empty until the tracker runs, and after a fallback.
+   */
+  connections(): TrackedPair[] {
+    const tracker = this.active;
+    if (!tracker) return [];
+    const out: TrackedPair[] = [];
+    for (const c of tracker.drain()) {
+      const has = c.sentBytes > 0 || c.receivedBytes > 0 || c.srttMicros > 0;
+      if (c.outgoing) {
+        out.push({
+          netns: c.netns, fromIp: c.localIp, fromPort: c.localPort, fromPid: c.pid, toIp: c.remoteIp, toPort: c.remotePort,
+          stats: has ? { sentBytes: c.sentBytes, receivedBytes: c.receivedBytes, srttMicros: c.srttMicros } : undefined,
+        });
+      } else {
+        out.push({
+          netns: c.netns, fromIp: c.remoteIp, fromPort: c.remotePort, toIp: c.localIp, toPort: c.localPort, toPid: c.pid,
+          stats: has ? { sentBytes: c.receivedBytes, receivedBytes: c.sentBytes, srttMicros: c.srttMicros } : undefined,
+        });
+      }
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'off';
+    await this.tracker?.stop();
+  }
+
+  private fallBack(reason: string): void {
+    this.state = 'off';
+    if (this.fellBack) return;
+    this.fellBack = true;
+    void this.tracker?.stop();
+    const level = this.opts.enabled ? 'warn' : 'info';
+    this.opts.logger[level]({ reason }, `endpoint: eBPF connection tracking unavailable (${reason}); using /proc + conntrack`);
+    this.opts.onFallback?.();
+  }
+}
