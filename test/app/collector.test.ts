@@ -5,7 +5,7 @@ import { MemoryCollector, createCollector } from '../../src/app/collector/index.
 import { AppConfigError } from '../../src/app/config.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Report } from '../../src/report/types.js';
-import { eventually, fixtureReport, getJson, postReport, startTestApp } from './helpers.js';
+import { eventually, fixtureReport, getJson, postReport, startTestApp, SUITE } from './helpers.js';
 
 function reportWithContainer(id: string, opts: { shortcut?: boolean; topology?: string } = {}): Report {
   const r = makeReport();
@@ -16,7 +16,7 @@ function reportWithContainer(id: string, opts: { shortcut?: boolean; topology?: 
 
 const containerIds = (r: Report) => [...r.topologies.container.nodes.keys()].sort();
 
-describe('MemoryCollector', () => {
+describe('MemoryCollector', SUITE, () => {
   test('merges the reports of the window and forgets those that arrived before it', async () => {
     let now = 1_000_000;
     const c = new MemoryCollector({ windowMillis: 15_000, now: () => now });
@@ -99,9 +99,9 @@ describe('MemoryCollector', () => {
   });
 });
 
-describe('app window', () => {
+describe('app window', SUITE, () => {
   test('reports leave GET /api/report once the window has passed', async () => {
-    const app = await startTestApp({ windowMillis: 1500 });
+    const app = await startTestApp({ windowMillis: 3000 });
     try {
       const f = fixtureReport(3); // a full report (01 and 02 are shortcut reports without a host)
       assert.equal((await postReport(app, f.body, f.headers)).status, 200);
@@ -114,7 +114,7 @@ describe('app window', () => {
       assert.equal(await hostCount(), 1);
       const summary = await (await fetch(`${app.url}admin/summary`)).text();
       assert.match(summary, /^[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d\.\d{3}: report from probe 1bbd5237cef35570: .*Host: 1/m);
-      await eventually(async () => (await hostCount()) === 0, 5000, 'the report to leave the window');
+      await eventually(async () => (await hostCount()) === 0, 15_000, 'the report to leave the window');
       assert.equal((await getJson(app, 'api/probes?sparse')).body, false);
     } finally {
       await app.close();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { WebSocket } from 'ws';
 import type { RunningApp } from '../../src/app/index.js';
-import { openWs, startTestApp, waitFor, wsRefusal, wsUrl } from './helpers.js';
+import { openWs, startTestApp, waitFor, wsRefusal, wsUrl, SUITE, withTimeout } from './helpers.js';
 
 interface Call {
   seq: number;
@@ -56,12 +56,12 @@ async function postControl(app: RunningApp, path: string, body?: string) {
   return { status: res.status, body: JSON.parse(await res.text()) as unknown };
 }
 
-describe('control routing', () => {
+describe('control routing', SUITE, () => {
   let app: RunningApp;
   const sockets: WebSocket[] = [];
 
   before(async () => {
-    app = await startTestApp({ controlTimeoutMillis: 500 });
+    app = await startTestApp({ controlTimeoutMillis: 2000 });
   });
   after(async () => {
     for (const ws of sockets) ws.terminate();
@@ -173,7 +173,7 @@ describe('control routing', () => {
     const probe = await fakeProbe(app, 'probe-garbage', () => undefined);
     const closed = new Promise<number>((resolve) => probe.ws.once('close', (code) => resolve(code)));
     probe.ws.send('this is not json');
-    assert.equal(await closed, 1002);
+    assert.equal(await withTimeout(closed, 10_000, 'the control channel to close'), 1002);
     assert.equal((await postControl(app, 'probe-1/n/c')).status, 200);
   });
 

@@ -129,3 +129,19 @@ export async function eventually(predicate: () => Promise<boolean>, timeoutMilli
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** `promise`, or a rejection naming `what` after `timeoutMillis`: no test waits forever. */
+export async function withTimeout<T>(promise: Promise<T>, timeoutMillis: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`)), timeoutMillis);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Backstop for every suite: a stuck test fails instead of hanging the run. */
+export const SUITE = { timeout: 120_000 };

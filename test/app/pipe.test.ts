@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import type { RunningApp } from '../../src/app/index.js';
-import { openWs, startTestApp, wsRefusal, wsUrl } from './helpers.js';
+import { openWs, startTestApp, wsRefusal, wsUrl, SUITE, withTimeout } from './helpers.js';
 
 /** Collects binary frames from `ws` until `total` bytes arrived (one listener: frames come in bursts). */
 function receiveBytes(ws: WebSocket, total: number, timeoutMillis = 5000): Promise<{ bytes: Buffer; frames: number[] }> {
@@ -37,10 +37,14 @@ function receiveBytes(ws: WebSocket, total: number, timeoutMillis = 5000): Promi
 }
 
 const closedOf = (ws: WebSocket) =>
-  new Promise<void>((resolve) => {
-    if (ws.readyState === ws.CLOSED) resolve();
-    else ws.once('close', () => resolve());
-  });
+  withTimeout(
+    new Promise<void>((resolve) => {
+      if (ws.readyState === ws.CLOSED) resolve();
+      else ws.once('close', () => resolve());
+    }),
+    10_000,
+    'the websocket to close',
+  );
 
 async function checkStatus(app: RunningApp, id: string): Promise<number> {
   const res = await fetch(`${app.url}api/pipe/${id}/check`, { signal: AbortSignal.timeout(5000) });
@@ -48,7 +52,7 @@ async function checkStatus(app: RunningApp, id: string): Promise<number> {
   return res.status;
 }
 
-describe('pipes', () => {
+describe('pipes', SUITE, () => {
   let app: RunningApp;
   const sockets: WebSocket[] = [];
   const open = async (path: string) => {
@@ -58,7 +62,7 @@ describe('pipes', () => {
   };
 
   before(async () => {
-    app = await startTestApp({ pipeIdleMillis: 300, pipeSweepIntervalMillis: 50 });
+    app = await startTestApp({ pipeIdleMillis: 1500, pipeSweepIntervalMillis: 100 });
   });
   after(async () => {
     for (const ws of sockets) ws.terminate();

@@ -11,7 +11,7 @@ import { makeNode, makeReport } from '../../src/report/model.js';
 import { timeFromMillis } from '../../src/report/time.js';
 import type { Report } from '../../src/report/types.js';
 import type { RunningApp } from '../../src/app/index.js';
-import { fixtureReport, getJson, postReport, startTestApp } from './helpers.js';
+import { fixtureReport, getJson, postReport, startTestApp, SUITE } from './helpers.js';
 
 const FIXTURE_COUNT = 8;
 
@@ -39,7 +39,7 @@ async function mergedContainerIds(app: RunningApp): Promise<string[]> {
   return Object.keys(nodes).sort();
 }
 
-describe('POST /api/report', () => {
+describe('POST /api/report', SUITE, () => {
   let app: RunningApp;
   let expected: string[];
 

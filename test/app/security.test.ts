@@ -11,7 +11,7 @@ import type { WebSocket } from 'ws';
 import type { RunningApp } from '../../src/app/index.js';
 import { encodeReport } from '../../src/report/codec/index.js';
 import { makeReport } from '../../src/report/model.js';
-import { eventually, openWs, startTestApp, wsRefusal, wsUrl } from './helpers.js';
+import { eventually, openWs, startTestApp, wsRefusal, wsUrl, SUITE } from './helpers.js';
 
 const emptyReport = () => gzipSync(encodeReport(makeReport(), 'msgpack'));
 const msgpackGzip = { 'content-type': 'application/msgpack', 'content-encoding': 'gzip' };
@@ -21,7 +21,7 @@ async function call(app: RunningApp, path: string, init: RequestInit = {}) {
   return { status: res.status, text: await res.text(), headers: res.headers };
 }
 
-describe('basic auth', () => {
+describe('basic auth', SUITE, () => {
   let app: RunningApp;
   const basic = (user: string, pass: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` });
   before(async () => {
@@ -45,7 +45,7 @@ describe('basic auth', () => {
   });
 });
 
-describe('bearer tokens and the probe token', () => {
+describe('bearer tokens and the probe token', SUITE, () => {
   let app: RunningApp;
   const sockets: WebSocket[] = [];
   const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -121,7 +121,7 @@ describe('bearer tokens and the probe token', () => {
   });
 });
 
-describe('HTTPS and the audit log', () => {
+describe('HTTPS and the audit log', SUITE, () => {
   let dir: string;
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'openscope-tls-'));

@@ -7,9 +7,9 @@ import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { AppConfigError, defaultAppConfig, startApp } from '../../src/app/index.js';
 import { silentLogger } from '../../src/common/log.js';
-import { getJson, openWs, startTestApp, wsUrl } from './helpers.js';
+import { getJson, openWs, startTestApp, wsUrl, SUITE, withTimeout } from './helpers.js';
 
-describe('app server', () => {
+describe('app server', SUITE, () => {
   test('GET /api: random hex id, version, hostname, plugins, capabilities', async () => {
     const app = await startTestApp();
     try {
@@ -130,7 +130,7 @@ describe('app server', () => {
     const ws = await openWs(wsUrl(app, 'api/topology/hosts/ws'));
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
     await app.close();
-    await closed;
+    await withTimeout(closed, 10_000, 'the websocket to close');
     assert.equal(ws.readyState, WebSocket.CLOSED);
     await assert.rejects(fetch(`${app.url}api`));
     await app.close(); // idempotent
@@ -140,11 +140,11 @@ describe('app server', () => {
     const app = await startTestApp({ maxWebsockets: 1 });
     try {
       const ws = await openWs(wsUrl(app, 'api/topology/hosts/ws'));
-      const refused = await new Promise<number>((resolve) => {
+      const refused = await withTimeout(new Promise<number>((resolve) => {
         const extra = new WebSocket(wsUrl(app, 'api/topology/hosts/ws'));
         extra.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
         extra.once('error', () => undefined);
-      });
+      }), 10_000, 'the refusal');
       assert.equal(refused, 503);
       ws.terminate();
     } finally {
@@ -157,14 +157,14 @@ describe('app server', () => {
     try {
       const { connect } = await import('node:net');
       const url = new URL(app.url);
-      await new Promise<void>((resolve) => {
+      await withTimeout(new Promise<void>((resolve) => {
         const sock = connect(Number(url.port), url.hostname, () => {
           sock.end('GARBAGE \x00\x01\x02 HTTP/9.9\r\n\r\n');
         });
         sock.on('error', () => resolve());
         sock.on('close', () => resolve());
         sock.resume();
-      });
+      }), 10_000, 'the garbage connection to end');
       for (const path of ['api/topology/%', `api/topology/${'x'.repeat(10_000)}`, 'api/control/a/b', 'api/pipe//check']) {
         const res = await fetch(`${app.url}${path}`);
         assert.ok(res.status < 500, `${path}: ${res.status}`);

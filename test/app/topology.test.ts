@@ -9,13 +9,13 @@ import { encodeReport } from '../../src/report/codec/index.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import { timeFromMillis } from '../../src/report/time.js';
 import type { RunningApp } from '../../src/app/index.js';
-import { fixtureReport, getJson, nextMessage, postReport, startTestApp, wsRefusal, wsUrl } from './helpers.js';
+import { fixtureReport, getJson, nextMessage, postReport, startTestApp, wsRefusal, wsUrl, SUITE } from './helpers.js';
 
 const CONTAINER = '58987fa63747ced986e0ee6f2602ccfc0f9fee281ed5320331e4c7d9f6e247e7;<container>';
 /** A host id with the characters that need the raw-URI handling: `/`, `;`, `<`, `>`, `%`, space. */
 const ODD_HOST = 'rack/7 50%;<host>';
 
-describe('topology routes', () => {
+describe('topology routes', SUITE, () => {
   let app: RunningApp;
   const sockets: WebSocket[] = [];
 
