@@ -1,0 +1,148 @@
+/**
+ * `openscope launch` / `openscope stop` (like `scope launch` / `scope stop`): run the OpenScope
+ * image on this Docker host as one privileged container with the host's network and PID
+ * namespaces and the Docker socket mounted — app and probe in one process — and print its URLs;
+ * `stop` removes it.
+ */
+import { networkInterfaces } from 'node:os';
+import Docker from 'dockerode';
+
+/** Options of {@link launch} and {@link stopLaunched}; defaults from the environment. */
+export interface LaunchOptions {
+  /** Image to run. Default `$OPENSCOPE_IMAGE` or `openscope:latest`. */
+  image: string;
+  /** Container name. Default `$OPENSCOPE_CONTAINER_NAME` or `openscope`. */
+  containerName: string;
+  /** Docker endpoint; default `DOCKER_HOST` or the local socket. */
+  dockerHost?: string;
+  /** How long to wait for the UI to answer, milliseconds. Default 60000. */
+  readyTimeoutMillis: number;
+  out(text: string): void;
+}
+
+/** Marks the container as OpenScope's own (a system container in the containers view, as Scope's). */
+const ROLE_LABEL = 'works.weave.role';
+
+export function launchOptionsFromEnv(env: NodeJS.ProcessEnv, out: (text: string) => void): LaunchOptions {
+  return {
+    image: env.OPENSCOPE_IMAGE || 'openscope:latest',
+    containerName: env.OPENSCOPE_CONTAINER_NAME || 'openscope',
+    readyTimeoutMillis: 60_000,
+    out,
+  };
+}
+
+function dockerClient(host?: string): Docker {
+  if (host === undefined) return new Docker();
+  const m = /^unix:\/\/(.*)$/.exec(host);
+  return m ? new Docker({ socketPath: m[1] }) : new Docker({ socketPath: host });
+}
+
+/** The app port the arguments ask for (`--app.http.address=[host]:port`), default 4040. */
+export function appPortOf(args: readonly string[]): number {
+  let port = 4040;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--?app\.http\.address(?:=(.*))?$/.exec(a);
+    if (!m) continue;
+    const value = m[1] ?? args[i + 1] ?? '';
+    const p = /:(\d+)$/.exec(value);
+    if (p) port = Number(p[1]);
+  }
+  return port;
+}
+
+/** http://<addr>:<port>/ for every non-internal IPv4 address of this host (what Scope printed). */
+export function launchUrls(port: number): string[] {
+  const urls: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}/`);
+  }
+  return urls.length > 0 ? urls : [`http://localhost:${port}/`];
+}
+
+function statusOf(err: unknown): number | undefined {
+  const s = (err as { statusCode?: unknown }).statusCode;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** Runs the container (replacing a stopped one of the same name); resolves once the UI answers. */
+export async function launch(args: readonly string[], opts: LaunchOptions): Promise<{ containerId: string; urls: string[] }> {
+  const docker = dockerClient(opts.dockerHost);
+  const port = appPortOf(args);
+  const existing = docker.getContainer(opts.containerName);
+  try {
+    const info = await existing.inspect();
+    if (info.State.Running) {
+      opts.out(`OpenScope is already running (container ${opts.containerName}); \`openscope stop\` first to relaunch.\n`);
+      return { containerId: info.Id, urls: launchUrls(port) };
+    }
+    await existing.remove({ force: true });
+  } catch (err) {
+    if (statusOf(err) !== 404) throw err;
+  }
+  try {
+    await docker.getImage(opts.image).inspect();
+  } catch (err) {
+    if (statusOf(err) === 404) {
+      throw new Error(`image ${opts.image} not found: build it with scripts/build-image.sh (or set OPENSCOPE_IMAGE)`, { cause: err });
+    }
+    throw err;
+  }
+  const container = await docker.createContainer({
+    name: opts.containerName,
+    Image: opts.image,
+    Cmd: ['--probe.docker=true', ...args],
+    Labels: { [ROLE_LABEL]: 'system', 'org.opencontainers.image.title': 'OpenScope' },
+    Env: ['CHECKPOINT_DISABLE=1'],
+    HostConfig: {
+      Privileged: true,
+      NetworkMode: 'host',
+      PidMode: 'host',
+      UsernsMode: 'host',
+      Binds: ['/var/run/docker.sock:/var/run/docker.sock'],
+      RestartPolicy: { Name: 'unless-stopped' },
+    },
+  });
+  await container.start();
+  await waitForUi(container, port, opts.readyTimeoutMillis);
+  const urls = launchUrls(port);
+  opts.out(`OpenScope is listening at the following URL(s):\n${urls.map((u) => `  * ${u}`).join('\n')}\n`);
+  return { containerId: container.id, urls };
+}
+
+async function waitForUi(container: Docker.Container, port: number, timeoutMillis: number): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/health`, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    const info = await container.inspect();
+    if (!info.State.Running) {
+      const logs = (await container.logs({ stdout: true, stderr: true, tail: 20 })).toString('utf8');
+      throw new Error(`the OpenScope container exited (code ${info.State.ExitCode}):\n${logs}`);
+    }
+    if (Date.now() > deadline) throw new Error(`OpenScope did not answer on port ${port} within ${timeoutMillis} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Stops and removes the launched container; true when there was one. */
+export async function stopLaunched(opts: LaunchOptions): Promise<boolean> {
+  const docker = dockerClient(opts.dockerHost);
+  const c = docker.getContainer(opts.containerName);
+  try {
+    await c.remove({ force: true });
+  } catch (err) {
+    if (statusOf(err) === 404) {
+      opts.out(`OpenScope is not running (no container ${opts.containerName}).\n`);
+      return false;
+    }
+    throw err;
+  }
+  opts.out(`Stopped OpenScope (container ${opts.containerName}).\n`);
+  return true;
+}
