@@ -54,15 +54,15 @@ describe('render of Kubernetes reports', () => {
   it('pods: every live pod, with pod-to-pod edges from connections', () => {
     const pods = renderTopology(report, 'pods', {})!.nodes;
     assert.ok(pods[WEB_POD] && pods[DB_POD], 'pods rendered');
-    assert.equal(pods[WEB_POD]!.label, 'web-7d4b9c8f6-abcde');
-    assert.deepEqual(pods[WEB_POD]!.adjacency, [DB_POD]);
+    assert.equal(pods[WEB_POD].label, 'web-7d4b9c8f6-abcde');
+    assert.deepEqual(pods[WEB_POD].adjacency, [DB_POD]);
   });
 
   it('services: pods grouped by service, with the service-to-service edge', () => {
     const svcs = renderTopology(report, 'services', {})!.nodes;
     assert.ok(svcs[WEB_SVC] && svcs[DB_SVC]);
-    assert.equal(svcs[WEB_SVC]!.label, 'web');
-    assert.deepEqual(svcs[WEB_SVC]!.adjacency, [DB_SVC]);
+    assert.equal(svcs[WEB_SVC].label, 'web');
+    assert.deepEqual(svcs[WEB_SVC].adjacency, [DB_SVC]);
   });
 
   it('kube-controllers: deployments, stateful sets, and jobs without a CronJob', () => {
@@ -70,7 +70,7 @@ describe('render of Kubernetes reports', () => {
     assert.ok(ctrl[DEPLOYMENT], 'deployment');
     assert.ok(ctrl[STATEFULSET], 'stateful set');
     assert.ok(ctrl[JOB], 'job');
-    assert.deepEqual(ctrl[DEPLOYMENT]!.adjacency, [STATEFULSET]);
+    assert.deepEqual(ctrl[DEPLOYMENT].adjacency, [STATEFULSET]);
   });
 
   it('namespace filter and storage option', () => {
