@@ -76,7 +76,7 @@ describe('render of Kubernetes reports', () => {
   it('namespace filter and storage option', () => {
     const groups = listTopologies(report).find((t) => t.url.endsWith('/pods'))?.options ?? [];
     const ns = groups.find((g) => g.id === 'namespace');
-    assert.deepEqual(ns?.options.map((o) => o.value), ['default', 'kube-system', 'shop']);
+    assert.deepEqual(ns?.options?.map((o) => o.value), ['default', 'kube-system', 'shop']);
     const system = renderTopology(report, 'pods', { namespace: 'kube-system' })!.nodes;
     assert.ok(Object.values(system).every((n) => n.pseudo || !n.id.startsWith('11111111-aaaa-4bbb-8ccc-00000000000') || n.id.endsWith('4;<pod>')));
     assert.equal(system[WEB_POD], undefined);
