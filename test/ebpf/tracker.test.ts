@@ -161,3 +161,26 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids f
   assert.match(edge.id, /^h-\d+;127\.0\.0\.1;\d+$/, 'loopback endpoints scoped by the netns');
   assert.match(edge.to, /^h-\d+;127\.0\.0\.1;\d+$/);
 });
+
+test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 90_000 }, async (t) => {
+  if (!needsEbpf(t)) return;
+  const url = new URL('../../src/probe/ebpf/tracker.ts', import.meta.url).href;
+  const code = `import('${url}').then(async ({ ConnectionTracker }) => {
+    const tr = new ConnectionTracker({ logger: { warn() {}, info() {}, debug() {} } });
+    await tr.start(); console.log(tr.pid); setInterval(() => {}, 1000); });`;
+  const { spawn } = await import('node:child_process');
+  const owner = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(owner);
+  const bpftracePid = Number(await firstLine(owner, 60_000));
+  assert.ok(bpftracePid > 0);
+  assert.doesNotThrow(() => process.kill(bpftracePid, 0), 'bpftrace runs');
+  owner.kill('SIGKILL');
+  await waitFor('bpftrace to exit', () => {
+    try {
+      process.kill(bpftracePid, 0);
+      return undefined;
+    } catch {
+      return true;
+    }
+  }, 10_000, 100);
+});

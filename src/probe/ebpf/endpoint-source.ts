@@ -43,6 +43,8 @@ export class EbpfConnections implements ConnectionSource {
   private tracker: ConnectionTracker | undefined;
   private state: 'starting' | 'running' | 'off' = 'starting';
   private fellBack = false;
+  private restarts = 0;
+  private lastRestartMillis = 0;
   /** Whether the start-up /proc scan was fed to the tracker. */
   seeded = false;
 
@@ -52,6 +54,12 @@ export class EbpfConnections implements ConnectionSource {
       this.fallBack(reason);
       return;
     }
+    this.startTracker();
+  }
+
+  private startTracker(): void {
+    const opts = this.opts;
+    this.state = 'starting';
     const tracker = new ConnectionTracker({
       logger: opts.logger,
       summaryIntervalMillis: opts.summaryIntervalMillis ?? 1000,
@@ -60,11 +68,13 @@ export class EbpfConnections implements ConnectionSource {
     this.tracker = tracker;
     tracker.start().then(
       () => {
-        if (this.state !== 'starting') return;
+        if (this.state !== 'starting' || this.tracker !== tracker) return;
         this.state = 'running';
-        opts.logger.info('endpoint: eBPF connection tracking on (bpftrace tracepoints); /proc is read once at start');
+        if (this.restarts === 0) opts.logger.info('endpoint: eBPF connection tracking on (bpftrace tracepoints)');
       },
-      (err: unknown) => this.fallBack(err instanceof Error ? err.message : String(err)),
+      (err: unknown) => {
+        if (this.tracker === tracker) this.fallBack(err instanceof Error ? err.message : String(err));
+      },
     );
   }
 
@@ -72,7 +82,16 @@ export class EbpfConnections implements ConnectionSource {
   get active(): ConnectionTracker | undefined {
     if (this.state !== 'running' || !this.tracker) return undefined;
     if (!this.tracker.running) {
-      this.fallBack(this.tracker.exitReason ?? 'bpftrace stopped');
+      // As Scope: a tracker that dies is restarted, but twice within a minute means /proc for good.
+      const reason = this.tracker.exitReason ?? 'bpftrace stopped';
+      const now = Date.now();
+      if (now - this.lastRestartMillis < 60_000) this.fallBack(`${reason}, twice within a minute`);
+      else {
+        this.lastRestartMillis = now;
+        this.restarts++;
+        this.opts.logger.warn({ reason }, 'endpoint: eBPF connection tracker stopped; restarting it');
+        this.startTracker();
+      }
       return undefined;
     }
     return this.tracker;
@@ -112,6 +131,7 @@ export class EbpfConnections implements ConnectionSource {
 
   async stop(): Promise<void> {
     this.state = 'off';
+    this.fellBack = true; // nothing to fall back from once stopped
     await this.tracker?.stop();
   }
 

@@ -141,12 +141,14 @@ export class ConnectionTracker {
         this.child = undefined;
         const why = `bpftrace exited (${signal ?? code}): ${firstError(stderr)}`;
         if (!ready) reject(new Error(why));
-        else if (!this.stopped) {
-          this.exitReason = why;
-          this.opts.logger.warn({ reason: why }, 'eBPF connection tracker stopped; falling back to /proc + conntrack');
-        }
+        else if (!this.stopped) this.exitReason = why;
       });
     });
+  }
+
+  /** Pid of the bpftrace child while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   /** Whether the child is running and attached. */
