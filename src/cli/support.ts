@@ -16,7 +16,7 @@ export const APPLIED_FLAGS: ReadonlySet<string> = new Set([
   'probe.publish.interval', 'probe.spy.interval', 'probe.full-report-every', 'probe.publish.stdout', 'probe.token',
   'probe.basicAuth', 'probe.basicAuth.username', 'probe.basicAuth.password', 'probe.basicAuth.password.filename',
   'probe.insecure', 'probe.no-controls', 'probe.omit.cmd-args', 'probe.omit.env-vars', 'probe.log.level',
-  'probe.processes', 'probe.proc.spy', 'probe.proc.root', 'probe.conntrack', 'probe.docker', 'probe.docker.interval',
+  'probe.processes', 'probe.proc.spy', 'probe.proc.root', 'probe.conntrack', 'probe.ebpf.connections', 'probe.docker', 'probe.docker.interval',
   'probe.docker.bridge', 'probe.kubernetes.role',
 ]);
 

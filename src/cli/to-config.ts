@@ -96,6 +96,7 @@ export function toProbeConfig(
     procSpy: probe.procSpy,
     procRoot: probe.procRoot,
     conntrack: probe.conntrack,
+    ebpfConnections: probe.ebpfConnections,
     omitCmdArgs: probe.omitCmdArgs,
     noControls: probe.noControls,
     token: probe.token,

@@ -31,6 +31,12 @@ export interface ProbeConfig {
   procRoot: string;
   /** `--probe.conntrack`: follow netfilter conntrack for short-lived connections. Default true. */
   conntrack: boolean;
+  /**
+   * `--probe.ebpf.connections`: learn connections (with pids, short-lived ones included) from an
+   * eBPF tracker (bpftrace on kernel tracepoints), falling back to /proc + conntrack with one log
+   * line saying why when it cannot run. Default true.
+   */
+  ebpfConnections: boolean;
   /** `--probe.omit.cmd-args`: report only the first space-separated token of command lines. Default false. */
   omitCmdArgs: boolean;
   /** `--probe.no-controls`: no control websockets, no topology controls. Default false. */
@@ -77,6 +83,7 @@ export function defaultProbeConfig(overrides: Partial<ProbeConfig> = {}): ProbeC
     procSpy: true,
     procRoot: '/proc',
     conntrack: true,
+    ebpfConnections: true,
     omitCmdArgs: false,
     noControls: false,
     token: '',

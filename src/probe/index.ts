@@ -8,6 +8,7 @@ import type { Cidr } from '../report/ip.js';
 import { defaultProbeConfig, type ProbeConfig, type ProbeTarget } from './config.js';
 import { ControlDispatcher } from './control/registry.js';
 import { createEndpointReporter } from './endpoint/reporter.js';
+import { EbpfConnections } from './ebpf/endpoint-source.js';
 import { registerHostExec } from './host/exec.js';
 import { cached, createHostReporter, createHostTagger, createTopologyTagger } from './host/reporter.js';
 import { createProcessReporter } from './process/reporter.js';
@@ -138,6 +139,9 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
     pipeline.tickers.push({ name: 'proc walker', tick: () => walker.walk() });
     const reporters: Reporter[] = [];
     if (cfg.processes) reporters.push(createProcessReporter({ hostId: cfg.hostId, walker, omitCmdArgs: cfg.omitCmdArgs }));
+    // eBPF connection tracking (wire §5.5.5), added to /proc + conntrack; one log line says which.
+    const ebpf = cfg.processes ? new EbpfConnections({ enabled: cfg.ebpfConnections, logger: log, summaryIntervalMillis: cfg.spyIntervalMillis }) : undefined;
+    if (ebpf) stops.push(() => ebpf.stop());
     const endpoint = createEndpointReporter({
       hostId: cfg.hostId,
       walker,
@@ -147,6 +151,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
       fdBudgetPerTick: cfg.fdWalkBudgetPerTick,
       localNetworks: () => localNetworks(),
       logger: log,
+      connectionSource: ebpf,
     });
     reporters.push(endpoint);
     stops.push(() => endpoint.stop?.() ?? Promise.resolve());
