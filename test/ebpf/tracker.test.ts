@@ -132,7 +132,7 @@ test('eBPF: a 100-ms connect loop of short-lived connections is seen with the cl
   assert.equal(tracker.running, false);
 });
 
-test('eBPF: the endpoint reporter makes client → server edges with both pids for short-lived connections', { timeout: 90_000 }, async (t) => {
+test('eBPF: the endpoint reporter makes client → server edges with both pids and byte counts for short-lived connections', { timeout: 90_000 }, async (t) => {
   if (!needsEbpf(t)) return;
   const server = spawnNode(children, SERVER);
   const port = await firstLine(server);
@@ -154,12 +154,14 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids f
     for (const [id, n] of nodes) {
       if (n.latest.get('pid')?.value !== String(client.pid)) continue;
       const to = n.adjacency.find((a) => a.endsWith(`;127.0.0.1;${port}`));
-      if (to && nodes.get(to)?.latest.get('pid')?.value === String(server.pid)) return { id, to, node: n };
+      if (to && nodes.get(to)?.latest.get('pid')?.value === String(server.pid) && n.latest.has('openscope_bytes_sent')) return { id, to, node: n };
     }
     return undefined;
   }, 20_000, 300);
   assert.match(edge.id, /^h-\d+;127\.0\.0\.1;\d+$/, 'loopback endpoints scoped by the netns');
   assert.match(edge.to, /^h-\d+;127\.0\.0\.1;\d+$/);
+  assert.equal(edge.node.latest.get('openscope_bytes_sent')?.value, '4', 'client sent "ping"');
+  assert.equal(edge.node.latest.get('openscope_bytes_received')?.value, '4', 'client received "pong"');
 });
 
 test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 90_000 }, async (t) => {

@@ -18,9 +18,23 @@ export interface ConnectionStats {
   srttMicros: number;
 }
 
+/** Latest keys of the per-connection figures on the client endpoint node (additions to Scope). */
+export const BYTES_SENT_KEY = 'openscope_bytes_sent';
+export const BYTES_RECEIVED_KEY = 'openscope_bytes_received';
+export const RTT_MICROS_KEY = 'openscope_rtt_us';
+
 /** A connection the tracker saw, oriented client → server, with its figures when any. */
 export interface TrackedPair extends ObservedConnection {
   stats?: ConnectionStats | undefined;
+}
+
+function statsLatest(s: ConnectionStats): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [
+    [BYTES_SENT_KEY, String(s.sentBytes)],
+    [BYTES_RECEIVED_KEY, String(s.receivedBytes)],
+  ];
+  if (s.srttMicros > 0) out.push([RTT_MICROS_KEY, String(s.srttMicros)]);
+  return out;
 }
 
 /** Options of {@link EbpfConnections}. */
@@ -112,6 +126,8 @@ export class EbpfConnections implements ConnectionSource {
     const tracker = this.active;
     if (!tracker) return [];
     const out: TrackedPair[] = [];
+    // A local → local connection is seen from both ends: the client's figures win.
+    const clientSide = new Set<string>();
     for (const c of tracker.drain()) {
       const has = c.sentBytes > 0 || c.receivedBytes > 0 || c.srttMicros > 0;
       if (c.outgoing) {
@@ -119,12 +135,18 @@ export class EbpfConnections implements ConnectionSource {
           netns: c.netns, fromIp: c.localIp, fromPort: c.localPort, fromPid: c.pid, toIp: c.remoteIp, toPort: c.remotePort,
           stats: has ? { sentBytes: c.sentBytes, receivedBytes: c.receivedBytes, srttMicros: c.srttMicros } : undefined,
         });
+        clientSide.add(`${c.netns}|${c.localIp}|${c.localPort}|${c.remoteIp}|${c.remotePort}`);
       } else {
         out.push({
           netns: c.netns, fromIp: c.remoteIp, fromPort: c.remotePort, toIp: c.localIp, toPort: c.localPort, toPid: c.pid,
           stats: has ? { sentBytes: c.receivedBytes, receivedBytes: c.sentBytes, srttMicros: c.srttMicros } : undefined,
         });
       }
+    }
+    for (const p of out) {
+      if (!p.stats) continue;
+      const seenByClient = p.fromPid !== undefined || p.toPid === undefined || !clientSide.has(`${p.netns}|${p.fromIp}|${p.fromPort}|${p.toIp}|${p.toPort}`);
+      if (seenByClient) p.fromLatest = statsLatest(p.stats);
     }
     return out;
   }
