@@ -38,6 +38,11 @@ export interface ObservedConnection {
   toIp: string;
   toPort: number;
   toPid?: number | undefined;
+  /**
+   * Extra latest values for the client (from) endpoint node, e.g. the eBPF tracker's
+   * `openscope_bytes_sent` (additions to Scope; its decoder ignores unknown latest keys).
+   */
+  fromLatest?: ReadonlyArray<readonly [key: string, value: string]> | undefined;
 }
 
 /** Extra connections merged into each endpoint report (open ones and those closed since the last call). */
@@ -159,6 +164,10 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
 
       for (const c of opts.connectionSource?.connections() ?? []) {
         add(c.netns, { ip: c.fromIp, port: c.fromPort, pid: c.fromPid }, { ip: c.toIp, port: c.toPort, pid: c.toPid });
+        if (c.fromLatest) {
+          const n = node(nodes, endpointId(c.netns, c.fromIp, c.fromPort));
+          for (const [key, value] of c.fromLatest) setLatest(n, key, value, ts);
+        }
       }
 
       // Conntrack flows: short-lived ones appear only here. Attribute the server to its listener.
