@@ -162,7 +162,15 @@ export class ProbePipeline {
     if (this.spied.length === 0) return;
     const spied = this.spied;
     this.spied = [];
+    // Processes the newest tick no longer saw have exited: publishing them from older ticks would
+    // keep them on screen for one more publish interval past the app window (read before merging,
+    // which may consume the ticks).
+    const alive = livingProcesses(spied[spied.length - 1]);
     const report = mergeOwned(spied);
+    if (alive) {
+      const processes = report.topologies.process.nodes;
+      for (const id of processes.keys()) if (!alive.has(id)) processes.delete(id);
+    }
     if (this.opts.noControls) for (const t of Object.values(report.topologies)) t.controls.clear();
     const now = Date.now();
     report.windowNanos = (now - this.lastPublishMillis) * 1e6;
@@ -214,4 +222,13 @@ export class ProbePipeline {
       await this.publishTick();
     }
   }
+}
+
+/**
+ * Ids of the process nodes of the newest spy tick, or undefined when that tick has none (the
+ * process reporter failed or is off), in which case nothing may be pruned.
+ */
+function livingProcesses(newest: Report | undefined): Set<string> | undefined {
+  const nodes = newest?.topologies.process.nodes;
+  return nodes && nodes.size > 0 ? new Set(nodes.keys()) : undefined;
 }

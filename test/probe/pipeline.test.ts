@@ -105,3 +105,30 @@ test('stop flushes a last full report', async () => {
   assert.ok(published.length >= 1);
   assert.equal(published.at(-1)!.topologies.host.nodes.get('h;<host>')!.topology, 'host');
 });
+
+test('a process the newest spy tick no longer sees is not published from older ticks', async () => {
+  const { p, published } = pipeline({ fullReportEvery: 1 });
+  let pids = ['1', '2'];
+  let failing = false;
+  p.reporters.push({
+    name: 'fake-process',
+    async report() {
+      if (failing) throw new Error('process reporter down');
+      const r = makeReport();
+      for (const pid of pids) r.topologies.process.nodes.set(`h;${pid}`, makeNode(`h;${pid}`));
+      return r;
+    },
+  });
+  await p.spyTick();
+  pids = ['1'];
+  await p.spyTick();
+  await p.publishTick();
+  assert.deepEqual([...published[0]!.topologies.process.nodes.keys()], ['h;1'], 'process 2 exited before the newest tick');
+  // When the newest tick has no process data at all (reporter failed), nothing is pruned.
+  pids = ['1', '2'];
+  await p.spyTick();
+  failing = true;
+  await p.spyTick();
+  await p.publishTick();
+  assert.deepEqual([...published[1]!.topologies.process.nodes.keys()].sort(), ['h;1', 'h;2']);
+});
