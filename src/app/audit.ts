@@ -1,16 +1,22 @@
 /**
- * The audit log (`--app.audit-log`): one JSON line per control call and per pipe attach/close,
+ * The audit log (`--app.audit-log`, else the app's log): one JSON line per control attempt (run,
+ * failed or refused: time, user, role, probe, node, control, arguments, result) and per pipe attach/close,
  * with who asked, so an operator can answer "who stopped that container / opened that shell".
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Logger } from '../common/log.js';
 
 /** One audit record; `time` is added on write. */
 export interface AuditEntry {
   event: 'control' | 'pipe-attach' | 'pipe-close';
   /** Client address as the server saw it. */
   remote: string;
-  /** How the caller authenticated (`admin`, `viewer`, `basic`, `probe`, `anonymous`). */
+  /** How the caller authenticated (`admin`, `operator`, `viewer`, `basic`, `proxy`, `probe`, `anonymous`). */
   principal: string;
+  /** Who: the basic-auth or proxy user name, or `<role>-token`. */
+  user?: string;
+  /** The role the caller acted with. */
+  role?: string;
   [field: string]: unknown;
 }
 
@@ -21,6 +27,14 @@ export interface AuditSink {
 
 /** Drops everything: the sink when no audit log is configured. */
 export const NO_AUDIT: AuditSink = { record: () => undefined, close: async () => undefined };
+
+/** Writes each record as an info line of `logger` (the default when no audit file is configured). */
+export function logAudit(logger: Logger): AuditSink {
+  return {
+    record: (entry) => logger.info({ audit: true, ...entry }, `audit: ${entry.event}`),
+    close: async () => undefined,
+  };
+}
 
 /** Opens (appends to, creating with mode 0600) the audit log at `path`; rejects if it cannot. */
 export async function openAuditLog(path: string): Promise<AuditSink> {

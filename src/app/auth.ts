@@ -1,18 +1,26 @@
 /**
- * Who may call what. Three optional schemes, all off by default (Scope's app had only the first):
- * - HTTP basic auth on every route, probes included (Scope's `--app.basicAuth`);
- * - bearer tokens for people: an `admin` token may do everything, a `viewer` token may look but not
- *   run controls or open terminals (pipes). Browsers cannot put headers on websockets, so a token
- *   is also taken from the `openscope_token` cookie, which `?token=<t>` on a page load sets;
+ * Who may call what (issue #7). Schemes, all off by default (Scope's app had only the first):
+ * - HTTP basic auth on every route, probes included (Scope's `--app.basicAuth`); the user is admin;
+ * - bearer tokens for people, each with a role (see roles.ts). Browsers cannot put headers on
+ *   websockets, so a token is also taken from the `openscope_token` cookie, which a page load with
+ *   `?token=<t>` sets (and is then redirected to the same page without the token);
+ * - a reverse proxy's user header (`--app.auth.header`), users mapped to roles by a roles file;
  * - a probe token that probes present as `Authorization: Scope-Probe token=<t>` (wire §4.1) to
  *   publish reports, hold the control channel and open the probe end of pipes.
+ * With no scheme for people, everyone is admin (loopback-only apps, or `--app.auth=none`).
+ * Cross-origin websockets and state-changing requests are refused whatever the scheme.
  * `/api/health` is always open, so liveness checks need no secret.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { sendError } from './http.js';
+import type { AuditSink } from './audit.js';
+import { crossOriginRefusal } from './browser-safety.js';
+import { BadPathError, rawSegments, sendError } from './http.js';
+import { atLeast, mayRunControl, roleForControl, type Role } from './roles.js';
 
-export type TokenRole = 'admin' | 'viewer';
+export type { Role } from './roles.js';
+/** Role of a bearer token. */
+export type TokenRole = Role;
 
 /** Authentication settings of the app; every field optional, absent = that scheme off. */
 export interface AuthConfig {
@@ -20,6 +28,11 @@ export interface AuthConfig {
   basic?: { username: string; password: string };
   /** Bearer tokens for people; non-empty turns token auth on for every non-probe route. */
   tokens?: ReadonlyArray<{ token: string; role: TokenRole }>;
+  /**
+   * Trust a reverse proxy's user header (e.g. `X-Forwarded-User`): the user named there gets the
+   * role `roles` maps it to; a user not in the map, or no header, is refused (401).
+   */
+  proxy?: { header: string; roles: ReadonlyMap<string, Role> };
   /** Token probes must present on probe routes; '' or absent = probes are not checked. */
   probeToken?: string;
 }
@@ -27,11 +40,20 @@ export interface AuthConfig {
 /** Cookie that carries a person's token for the browser's XHRs and websockets. */
 export const TOKEN_COOKIE = 'openscope_token';
 
-/** Who a request was let in as, for the audit log. */
-export type Principal = 'anonymous' | 'basic' | 'admin' | 'viewer' | 'probe';
+/** How a request was let in, for the audit log. */
+export type Principal = 'anonymous' | 'basic' | 'admin' | 'operator' | 'viewer' | 'proxy' | 'probe';
+
+/** Who a request was let in as. */
+export interface Caller {
+  principal: Principal;
+  /** The role it acts with; open apps and basic auth give admin, probes none. */
+  role: Role | undefined;
+  /** A name for the audit log: the basic-auth or proxy user, or `<role>-token`. */
+  user: string;
+}
 
 /** What a route needs. `identity` is `GET /api`, which probes call to learn the app id (wire §4.2). */
-type Access = 'open' | 'probe' | 'admin' | 'probe-or-admin' | 'view' | 'identity';
+type Access = 'open' | 'probe' | 'control' | 'pipe' | 'probe-or-pipe' | 'view' | 'identity';
 
 /** Route (pattern below the base path) → what it needs. */
 function accessOf(method: string, route: string): Access {
@@ -40,8 +62,9 @@ function accessOf(method: string, route: string): Access {
   if ((method === 'POST' && route === '/api/report') || route === '/api/control/ws' || route === '/api/pipe/:id/probe') {
     return 'probe';
   }
-  if (route === '/api/pipe/:id' && (method === 'DELETE' || method === 'POST')) return 'probe-or-admin';
-  if (route === '/api/control/:probeId/:nodeId/:control' || route.startsWith('/api/pipe/')) return 'admin';
+  if (route === '/api/pipe/:id' && (method === 'DELETE' || method === 'POST')) return 'probe-or-pipe';
+  if (route === '/api/control/:probeId/:nodeId/:control') return 'control';
+  if (route.startsWith('/api/pipe/')) return 'pipe';
   return 'view';
 }
 
@@ -68,27 +91,55 @@ function cookie(request: FastifyRequest, name: string): string | undefined {
   return undefined;
 }
 
-/** Checks requests against an {@link AuthConfig}; use as a fastify `onRequest` hook. */
+/** `?token=` of the raw URL, if any. */
+function queryToken(request: FastifyRequest): string | undefined {
+  const url = request.raw.url ?? '';
+  const q = url.indexOf('?');
+  if (q === -1) return undefined;
+  return new URLSearchParams(url.slice(q + 1)).get('token') ?? undefined;
+}
+
+/** The raw URL without its `token` query parameter (where a `?token=` page load is sent next). */
+function withoutToken(request: FastifyRequest): string {
+  const url = request.raw.url ?? '/';
+  const q = url.indexOf('?');
+  const params = new URLSearchParams(url.slice(q + 1));
+  params.delete('token');
+  const rest = params.toString();
+  return `${url.slice(0, q)}${rest === '' ? '' : `?${rest}`}`;
+}
+
+const OPEN: Caller = { principal: 'anonymous', role: 'admin', user: 'anonymous' };
+
+/** Checks requests against an {@link AuthConfig}; use {@link Authenticator.hook} as a fastify `onRequest` hook. */
 export class Authenticator {
   private readonly tokens: ReadonlyArray<{ token: string; role: TokenRole }>;
-  private readonly principals = new WeakMap<FastifyRequest, Principal>();
+  private readonly callers = new WeakMap<FastifyRequest, Caller>();
 
   constructor(
     private readonly config: AuthConfig,
     private readonly basePath: string,
     /** Whether the app serves HTTPS (the token cookie is then `Secure`). */
     private readonly secure: boolean,
+    /** Where refused control attempts are recorded. */
+    private readonly audit?: AuditSink,
   ) {
     this.tokens = (config.tokens ?? []).filter((t) => t.token !== '');
   }
 
-  get enabled(): boolean {
-    return this.config.basic !== undefined || this.tokens.length > 0 || (this.config.probeToken ?? '') !== '';
+  /** Whether people must authenticate (basic, tokens or a proxy header). */
+  get peopleAuth(): boolean {
+    return this.config.basic !== undefined || this.tokens.length > 0 || this.config.proxy !== undefined;
   }
 
-  /** Who `request` was let in as ('anonymous' when no scheme applied). */
+  /** How `request` was let in ('anonymous' when no scheme applied). */
   principal(request: FastifyRequest): Principal {
-    return this.principals.get(request) ?? 'anonymous';
+    return this.caller(request).principal;
+  }
+
+  /** Who `request` was let in as (an open app's callers are anonymous admins). */
+  caller(request: FastifyRequest): Caller {
+    return this.callers.get(request) ?? OPEN;
   }
 
   /** The onRequest hook: answers 401/403 itself, or lets the request through. */
@@ -104,50 +155,104 @@ export class Authenticator {
         void sendError(reply.header('WWW-Authenticate', 'Basic realm="Restricted"'), 401, 'Unauthorized');
         return;
       }
-      this.principals.set(request, 'basic');
+      this.callers.set(request, { principal: 'basic', role: 'admin', user: this.config.basic.username });
+      this.refuseCrossOrigin(request, reply, false);
       return;
     }
 
     const probeToken = this.config.probeToken ?? '';
     const presented = /^Scope-Probe token=(.*)$/.exec(authorization)?.[1];
     const probeOk = probeToken !== '' && presented !== undefined && same(presented, probeToken);
+    const asProbe = (): void => {
+      this.callers.set(request, probeOk ? { principal: 'probe', role: undefined, user: 'probe' } : OPEN);
+    };
     if (access === 'probe') {
       if (probeToken === '' || probeOk) {
-        this.principals.set(request, probeOk ? 'probe' : 'anonymous');
+        asProbe();
         return;
       }
       void sendError(reply, 401, 'probe token required: Authorization: Scope-Probe token=<token>');
       return;
     }
-    if (access === 'probe-or-admin' && probeOk) {
-      this.principals.set(request, 'probe');
+    if (access === 'probe-or-pipe' && probeOk) {
+      asProbe();
       return;
     }
     // Probes learn the app's ID from `GET /api` (wire §4.2) before publishing: let a probe in
     // there on the same terms as on the probe routes, even when people need bearer tokens.
     if (access === 'identity' && presented !== undefined && (probeToken === '' || probeOk)) {
-      this.principals.set(request, probeOk ? 'probe' : 'anonymous');
+      asProbe();
       return;
     }
-    if (this.tokens.length === 0) return;
 
-    const role = this.roleOf(request, authorization);
-    if (role === undefined) {
-      void sendError(reply.header('WWW-Authenticate', 'Bearer'), 401, 'authentication required: a bearer token');
+    let viaCookie = false;
+    if (this.peopleAuth) {
+      const found = this.person(request, authorization);
+      if (found === undefined) {
+        void sendError(reply.header('WWW-Authenticate', 'Bearer'), 401, 'authentication required: a bearer token');
+        return;
+      }
+      viaCookie = found.viaCookie;
+      this.callers.set(request, found.caller);
+    }
+    if (this.refuseCrossOrigin(request, reply, viaCookie)) return;
+    const caller = this.caller(request);
+    const role = caller.role ?? 'viewer';
+    if ((access === 'pipe' || access === 'probe-or-pipe') && !atLeast(role, 'operator')) {
+      void sendError(reply, 403, `role ${role} cannot open or close terminals and log streams`);
       return;
     }
-    if ((access === 'admin' || access === 'probe-or-admin') && role !== 'admin') {
-      void sendError(reply, 403, 'a viewer token cannot run controls or open terminals');
-      return;
-    }
-    this.principals.set(request, role);
-    // A browser page load with ?token=… keeps the token in a cookie for the UI's own requests.
-    const fromQuery = (request.query as Record<string, unknown> | undefined)?.token;
-    if (typeof fromQuery === 'string' && !route.startsWith('/api/')) {
+    if (access === 'control' && this.refuseControl(request, reply, caller, role)) return;
+
+    // A browser page load with ?token=… keeps the token in a cookie for the UI's own requests,
+    // and goes on without it in the address bar (history, screenshots, Referer).
+    const fromQuery = queryToken(request);
+    if (fromQuery !== undefined && this.tokens.length > 0 && request.method === 'GET' && !route.startsWith('/api')) {
       const attributes = [`Path=${this.basePath}/`, 'HttpOnly', 'SameSite=Strict', ...(this.secure ? ['Secure'] : [])];
-      void reply.header('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(fromQuery)}; ${attributes.join('; ')}`);
+      void reply
+        .header('Set-Cookie', `${TOKEN_COOKIE}=${encodeURIComponent(fromQuery)}; ${attributes.join('; ')}`)
+        .header('Cache-Control', 'no-store')
+        .redirect(withoutToken(request), 303);
     }
   };
+
+  /** 403 (and an audit line) when the caller's role may not run the control the path names. */
+  private refuseControl(request: FastifyRequest, reply: FastifyReply, caller: Caller, role: Role): boolean {
+    let segments: string[] | undefined;
+    try {
+      segments = rawSegments(request, `${this.basePath}/api/control/`);
+    } catch (err) {
+      if (err instanceof BadPathError) return false; // the route answers 400
+      throw err;
+    }
+    if (segments?.length !== 3) return false;
+    const [probeId, nodeId, control] = segments as [string, string, string];
+    if (mayRunControl(role, control)) return false;
+    const message = `role ${role} cannot run ${control} (needs ${roleForControl(control)})`;
+    this.audit?.record({
+      event: 'control',
+      remote: request.ip,
+      principal: caller.principal,
+      user: caller.user,
+      role,
+      probeId,
+      nodeId,
+      control,
+      status: 403,
+      result: 'refused',
+      error: message,
+    });
+    void sendError(reply, 403, message);
+    return true;
+  }
+
+  private refuseCrossOrigin(request: FastifyRequest, reply: FastifyReply, viaCookie: boolean): boolean {
+    const why = crossOriginRefusal(request, viaCookie);
+    if (why === undefined) return false;
+    request.log.warn({ url: request.url, origin: request.headers.origin, remote: request.ip }, why);
+    void sendError(reply, 403, why);
+    return true;
+  }
 
   private basicOk(authorization: string): boolean {
     const basic = this.config.basic!;
@@ -162,13 +267,27 @@ export class Authenticator {
     return userOk && passOk;
   }
 
-  private roleOf(request: FastifyRequest, authorization: string): TokenRole | undefined {
-    const bearer = /^Bearer (.+)$/i.exec(authorization)?.[1];
-    const fromQuery = (request.query as Record<string, unknown> | undefined)?.token;
-    const candidate = bearer ?? cookie(request, TOKEN_COOKIE) ?? (typeof fromQuery === 'string' ? fromQuery : undefined);
-    if (candidate === undefined) return undefined;
-    let role: TokenRole | undefined;
-    for (const t of this.tokens) if (same(candidate, t.token) && role !== 'admin') role = t.role;
-    return role;
+  /** The person behind a request: bearer header, cookie, `?token=`, or the proxy's user header. */
+  private person(request: FastifyRequest, authorization: string): { caller: Caller; viaCookie: boolean } | undefined {
+    if (this.tokens.length > 0) {
+      const bearer = /^Bearer (.+)$/i.exec(authorization)?.[1];
+      const fromCookie = bearer === undefined ? cookie(request, TOKEN_COOKIE) : undefined;
+      const candidate = bearer ?? fromCookie ?? queryToken(request);
+      if (candidate !== undefined) {
+        let role: TokenRole | undefined;
+        for (const t of this.tokens) if (same(candidate, t.token) && (role === undefined || atLeast(t.role, role))) role = t.role;
+        if (role !== undefined) {
+          return { caller: { principal: role, role, user: `${role}-token` }, viaCookie: fromCookie !== undefined };
+        }
+      }
+    }
+    const proxy = this.config.proxy;
+    if (proxy !== undefined) {
+      const user = request.headers[proxy.header.toLowerCase()];
+      const role = typeof user === 'string' ? proxy.roles.get(user) : undefined;
+      // The proxy authenticated the browser; its requests carry the browser's cookies, so CSRF rules apply.
+      if (role !== undefined) return { caller: { principal: 'proxy', role, user: user as string }, viaCookie: true };
+    }
+    return undefined;
   }
 }

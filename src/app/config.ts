@@ -5,6 +5,7 @@
 import { hostname as osHostname } from 'node:os';
 import type { LevelWithSilent } from 'pino';
 import type { AuthConfig } from './auth.js';
+import { isRole } from './roles.js';
 
 /** Collectors that exist today (`local` is Scope's name, `memory` ours; they are the same one). */
 export const COLLECTOR_KINDS = ['local', 'memory'] as const;
@@ -112,8 +113,8 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
   if (auth.basic && ((auth.tokens?.length ?? 0) > 0 || (auth.probeToken ?? '') !== '')) {
     throw new AppConfigError('basic auth cannot be combined with bearer or probe tokens: choose one scheme');
   }
-  if (auth.tokens?.some((t) => t.token === '' || (t.role !== 'admin' && t.role !== 'viewer'))) {
-    throw new AppConfigError('every auth token needs a non-empty token and the role admin or viewer');
+  if (auth.tokens?.some((t) => t.token === '' || !isRole(t.role))) {
+    throw new AppConfigError('every auth token needs a non-empty token and the role admin, operator or viewer');
   }
   const resolved: ResolvedAppConfig = {
     ...config,

@@ -11,8 +11,9 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
-import { NO_AUDIT, openAuditLog } from './audit.js';
+import { logAudit, openAuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
+import { addSecurityHeaders } from './browser-safety.js';
 import { AppConfigError, parseListenAddress, resolveAppConfig, type AppConfig, type ResolvedAppConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { sendError, sendNotFound } from './http.js';
@@ -72,7 +73,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const cfg = resolveAppConfig(config);
   const log = logger ?? createLogger({ level: cfg.logLevel, name: 'app' });
   const tls = cfg.tls ? await readTls(cfg.tls) : undefined;
-  const audit = cfg.auditLogFile === undefined ? NO_AUDIT : await openAudit(cfg.auditLogFile);
+  // Without a file, audit records go to the app's own log (one line each, `audit: true`).
+  const audit = cfg.auditLogFile === undefined ? logAudit(log) : await openAudit(cfg.auditLogFile);
   const metrics = new AppMetrics();
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
@@ -122,7 +124,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       metrics,
     }),
     logger: log,
-    auth: new Authenticator(cfg.auth, cfg.basePath, tls !== undefined),
+    auth: new Authenticator(cfg.auth, cfg.basePath, tls !== undefined, audit),
     audit,
     state: { shuttingDown: false, startedAtMillis: Date.now() },
   };
@@ -271,7 +273,12 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
 
   // After @fastify/websocket's own onRequest hook, which marks upgrade requests so that a refused
   // upgrade's socket is destroyed once answered (otherwise it would hold close() forever).
-  if (ctx.auth.enabled) app.addHook('onRequest', ctx.auth.hook);
+  // Always on: without people auth it still refuses cross-origin websockets and controls.
+  app.addHook('onRequest', ctx.auth.hook);
+  app.addHook('onSend', async (_request, reply, payload) => {
+    addSecurityHeaders(reply);
+    return payload;
+  });
 
   app.all('/metrics', async (_request, reply) => {
     const body = await metrics.registry.metrics();

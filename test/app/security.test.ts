@@ -76,7 +76,9 @@ describe('bearer tokens and the probe token', SUITE, () => {
 
   test('?token= on a page load sets the cookie the UI then uses', async () => {
     const page = await call(app, '?token=view');
-    assert.equal(page.status, 200);
+    // Then redirected to the same page without the token in the address bar.
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/');
     assert.match(page.headers.get('set-cookie') ?? '', /^openscope_token=view; Path=\/; HttpOnly; SameSite=Strict/);
     const ws = await openWs(wsUrl(app, 'api/topology/hosts/ws'), { cookie: 'openscope_token=view' });
     sockets.push(ws);

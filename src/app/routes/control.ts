@@ -78,15 +78,20 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
       if (typeof parsed === 'string') return sendError(reply, 400, parsed);
       args = parsed;
     }
+    const caller = ctx.auth.caller(request);
     const audit = (status: number, error?: string) =>
       ctx.audit.record({
         event: 'control',
         remote: request.ip,
-        principal: ctx.auth.principal(request),
+        principal: caller.principal,
+        user: caller.user,
+        ...(caller.role === undefined ? {} : { role: caller.role }),
         probeId,
         nodeId,
         control,
+        args,
         status,
+        result: status === 200 ? 'ok' : 'failed',
         ...(error === undefined ? {} : { error }),
       });
     try {

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.js';
 import { censorOptions, censorReport } from '../censor.js';
 import { parseTimestampMillis } from '../duration.js';
 import { flatQuery, sendError } from '../http.js';
+import { RateLimiter } from '../rate-limit.js';
 
 export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): void {
   app.get('/api/report', async (request, reply) => {
@@ -28,10 +29,19 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): voi
     return reply.code(200).header('Cache-Control', 'no-cache').type('application/json').send(body);
   });
 
+  // Per probe (by X-Scope-Probe-ID, else by address): 10 reports/s sustained, bursts of 50.
+  const limiter = new RateLimiter({ perSecond: 10, burst: 50, maxKeys: 10_000 });
   app.post('/api/report', { bodyLimit: ctx.config.maxReportBodyBytes }, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     ctx.metrics.reportBytes.inc(body.length);
     const probeId = request.headers['x-scope-probe-id'];
+    const waitMillis = limiter.take(typeof probeId === 'string' && probeId !== '' ? `id:${probeId}` : `ip:${request.ip}`);
+    if (waitMillis > 0) {
+      ctx.metrics.reportsRefused.inc({ reason: 'rate-limit' });
+      request.log.warn({ probeId, remote: request.ip }, 'report refused: probe over its report rate limit');
+      void reply.header('Retry-After', String(Math.ceil(waitMillis / 1000)));
+      return sendError(reply, 429, 'too many reports from this probe, slow down');
+    }
     let report;
     try {
       report = await decodeReportBody(body, {

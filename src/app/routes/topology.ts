@@ -20,6 +20,7 @@ import type { AppContext } from '../context.js';
 import { parseGoDuration, parseTimestampMillis } from '../duration.js';
 import { BadPathError, flatQuery, rawSegments, sendError, sendJsonBytes, sendNotFound } from '../http.js';
 import { queryKey } from '../render-cache.js';
+import { withControlsFor } from '../roles-render.js';
 
 /** Shortest push interval accepted on the websocket, in ms: protects the app from `t=1ns`. */
 const MIN_INTERVAL_MILLIS = 100;
@@ -78,9 +79,11 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!isKnownTopology(topologyId) || nodeId === '') return sendNotFound(reply);
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const body = ctx.renders.get(report, 'node', `${topologyId}\u0000${nodeId}?${queryKey(query)}`, () => {
+    // The UI shows only the controls this caller may run (the control route enforces it too).
+    const role = ctx.auth.caller(request).role ?? 'viewer';
+    const body = ctx.renders.get(report, 'node', `${topologyId}\u0000${nodeId}?${queryKey(query)}\u0000${role}`, () => {
       const details = renderNodeDetails(report, topologyId, nodeId, query);
-      return details && serialise(details);
+      return details && serialise(role === 'admin' ? details : withControlsFor(details, role));
     });
     return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
   });
