@@ -62,6 +62,12 @@ export interface AppCliConfig {
     readonly adminToken: string;
     readonly viewerToken: string;
     readonly tokenFile: string;
+    /** `--app.auth.header`: a reverse proxy's user header ('' = off); needs `rolesFile`. */
+    readonly header: string;
+    /** `--app.auth.roles-file`: `<user> <role>` lines for `header`. */
+    readonly rolesFile: string;
+    /** `--app.auth=none`: authentication explicitly off (no generated token, a warning at start). */
+    readonly none: boolean;
   };
   /** Token probes must present ('' = none required). */
   readonly probeToken: string;

@@ -38,7 +38,11 @@ class FlagReader {
     return this.raw(name, 'string') as string;
   }
   bool(name: string): boolean {
-    return this.raw(name, 'bool') as boolean;
+    return this.raw(name, 'bool') === true;
+  }
+  /** A bool flag that also takes words (`--app.auth=none`): the word, or the boolean. */
+  boolOrWord(name: string): boolean | string {
+    return this.raw(name, 'bool') as boolean | string;
   }
   int(name: string): number {
     return this.raw(name, 'int') as number;
@@ -132,10 +136,16 @@ function appConfig(f: FlagReader, m: CliMode, env: CliEnv, weaveHostname: string
   const windowMillis = f.millis('app.window');
   if (windowMillis <= 0) bad('app.window', formatMillisAsGoDuration(windowMillis), 'must be positive');
   const auth = {
-    adminToken: f.str('app.auth.token'),
+    // $OPENSCOPE_APP_TOKEN keeps the secret out of `ps` output; the flag wins when both are given.
+    adminToken: f.str('app.auth.token') || (env['OPENSCOPE_APP_TOKEN'] ?? ''),
     viewerToken: f.str('app.auth.viewer-token'),
     tokenFile: f.str('app.auth.token-file'),
+    header: f.str('app.auth.header'),
+    rolesFile: f.str('app.auth.roles-file'),
   };
+  if ((auth.header === '') !== (auth.rolesFile === '')) {
+    bad(auth.header === '' ? 'app.auth.roles-file' : 'app.auth.header', auth.header || auth.rolesFile, '--app.auth.header and --app.auth.roles-file go together');
+  }
   return {
     httpAddress,
     listenHost: host,
@@ -166,6 +176,7 @@ function appConfig(f: FlagReader, m: CliMode, env: CliEnv, weaveHostname: string
     basicAuth: basicAuth(f, 'app', env),
     auth: {
       enabled: f.bool('app.auth') || auth.adminToken !== '' || auth.viewerToken !== '' || auth.tokenFile !== '',
+      none: f.boolOrWord('app.auth') === 'none',
       ...auth,
     },
     probeToken: f.str('app.probe.token'),

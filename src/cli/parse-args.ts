@@ -60,7 +60,8 @@ function parseValue(spec: FlagSpec, raw: string, previous: FlagValue | undefined
   switch (spec.kind) {
     case 'bool': {
       const b = BOOL_WORDS.get(raw);
-      return b ?? fail('not a boolean (true, false, 1, 0, t, f)');
+      if (b === undefined && spec.words?.includes(raw)) return raw;
+      return b ?? fail(`not a boolean (true, false, 1, 0, t, f${spec.words?.map((w) => `, ${w}`).join('') ?? ''})`);
     }
     case 'int':
       try {

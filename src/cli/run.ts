@@ -13,6 +13,7 @@ import { notAppliedFlags } from './support.js';
 import { computeProbeTargets, parseTarget, withDefaultToken, type ProbeTarget } from './targets.js';
 import { loadAppSecrets, resolvePassword, type AppSecrets, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
 import { usageText } from './usage.js';
+import { decideAuth } from './auth-defaults.js';
 import { packageVersion } from './version.js';
 
 const PROGRAM = 'openscope';
@@ -71,6 +72,13 @@ export function localAppUrl(address: string, scheme: 'http' | 'https' = 'http'):
   return `${scheme}://${target.includes(':') ? `[${target}]` : target}:${port}`;
 }
 
+/** `http(s)://<host>:<port>/?token=…`: the listen host, or this machine's name for a wildcard. */
+function loginUrl(app: RunningApp, listenHost: string, osHostname: string, token: string): string {
+  const host = listenHost === '' || listenHost === '0.0.0.0' || listenHost === '::' ? osHostname : listenHost;
+  const scheme = app.url.startsWith('https:') ? 'https' : 'http';
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${app.port}${new URL(app.url).pathname}?token=${token}`;
+}
+
 async function startRoles(
   config: CliConfig,
   targets: readonly ProbeTarget[],
@@ -80,13 +88,21 @@ async function startRoles(
 ): Promise<void> {
   let app: RunningApp | undefined;
   let appSecrets: AppSecrets | undefined;
+  let sharedProbeToken: string | undefined;
   if (config.mode === 'app' || config.mode === 'both') {
     appSecrets = await loadAppSecrets(config);
-    const appConfig = toAppConfig(config, facts, appSecrets);
+    const decided = await decideAuth(config, toAppConfig(config, facts, appSecrets));
+    for (const warning of decided.warnings) log.warn(warning);
+    sharedProbeToken = decided.sharedProbeToken;
     const startApp = await loadStartApp();
-    app = await startApp(appConfig, createLogger({ name: 'app', level: toPinoLevel(config.app.logLevel) }));
+    app = await startApp(decided.appConfig, createLogger({ name: 'app', level: toPinoLevel(config.app.logLevel) }));
     started.unshift(app);
     log.info(`app listening on ${app.address}`);
+    if (decided.loginToken !== undefined) {
+      const url = loginUrl(app, config.app.listenHost, facts.osHostname, decided.loginToken);
+      log.warn(`no authentication configured and the app listens beyond loopback: a login token was generated. Open ${url}`);
+      process.stderr.write(`\n    To log in to OpenScope, open this URL in a browser:\n        ${url}\n\n`);
+    }
   }
   if (config.mode === 'probe' || config.mode === 'both') {
     let probeTargets = targets;
@@ -98,7 +114,7 @@ async function startRoles(
       // then to any app named on the command line.
       const tls = config.app.tls !== undefined;
       const local = parseTarget(localAppUrl(app.address, tls ? 'https' : 'http'));
-      const token = config.app.probeToken || config.probe.token;
+      const token = config.app.probeToken || sharedProbeToken || config.probe.token;
       probeTargets = [
         withDefaultToken(local, token),
         ...config.targets.map((t) => withDefaultToken(parseTarget(t), config.probe.token)),

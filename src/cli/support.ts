@@ -11,7 +11,7 @@ export const APPLIED_FLAGS: ReadonlySet<string> = new Set([
   'mode', 'debug', 'dry-run', 'version', 'no-app', 'no-probe',
   'app.http.address', 'app.window', 'app.collector', 'app.collector.retention', 'app.max-report-bytes', 'app.log.level', 'app.stopTimeout',
   'app.log.http', 'app.log.httpHeaders', 'app.basicAuth', 'app.basicAuth.username', 'app.basicAuth.password',
-  'app.basicAuth.password.filename', 'app.auth', 'app.auth.token', 'app.auth.viewer-token', 'app.auth.token-file',
+  'app.basicAuth.password.filename', 'app.auth', 'app.auth.token', 'app.auth.viewer-token', 'app.auth.token-file', 'app.auth.header', 'app.auth.roles-file',
   'app.probe.token', 'app.tls.cert', 'app.tls.key', 'app.audit-log',
   'probe.publish.interval', 'probe.spy.interval', 'probe.full-report-every', 'probe.publish.stdout', 'probe.token',
   'probe.basicAuth', 'probe.basicAuth.username', 'probe.basicAuth.password', 'probe.basicAuth.password.filename',

@@ -15,8 +15,8 @@ export function parseTokenFile(text: string, path: string): RoleToken[] {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const [token, role, ...rest] = line.split(/\s+/);
-    if (token === undefined || (role !== 'admin' && role !== 'viewer') || rest.length > 0) {
-      throw new CliUsageError(`--app.auth.token-file ${path} line ${index + 1}: want "<token> admin" or "<token> viewer"`);
+    if (token === undefined || (role !== 'admin' && role !== 'operator' && role !== 'viewer') || rest.length > 0) {
+      throw new CliUsageError(`--app.auth.token-file ${path} line ${index + 1}: want "<token> admin", "<token> operator" or "<token> viewer"`);
     }
     tokens.push({ token, role });
   });

@@ -142,7 +142,7 @@ describe('Go flag syntax', () => {
       app.block.profile.rate app.aws.create.tables app.billing.enabled app.billing.default-publish-interval
       billing.max-buffered-events billing.retry-delay billing.ingester`.split(/\s+/);
     const openscope = `version app.max-report-bytes app.auth app.auth.token app.auth.viewer-token app.auth.token-file
-      app.probe.token app.tls.cert app.tls.key app.audit-log app.collector.retention`.split(/\s+/);
+      app.auth.header app.auth.roles-file app.probe.token app.tls.cert app.tls.key app.audit-log app.collector.retention`.split(/\s+/);
     for (const name of [...scope, ...openscope]) assert.ok(FLAGS_BY_NAME.has(name), name);
     const names = FLAGS.flatMap((f) => [f.name, ...f.aliases]);
     assert.equal(new Set(names).size, names.length);

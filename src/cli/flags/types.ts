@@ -36,6 +36,8 @@ export interface StringFlagSpec extends FlagSpecBase {
 export interface BoolFlagSpec extends FlagSpecBase {
   readonly kind: 'bool';
   readonly default: boolean;
+  /** Words besides the booleans this flag takes (see FlagOptions.words). */
+  readonly words?: readonly string[];
 }
 export interface IntFlagSpec extends FlagSpecBase {
   readonly kind: 'int';
@@ -57,6 +59,8 @@ export type FlagSpec = StringFlagSpec | BoolFlagSpec | IntFlagSpec | DurationFla
 export interface FlagOptions {
   readonly aliases?: readonly string[];
   readonly secret?: boolean;
+  /** Bool flags only: words besides true/false the flag also takes, kept as the string (`--app.auth=none`). */
+  readonly words?: readonly string[];
 }
 
 type Common = [name: string, role: FlagRole, group: FlagGroup, help: string, options?: FlagOptions];
@@ -72,7 +76,12 @@ const base = (...[name, role, group, help, options]: Common): FlagSpecBase => ({
 
 // Compact constructors so the tables read like Scope's flag registrations.
 export const str = (def: string, ...c: Common): StringFlagSpec => ({ ...base(...c), kind: 'string', default: def });
-export const bool = (def: boolean, ...c: Common): BoolFlagSpec => ({ ...base(...c), kind: 'bool', default: def });
+export const bool = (def: boolean, ...c: Common): BoolFlagSpec => ({
+  ...base(...c),
+  kind: 'bool',
+  default: def,
+  ...(c[4]?.words === undefined ? {} : { words: c[4].words }),
+});
 export const int = (def: number, ...c: Common): IntFlagSpec => ({ ...base(...c), kind: 'int', default: def });
 export const dur = (defNanos: bigint, ...c: Common): DurationFlagSpec => ({
   ...base(...c),
