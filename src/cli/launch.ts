@@ -4,8 +4,27 @@
  * namespaces and the Docker socket mounted — app and probe in one process — and print its URLs;
  * `stop` removes it.
  */
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import Docker from 'dockerode';
+
+/** Linux capability names by number (capability.h), as Docker spells them. */
+const CAP_NAMES = [
+  'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',
+  'LINUX_IMMUTABLE', 'NET_BIND_SERVICE', 'NET_BROADCAST', 'NET_ADMIN', 'NET_RAW', 'IPC_LOCK', 'IPC_OWNER',
+  'SYS_MODULE', 'SYS_RAWIO', 'SYS_CHROOT', 'SYS_PTRACE', 'SYS_PACCT', 'SYS_ADMIN', 'SYS_BOOT', 'SYS_NICE',
+  'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'MKNOD', 'LEASE', 'AUDIT_WRITE', 'AUDIT_CONTROL', 'SETFCAP',
+  'MAC_OVERRIDE', 'MAC_ADMIN', 'SYSLOG', 'WAKE_ALARM', 'BLOCK_SUSPEND', 'AUDIT_READ', 'PERFMON', 'BPF',
+  'CHECKPOINT_RESTORE',
+];
+
+/** Capabilities missing from this process's bounding set (a sandboxed Docker host lacks some). */
+export function missingCapabilities(statusText: string): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(statusText);
+  if (!m) return [];
+  const bound = BigInt(`0x${m[1]}`);
+  return CAP_NAMES.filter((_, i) => (bound & (1n << BigInt(i))) === 0n);
+}
 
 /** Options of {@link launch} and {@link stopLaunched}; defaults from the environment. */
 export interface LaunchOptions {
@@ -30,6 +49,14 @@ export function launchOptionsFromEnv(env: NodeJS.ProcessEnv, out: (text: string)
     readyTimeoutMillis: 60_000,
     out,
   };
+}
+
+function readStatus(): string {
+  try {
+    return readFileSync('/proc/self/status', 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function dockerClient(host?: string): Docker {
@@ -89,22 +116,40 @@ export async function launch(args: readonly string[], opts: LaunchOptions): Prom
     }
     throw err;
   }
-  const container = await docker.createContainer({
-    name: opts.containerName,
-    Image: opts.image,
-    Cmd: ['--probe.docker=true', ...args],
-    Labels: { [ROLE_LABEL]: 'system', 'org.opencontainers.image.title': 'OpenScope' },
-    Env: ['CHECKPOINT_DISABLE=1'],
-    HostConfig: {
-      Privileged: true,
-      NetworkMode: 'host',
-      PidMode: 'host',
-      UsernsMode: 'host',
-      Binds: ['/var/run/docker.sock:/var/run/docker.sock'],
-      RestartPolicy: { Name: 'unless-stopped' },
-    },
-  });
-  await container.start();
+  const create = (privileged: boolean): Promise<Docker.Container> =>
+    docker.createContainer({
+      name: opts.containerName,
+      Image: opts.image,
+      Cmd: ['--probe.docker=true', ...args],
+      Labels: { [ROLE_LABEL]: 'system', 'org.opencontainers.image.title': 'OpenScope' },
+      Env: ['CHECKPOINT_DISABLE=1'],
+      HostConfig: {
+        ...(privileged
+          ? { Privileged: true }
+          : {
+              CapAdd: ['ALL'],
+              CapDrop: missingCapabilities(readStatus()),
+              SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+            }),
+        NetworkMode: 'host',
+        PidMode: 'host',
+        UsernsMode: 'host',
+        Binds: ['/var/run/docker.sock:/var/run/docker.sock'],
+        RestartPolicy: { Name: 'unless-stopped' },
+      },
+    });
+  let container = await create(true);
+  try {
+    await container.start();
+  } catch (err) {
+    // A Docker host that is itself sandboxed cannot grant every capability (runc: "unable to
+    // apply caps"); run with every capability it can grant instead.
+    if (!/apply caps/.test(String((err as Error).message))) throw err;
+    await container.remove({ force: true });
+    opts.out('This Docker host refuses privileged containers; running with every capability it grants instead.\n');
+    container = await create(false);
+    await container.start();
+  }
   await waitForUi(container, port, opts.readyTimeoutMillis);
   const urls = launchUrls(port);
   opts.out(`OpenScope is listening at the following URL(s):\n${urls.map((u) => `  * ${u}`).join('\n')}\n`);
