@@ -52,6 +52,7 @@ test('parser: well-formed lines give events, anything else undefined', () => {
   assert.deepEqual(parseTrackerLine('A 11 99 77'), { kind: 'A', tNanos: 11n, sk: '99', pid: 77 });
   assert.equal(parseTrackerLine('C 12 99 1 ::1 80 ::1 4000 10 20 30')?.kind, 'C');
   assert.deepEqual(parseTrackerLine('@tx[99]: 1500'), { kind: 'tx', sk: '99', value: 1500 });
+  assert.equal((parseTrackerLine('@rx[-131383619326208]: 9') as { sk: string }).sk, '18446612690090225408', 'signed key mapped back');
   assert.deepEqual(parseTrackerLine('Lost 3 events'), { kind: 'lost', count: 3 });
   for (const bad of ['', 'E 1 2', 'E x 99 1 2 1 a 1 b 2', 'E 1 99 1 5 1 a 1 b 2', '@tx[zz]: 1', 'hello', 'A 1 2 -3']) {
     assert.equal(parseTrackerLine(bad), undefined, bad);

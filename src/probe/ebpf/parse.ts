@@ -58,7 +58,7 @@ export interface ControlEvent {
 export type TrackerEvent = EstablishedEvent | AcceptEvent | CloseEvent | SummaryEvent | ControlEvent;
 
 const DIGITS = /^\d+$/;
-const MAP_LINE = /^@(tx|rx|rtt)\[(\d+)\]: (\d+)$/;
+const MAP_LINE = /^@(tx|rx|rtt)\[(-?\d+)\]: (\d+)$/;
 const LOST = /^Lost (\d+) events/;
 
 function int(s: string | undefined): number | undefined {
@@ -75,7 +75,10 @@ export function parseTrackerLine(line: string): TrackerEvent | undefined {
   const c = line.charCodeAt(0);
   if (c === 64 /* @ */) {
     const m = MAP_LINE.exec(line);
-    return m ? { kind: m[1] as SummaryEvent['kind'], sk: m[2]!, value: Number(m[3]) } : undefined;
+    if (!m) return undefined;
+    // Map keys come out as signed 64-bit numbers; socket addresses are the unsigned ones.
+    const sk = m[2]!.startsWith('-') ? BigInt.asUintN(64, BigInt(m[2]!)).toString() : m[2]!;
+    return { kind: m[1] as SummaryEvent['kind'], sk, value: Number(m[3]) };
   }
   const f = line.split(' ');
   switch (f[0]) {

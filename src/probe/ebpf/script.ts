@@ -16,6 +16,7 @@
  * - `C t sk ns saddr sport daddr dport sent received srttMicros` — an established connection
  *   closed; byte counts since the last `B` lines for that socket.
  * - `@tx[sk]: bytes`, `@rx[sk]: bytes`, `@rtt[sk]: micros` then `T t` — per-interval summaries
+ *   (bpftrace prints these u64 keys as signed numbers; the parser maps them back)
  *   aggregated in kernel maps (bytes since the previous interval, last smoothed RTT), so the cost
  *   grows with connections, not packets.
  */
@@ -52,9 +53,11 @@ tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
       }
     }
     delete(@cpid[$sk]);
-    delete(@tx[$sk]);
-    delete(@rx[$sk]);
-    delete(@rtt[$sk]);
+    // Zeroed, not deleted: bpftrace aborts ("failed to look up elem") when print() meets a key the
+    // kernel side deleted meanwhile. The interval's clear() (user space) bounds these maps.
+    @tx[$sk] = 0;
+    @rx[$sk] = 0;
+    @rtt[$sk] = 0;
   }
 }
 
