@@ -4,6 +4,7 @@
  * namespaces and the Docker socket mounted — app and probe in one process — and print its URLs;
  * `stop` removes it.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import Docker from 'dockerode';
@@ -36,6 +37,12 @@ export interface LaunchOptions {
   dockerHost?: string;
   /** How long to wait for the UI to answer, milliseconds. Default 60000. */
   readyTimeoutMillis: number;
+  /**
+   * Login token given to the app (`OPENSCOPE_APP_TOKEN`): the launched app listens beyond loopback,
+   * so it needs one. Default `$OPENSCOPE_APP_TOKEN`, else a new random one; unused when the
+   * arguments configure authentication themselves.
+   */
+  token?: string;
   out(text: string): void;
 }
 
@@ -47,6 +54,7 @@ export function launchOptionsFromEnv(env: NodeJS.ProcessEnv, out: (text: string)
     image: env.OPENSCOPE_IMAGE || 'openscope:latest',
     containerName: env.OPENSCOPE_CONTAINER_NAME || 'openscope',
     readyTimeoutMillis: 60_000,
+    ...(env.OPENSCOPE_APP_TOKEN ? { token: env.OPENSCOPE_APP_TOKEN } : {}),
     out,
   };
 }
@@ -94,7 +102,15 @@ function statusOf(err: unknown): number | undefined {
 }
 
 /** Runs the container (replacing a stopped one of the same name); resolves once the UI answers. */
-export async function launch(args: readonly string[], opts: LaunchOptions): Promise<{ containerId: string; urls: string[] }> {
+/** Whether the arguments set up the app's authentication themselves (then launch adds no token). */
+function configuresAuth(args: readonly string[]): boolean {
+  return args.some((a) => /^--?app\.(auth|basicAuth)/.test(a));
+}
+
+export async function launch(
+  args: readonly string[],
+  opts: LaunchOptions,
+): Promise<{ containerId: string; urls: string[]; token: string | undefined }> {
   const docker = dockerClient(opts.dockerHost);
   const port = appPortOf(args);
   const existing = docker.getContainer(opts.containerName);
@@ -102,7 +118,7 @@ export async function launch(args: readonly string[], opts: LaunchOptions): Prom
     const info = await existing.inspect();
     if (info.State.Running) {
       opts.out(`OpenScope is already running (container ${opts.containerName}); \`openscope stop\` first to relaunch.\n`);
-      return { containerId: info.Id, urls: launchUrls(port) };
+      return { containerId: info.Id, urls: launchUrls(port), token: undefined };
     }
     await existing.remove({ force: true });
   } catch (err) {
@@ -116,13 +132,14 @@ export async function launch(args: readonly string[], opts: LaunchOptions): Prom
     }
     throw err;
   }
+  const token = configuresAuth(args) ? undefined : (opts.token ?? randomBytes(24).toString('base64url'));
   const create = (privileged: boolean): Promise<Docker.Container> =>
     docker.createContainer({
       name: opts.containerName,
       Image: opts.image,
       Cmd: ['--probe.docker=true', ...args],
       Labels: { [ROLE_LABEL]: 'system', 'org.opencontainers.image.title': 'OpenScope' },
-      Env: ['CHECKPOINT_DISABLE=1'],
+      Env: ['CHECKPOINT_DISABLE=1', ...(token !== undefined ? [`OPENSCOPE_APP_TOKEN=${token}`] : [])],
       HostConfig: {
         ...(privileged
           ? { Privileged: true }
@@ -151,9 +168,9 @@ export async function launch(args: readonly string[], opts: LaunchOptions): Prom
     await container.start();
   }
   await waitForUi(container, port, opts.readyTimeoutMillis);
-  const urls = launchUrls(port);
+  const urls = launchUrls(port).map((u) => (token !== undefined ? `${u}?token=${token}` : u));
   opts.out(`OpenScope is listening at the following URL(s):\n${urls.map((u) => `  * ${u}`).join('\n')}\n`);
-  return { containerId: container.id, urls };
+  return { containerId: container.id, urls, token };
 }
 
 async function waitForUi(container: Docker.Container, port: number, timeoutMillis: number): Promise<void> {

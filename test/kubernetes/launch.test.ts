@@ -71,8 +71,10 @@ describe('openscope launch / stop with the locally built image', { timeout: 30 *
     await docker('run', '-d', '--name', marker, 'localbb:latest', 'sleep', '300');
     const args = port === 4040 ? [] : [`--app.http.address=:${port}`];
     assert.equal(appPortOf(args), port);
-    const { containerId, urls } = await launch(args, opts);
-    assert.ok(urls.every((u) => u.endsWith(`:${port}/`)));
+    const { containerId, urls, token } = await launch(args, opts);
+    assert.ok(token, 'a login token for an app beyond loopback');
+    assert.ok(urls.every((u) => u.endsWith(`:${port}/?token=${token}`)));
+    const auth = { authorization: `Bearer ${token}` };
     assert.match(output.join(''), /listening at the following URL/);
 
     const info = JSON.parse(await docker('inspect', containerId)) as Array<{ HostConfig: { Privileged: boolean; CapAdd: string[] | null; NetworkMode: string; PidMode: string; Binds: string[] } }>;
@@ -83,7 +85,7 @@ describe('openscope launch / stop with the locally built image', { timeout: 30 *
     assert.equal(hc.PidMode, 'host');
     assert.ok(hc.Binds.includes('/var/run/docker.sock:/var/run/docker.sock'));
 
-    const ui = await fetch(`http://127.0.0.1:${port}/`, { signal: AbortSignal.timeout(10_000) });
+    const ui = await fetch(`http://127.0.0.1:${port}/`, { headers: auth, signal: AbortSignal.timeout(10_000) });
     assert.equal(ui.status, 200);
     assert.match(await ui.text(), /<html/i);
 
@@ -91,7 +93,7 @@ describe('openscope launch / stop with the locally built image', { timeout: 30 *
     let labels: string[] = [];
     while (Date.now() < deadline) {
       try {
-        const res = await fetch(`http://127.0.0.1:${port}/api/topology/containers?system=all&stopped=both`, { signal: AbortSignal.timeout(10_000) });
+        const res = await fetch(`http://127.0.0.1:${port}/api/topology/containers?system=all&stopped=both`, { headers: auth, signal: AbortSignal.timeout(10_000) });
         const body = (await res.json()) as { nodes: Record<string, { label: string }> };
         labels = Object.values(body.nodes).map((n) => n.label);
         if (labels.includes(marker)) break;
