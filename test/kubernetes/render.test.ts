@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { silentLogger } from '../../src/common/log.js';
 import { createKubernetesPlugin, type KubernetesPlugin } from '../../src/probe/kubernetes/index.js';
-import { listTopologies, renderTopology } from '../../src/render/index.js';
+import { listTopologies, renderNodeDetails, renderTopology } from '../../src/render/index.js';
 import { makeNode } from '../../src/report/model.js';
 import { nowTime } from '../../src/report/time.js';
 import type { Report } from '../../src/report/types.js';
@@ -85,6 +85,30 @@ describe('render of Kubernetes reports', () => {
     const shown = renderTopology(report, 'pods', { storage: 'show' })!.nodes;
     assert.ok(Object.keys(shown).some((id) => id.endsWith('<persistent_volume_claim>')));
     assert.ok(shown[DB_POD]?.adjacency?.some((id) => id.endsWith('<persistent_volume_claim>')), 'pod → its claim');
+  });
+
+  it('drills down pod → container → process', () => {
+    const r = structuredClone(report);
+    const t = nowTime();
+    const c = makeNode('c0ffee;<container>', 'container');
+    c.latest.set('docker_container_name', { timestamp: t, value: 'k8s_postgres_db-0' });
+    c.latest.set('docker_container_state', { timestamp: t, value: 'running' });
+    c.latest.set('host_node_id', { timestamp: t, value: 'node-1;<host>' });
+    c.parents.set('pod', [DB_POD]);
+    r.topologies.container.nodes.set(c.id, c);
+    const p = makeNode('node-1;4242', 'process');
+    p.latest.set('pid', { timestamp: t, value: '4242' });
+    p.latest.set('name', { timestamp: t, value: 'postgres' });
+    p.latest.set('host_node_id', { timestamp: t, value: 'node-1;<host>' });
+    p.latest.set('docker_container_id', { timestamp: t, value: 'c0ffee' }); // as the Docker tagger sets it
+    p.parents.set('container', [c.id]);
+    r.topologies.process.nodes.set(p.id, p);
+    const pod = renderNodeDetails(r, 'pods', DB_POD, {})!.node;
+    const containers = pod.children?.find((g) => g.topologyId === 'containers');
+    assert.deepEqual(containers?.nodes?.map((n) => n.id), [c.id]);
+    const container = renderNodeDetails(r, 'containers', c.id, {})!.node;
+    assert.ok(container.parents?.some((x) => x.id === DB_POD), 'container → pod parent');
+    assert.ok(container.children?.some((g) => g.nodes?.some((n) => n.id === p.id)), 'container → process child');
   });
 
   it('finished pods are still pods; succeeded job pods stay visible', () => {
