@@ -9,7 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { describe, test } from 'node:test';
 import { FileCollector } from '../../src/app/collector/index.js';
 import { decodeReport } from '../../src/report/codec/index.js';
-import { fixtureReport, getJson, postReport, startTestApp } from '../app/helpers.js';
+import { WebSocket } from 'ws';
+import { fixtureReport, getJson, postReport, startTestApp, wsUrl } from '../app/helpers.js';
 import { tempDir } from './helpers.js';
 
 const MIN = 60_000;
@@ -57,6 +58,24 @@ describe('app with the file collector', () => {
         assert.ok(nodeIds(then.body).includes(removedId), `${removedId} was there 5 minutes ago: ${nodeIds(then.body).join(', ')}`);
         const details = await getJson(app, `api/topology/containers/${encodeURIComponent(removedId)}?timestamp=${past}`);
         assert.equal(details.status, 200, 'its details too');
+        // The websocket replays from `timestamp` (app §1.6): its first diff is the past topology.
+        const ws = new WebSocket(wsUrl(app, `api/topology/containers/ws?system=all&stopped=both&t=5s&timestamp=${past}`));
+        try {
+          // Listening before 'open': the first diff can arrive in the same chunk as the upgrade.
+          const data = await new Promise<Buffer>((resolve, reject) => {
+            const timer = setTimeout(() => reject(new Error('no first diff within 10 s')), 10_000);
+            ws.once('message', (d: Buffer) => {
+              clearTimeout(timer);
+              resolve(d);
+            });
+            ws.once('error', reject);
+          });
+          const first = JSON.parse(data.toString()) as { add: { id: string }[] | null; reset?: boolean };
+          assert.equal(first.reset, true);
+          assert.ok((first.add ?? []).some((n) => n.id === removedId), 'the websocket starts at the past topology');
+        } finally {
+          ws.terminate();
+        }
         // A report posted now is stored and served.
         const f = fixtureReport(4);
         assert.equal((await postReport(app, f.body, f.headers)).status, 200);
