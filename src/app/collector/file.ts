@@ -86,7 +86,10 @@ export class FileCollector extends HistoryCollector implements HistoryStore {
     for (const name of await readdir(this.dir)) {
       const closedMatch = /^(\d+)-(\d+)\.seg\.br$/.exec(name);
       const openMatch = /^(\d+)\.open$/.exec(name);
-      if (closedMatch) {
+      if (name.endsWith('.seg.br.tmp')) {
+        // A compression cut short: its raw segment is still there and is compressed again.
+        await unlink(join(this.dir, name)).catch(() => undefined);
+      } else if (closedMatch) {
         this.segments.push({ startMillis: Number(closedMatch[1]), endMillis: Number(closedMatch[2]), path: join(this.dir, name), compressed: true });
       } else if (openMatch) {
         // Left open by a stopped or crashed app: its whole records become a closed segment.
