@@ -156,6 +156,8 @@ interface Running {
   timer: NodeJS.Timeout | undefined;
   /** The first list has completed. */
   synced: boolean;
+  /** An error was reported since the last (re)start. */
+  errored: boolean;
 }
 
 export class Informers {
@@ -236,7 +238,7 @@ export class Informers {
   private startOne(def: ResourceDef, apis: Apis, watch: Watch): void {
     const fieldSelector = def.key === 'pods' && this.opts.nodeName !== '' ? `spec.nodeName=${this.opts.nodeName}` : undefined;
     const informer = new ListWatch<KubernetesObject>(def.path, watch, def.list(apis, fieldSelector), false, undefined, fieldSelector);
-    const run: Running = { def, informer, backoff: this.newBackoff(), timer: undefined, synced: false };
+    const run: Running = { def, informer, backoff: this.newBackoff(), timer: undefined, synced: false, errored: false };
     const map = this.maps.get(def.key)!;
     const label = `kubernetes ${def.key}`;
     const upsert = (o: KubernetesObject): void => {
@@ -258,15 +260,8 @@ export class Informers {
       map.delete(parsed.meta.uid);
       if (def.key === 'pods') this.events.podDeleted?.((known ?? parsed) as PodInfo);
     });
-    informer.on('connect', () => {
-      // A (re)connection follows a successful list or a resumed watch.
-      if (informer.latestResourceVersion() !== '') {
-        run.synced = true;
-        run.backoff.reset();
-        this.logOnce.ok(label, `${label}: watching again`);
-      }
-    });
     informer.on('error', (err: unknown) => {
+      run.errored = true;
       if (this.stopped) return;
       this.logOnce.fail(label, err, `${label}: list/watch failed; keeping the last known objects and retrying`);
       clearTimeout(run.timer);
@@ -279,9 +274,11 @@ export class Informers {
 
   private async restart(run: Running, label: string): Promise<void> {
     if (this.stopped) return;
+    run.errored = false;
     try {
+      // Resolves once listed and watching, or after reporting a failure through the error callback.
       await run.informer.start();
-      if (run.informer.latestResourceVersion() !== '' || run.informer.list().length > 0) {
+      if (!run.errored) {
         run.synced = true;
         run.backoff.reset();
         this.logOnce.ok(label, `${label}: watching again`);
