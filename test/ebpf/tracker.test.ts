@@ -137,6 +137,9 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
   if (!needsEbpf(t)) return;
   const server = spawnNode(children, SERVER);
   const port = await firstLine(server);
+  // A connection older than the tracker: known from the one /proc scan that seeds it.
+  const old = spawnNode(children, `const c = require('net').connect(${port}, '127.0.0.1', () => console.log('connected')); setInterval(() => {}, 1000);`);
+  await firstLine(old);
   const source = new EbpfConnections({ enabled: true, logger: silentLogger(), summaryIntervalMillis: 500 });
   stops.push(() => source.stop());
   const walker = new ProcWalker();
@@ -163,6 +166,11 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
   assert.match(edge.to, /^h-\d+;127\.0\.0\.1;\d+$/);
   assert.equal(edge.node.latest.get('openscope_bytes_sent')?.value, '4', 'client sent "ping"');
   assert.equal(edge.node.latest.get('openscope_bytes_received')?.value, '4', 'client received "pong"');
+  assert.equal(source.scanNeeded(), false, '/proc is no longer scanned');
+  await walker.walk();
+  const later = await reporter.report();
+  const oldNodes = [...later.topologies.endpoint.nodes.values()].filter((n) => n.latest.get('pid')?.value === String(old.pid));
+  assert.equal(oldNodes.length, 1, 'the seeded long-lived connection is still reported with its pid');
 });
 
 test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 90_000 }, async (t) => {

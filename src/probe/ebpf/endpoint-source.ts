@@ -61,6 +61,10 @@ export class EbpfConnections implements ConnectionSource {
   private lastRestartMillis = 0;
   /** Whether the start-up /proc scan was fed to the tracker. */
   seeded = false;
+  /** Whether eBPF was given up (disabled, unavailable, or failed): /proc + conntrack. */
+  get fellBackToProc(): boolean {
+    return this.fellBack && this.state === 'off';
+  }
 
   constructor(private readonly opts: EbpfConnectionsOptions) {
     const reason = opts.enabled ? ebpfUnavailableReason(opts.bpftrace === undefined ? {} : { bpftrace: opts.bpftrace }) : 'disabled by --probe.ebpf.connections=false';
@@ -74,6 +78,7 @@ export class EbpfConnections implements ConnectionSource {
   private startTracker(): void {
     const opts = this.opts;
     this.state = 'starting';
+    this.seeded = false; // a new tracker needs a new /proc scan
     const tracker = new ConnectionTracker({
       logger: opts.logger,
       summaryIntervalMillis: opts.summaryIntervalMillis ?? 1000,
@@ -111,10 +116,16 @@ export class EbpfConnections implements ConnectionSource {
     return this.tracker;
   }
 
-  /** Feeds the start-up /proc scan (connections with a known pid). */
+  /** Feeds a /proc scan (connections with a known pid); the first one after attaching is kept. */
   seed(conns: readonly SeedConnection[]): void {
+    if (this.seeded || !this.active) return;
     this.tracker?.seed(conns.filter((c) => c.pid !== undefined));
     this.seeded = true;
+  }
+
+  /** /proc is scanned until the tracker runs and was seeded, and again after a fallback. */
+  scanNeeded(): boolean {
+    return !(this.seeded && this.active);
   }
 
   /**
