@@ -22,7 +22,7 @@ import { bracketInode } from '../procfs/read.js';
 import { addToStringSet, setLatest } from '../node-util.js';
 import { cached, hostNodeId } from '../host/reporter.js';
 import { ConntrackFollower, type Flow } from './conntrack.js';
-import { SocketScanner, type NamespaceTable } from './sockets.js';
+import { SocketScanner, type NamespaceTable, type ScanResult } from './sockets.js';
 import type { TcpSocket } from './procnet.js';
 
 /**
@@ -48,6 +48,25 @@ export interface ObservedConnection {
 /** Extra connections merged into each endpoint report (open ones and those closed since the last call). */
 export interface ConnectionSource {
   connections(): readonly ObservedConnection[];
+  /**
+   * false once the source sees every connection (eBPF): the /proc scan is skipped. Undefined or
+   * true: the scan runs, and its connections are passed to `seed` when present.
+   */
+  scanNeeded?(): boolean;
+  /** Receives each scan's connections (with pids when known): what existed before the source. */
+  seed?(conns: readonly SeedConnection[]): void;
+}
+
+/** A connection found by the /proc scan, as handed to {@link ConnectionSource.seed}. */
+export interface SeedConnection {
+  netns: number;
+  /** true: initiated here; false: accepted here. */
+  outgoing: boolean;
+  pid: number | undefined;
+  localIp: string;
+  localPort: number;
+  remoteIp: string;
+  remotePort: number;
 }
 
 /** Options of {@link createEndpointReporter}. */
@@ -62,6 +81,8 @@ export interface EndpointReporterOptions {
   localNetworks: () => readonly Cidr[];
   /** Extra connections (e.g. from the eBPF tracker), with pids; short-lived ones included. */
   connectionSource?: ConnectionSource | undefined;
+  /** Do not start conntrack now; the caller may start `conntrack` later (eBPF fallback). Default false. */
+  deferConntrack?: boolean | undefined;
   logger: Logger;
 }
 
@@ -91,7 +112,7 @@ function ownNetns(procRoot: string): number {
 export function createEndpointReporter(opts: EndpointReporterOptions): EndpointReporter {
   const scanner = new SocketScanner({ procRoot: opts.procRoot, procSpy: opts.procSpy, fdBudgetPerTick: opts.fdBudgetPerTick });
   const conntrack = opts.conntrack ? new ConntrackFollower({ procRoot: opts.procRoot, logger: opts.logger }) : undefined;
-  conntrack?.start();
+  if (opts.deferConntrack !== true) conntrack?.start();
   const hostNode = hostNodeId(opts.hostId);
   const probeNetns = ownNetns(opts.procRoot);
   const addresses = cached(interfaceAddresses, 10_000);
@@ -144,7 +165,9 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
       };
 
       const snap = opts.walker.snapshot ?? (await opts.walker.walk());
-      const scan = await scanner.scan(snap);
+      const source = opts.connectionSource;
+      const scan = source?.scanNeeded?.() === false ? NO_SCAN : await scanner.scan(snap);
+      const seeds: SeedConnection[] | undefined = source?.seed && scan !== NO_SCAN ? [] : undefined;
       let probeTable: NamespaceTable | undefined;
       for (const ns of scan.namespaces) {
         if (ns.netns === probeNetns) probeTable = ns;
@@ -157,10 +180,13 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
             ids = [endpointId(ns.netns, s.localIp, s.localPort), endpointId(ns.netns, s.remoteIp, s.remotePort)];
             socketIds.set(s, ids);
           }
-          if (isIncoming(s, initiated, listening)) addIds(ids[1], undefined, ids[0], pid);
+          const incoming = isIncoming(s, initiated, listening);
+          if (incoming) addIds(ids[1], undefined, ids[0], pid);
           else addIds(ids[0], pid, ids[1], undefined);
+          seeds?.push({ netns: ns.netns, outgoing: !incoming, pid, localIp: s.localIp, localPort: s.localPort, remoteIp: s.remoteIp, remotePort: s.remotePort });
         }
       }
+      if (seeds) source?.seed?.(seeds);
 
       for (const c of opts.connectionSource?.connections() ?? []) {
         add(c.netns, { ip: c.fromIp, port: c.fromPort, pid: c.fromPid }, { ip: c.toIp, port: c.toPort, pid: c.toPid });
@@ -188,6 +214,8 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
     },
   };
 }
+
+const NO_SCAN: ScanResult = { namespaces: [], owner: () => undefined };
 
 function node(nodes: Map<string, Node>, id: string): Node {
   let n = nodes.get(id);
