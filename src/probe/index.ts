@@ -139,8 +139,12 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
     pipeline.tickers.push({ name: 'proc walker', tick: () => walker.walk() });
     const reporters: Reporter[] = [];
     if (cfg.processes) reporters.push(createProcessReporter({ hostId: cfg.hostId, walker, omitCmdArgs: cfg.omitCmdArgs }));
-    // eBPF connection tracking (wire §5.5.5), added to /proc + conntrack; one log line says which.
-    const ebpf = cfg.processes ? new EbpfConnections({ enabled: cfg.ebpfConnections, logger: log, summaryIntervalMillis: cfg.spyIntervalMillis }) : undefined;
+    // eBPF connection tracking (wire §5.5.5): once attached it replaces the /proc scan (read once,
+    // to seed it) and conntrack, which starts only if eBPF cannot be used. One log line says which.
+    const late: { endpoint?: ReturnType<typeof createEndpointReporter> } = {};
+    const ebpf = cfg.processes
+      ? new EbpfConnections({ enabled: cfg.ebpfConnections, logger: log, summaryIntervalMillis: cfg.spyIntervalMillis, onFallback: () => late.endpoint?.conntrack?.start() })
+      : undefined;
     if (ebpf) stops.push(() => ebpf.stop());
     const endpoint = createEndpointReporter({
       hostId: cfg.hostId,
@@ -152,7 +156,9 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
       localNetworks: () => localNetworks(),
       logger: log,
       connectionSource: ebpf,
+      deferConntrack: ebpf !== undefined && !ebpf.fellBackToProc,
     });
+    late.endpoint = endpoint;
     reporters.push(endpoint);
     stops.push(() => endpoint.stop?.() ?? Promise.resolve());
     pipeline.reporters.push(...reporters);
