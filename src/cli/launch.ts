@@ -208,3 +208,27 @@ export async function stopLaunched(opts: LaunchOptions): Promise<boolean> {
   opts.out(`Stopped OpenScope (container ${opts.containerName}).\n`);
   return true;
 }
+
+/**
+ * `openscope launch [flags…]` / `openscope stop`: the positional commands of the CLI. Flags after
+ * `launch` go to the launched OpenScope. Exit code 1 (with one line on stderr) on failure.
+ */
+export async function runLaunchCommand(
+  command: 'launch' | 'stop',
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+  io: { out: (text: string) => void; err: (text: string) => void } = {
+    out: (t) => void process.stdout.write(t),
+    err: (t) => void process.stderr.write(t),
+  },
+): Promise<number> {
+  const opts = launchOptionsFromEnv(env, io.out);
+  try {
+    if (command === 'launch') await launch(args, opts);
+    else await stopLaunched(opts);
+    return 0;
+  } catch (err) {
+    io.err(`openscope ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
