@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { appPortOf, launch, stopLaunched, type LaunchOptions } from '../../src/cli/launch.js';
+import { appPortOf, launch, missingCapabilities, runLaunchCommand, stopLaunched, type LaunchOptions } from '../../src/cli/launch.js';
 import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
 
 const run = promisify(execFile);
@@ -40,6 +40,36 @@ async function imageExists(tag: string): Promise<boolean> {
     return false;
   }
 }
+
+describe('launch helpers', () => {
+  it('reads the app port from the forwarded flags', () => {
+    assert.equal(appPortOf([]), 4040);
+    assert.equal(appPortOf(['--app.http.address=127.0.0.1:5050']), 5050);
+    assert.equal(appPortOf(['--app.http.address', ':6060', '--probe.docker=true']), 6060);
+  });
+
+  it('names the capabilities a sandboxed host lacks', () => {
+    assert.deepEqual(missingCapabilities('CapBnd:\t000001ffffffffff\n'), []);
+    assert.deepEqual(missingCapabilities('CapBnd:\t000001fffeffffff\n'), ['SYS_RESOURCE']);
+    assert.deepEqual(missingCapabilities('nothing'), []);
+  });
+
+  it('`stop` with nothing launched says so and succeeds', async () => {
+    const out: string[] = [];
+    const code = await runLaunchCommand('stop', [], { OPENSCOPE_CONTAINER_NAME: `${PREFIX}absent` }, { out: (t) => void out.push(t), err: (t) => void out.push(t) });
+    if ((await dockerUnavailable()) !== undefined) return;
+    assert.equal(code, 0);
+    assert.match(out.join(''), /not running/);
+  });
+
+  it('`launch` of a missing image fails with one clear line', async () => {
+    if ((await dockerUnavailable()) !== undefined) return;
+    const err: string[] = [];
+    const code = await runLaunchCommand('launch', [], { OPENSCOPE_IMAGE: 'openscope-no-such-image:none', OPENSCOPE_CONTAINER_NAME: `${PREFIX}none` }, { out: () => undefined, err: (t) => void err.push(t) });
+    assert.equal(code, 1);
+    assert.match(err.join(''), /image openscope-no-such-image:none not found/);
+  });
+});
 
 describe('openscope launch / stop with the locally built image', { timeout: 30 * 60_000 }, async () => {
   const skip = await dockerUnavailable();
