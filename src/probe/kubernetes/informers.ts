@@ -217,6 +217,7 @@ export class Informers {
       this.discoveryTimer.unref();
       return;
     }
+    if (this.stopped) return; // stopped while discovery was in flight
     const apis: Apis = {
       core: this.kc.makeApiClient(CoreV1Api),
       apps: this.kc.makeApiClient(AppsV1Api),
