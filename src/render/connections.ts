@@ -12,6 +12,14 @@ import { summarize } from './summary.js';
 const PORT_COLUMN: ApiColumn = { id: 'port', label: 'Port', defaultSort: false, dataType: 'number' };
 const COUNT_COLUMN: ApiColumn = { id: 'count', label: 'Count', defaultSort: true, dataType: 'number' };
 const REMOTE_COLUMN: ApiColumn = { id: 'remote', label: 'Remote', defaultSort: false, dataType: '' };
+/**
+ * Additions to Scope, shown only when a probe's eBPF tracker reported per-connection figures
+ * (latest `openscope_bytes_sent` / `_received` / `openscope_rtt_us` on client endpoints): bytes
+ * client → server and back summed over the row's connections, and the largest smoothed RTT.
+ */
+const SENT_COLUMN: ApiColumn = { id: 'openscope_bytes_sent', label: 'Bytes sent', defaultSort: false, dataType: 'number' };
+const RECEIVED_COLUMN: ApiColumn = { id: 'openscope_bytes_received', label: 'Bytes received', defaultSort: false, dataType: 'number' };
+const RTT_COLUMN: ApiColumn = { id: 'openscope_rtt_us', label: 'RTT (µs)', defaultSort: false, dataType: 'number' };
 
 function endpointChildren(n: RNode): RNode[] {
   const out: RNode[] = [];
@@ -35,7 +43,16 @@ interface Row {
   localAddr: string;
   port: string;
   count: number;
+  /** eBPF figures (client's view); undefined when no connection of the row has them. */
+  sentBytes?: number;
+  receivedBytes?: number;
+  rttMicros?: number;
 }
+
+const latestNumber = (n: RNode | undefined, key: string): number | undefined => {
+  const v = n?.latest.get(key)?.value;
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+};
 
 class Counter {
   private readonly counted = new Set<string>();
@@ -67,9 +84,15 @@ class Counter {
     const weightText = source?.latest.get('conn_count')?.value;
     const weight = weightText !== undefined && /^\d+$/.test(weightText) ? Number(weightText) : 1;
     const key = `${remote.id}-${remoteAddr}-${localAddr}-${dst.port}`;
-    const row = this.rows.get(key);
-    if (row === undefined) this.rows.set(key, { remoteNodeId: remote.id, remoteAddr, localAddr, port: dst.port, count: weight });
+    let row = this.rows.get(key);
+    if (row === undefined) this.rows.set(key, (row = { remoteNodeId: remote.id, remoteAddr, localAddr, port: dst.port, count: weight }));
     else row.count += weight;
+    const sent = latestNumber(source, 'openscope_bytes_sent');
+    const received = latestNumber(source, 'openscope_bytes_received');
+    const rtt = latestNumber(source, 'openscope_rtt_us');
+    if (sent !== undefined) row.sentBytes = (row.sentBytes ?? 0) + sent;
+    if (received !== undefined) row.receivedBytes = (row.receivedBytes ?? 0) + received;
+    if (rtt !== undefined) row.rttMicros = Math.max(row.rttMicros ?? 0, rtt);
   }
 }
 
@@ -88,6 +111,9 @@ function toRows(report: Report, counter: Counter, view: ReadonlyMap<string, RNod
     if (includeLocal) metadata.push({ id: 'remote', label: '', value: row.localAddr });
     conn.metadata = metadata;
     metadata.push({ id: 'port', label: '', value: row.port }, { id: 'count', label: '', value: String(row.count) });
+    if (row.sentBytes !== undefined) metadata.push({ id: SENT_COLUMN.id, label: '', value: String(row.sentBytes) });
+    if (row.receivedBytes !== undefined) metadata.push({ id: RECEIVED_COLUMN.id, label: '', value: String(row.receivedBytes) });
+    if (row.rttMicros !== undefined) metadata.push({ id: RTT_COLUMN.id, label: '', value: String(row.rttMicros) });
     out.push(conn as ApiConnectionRow);
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -138,8 +164,16 @@ export function connectionsTables(
     }
   }
 
+  const table = (counter: Counter): ApiColumn[] => {
+    const rows = [...counter.rows.values()];
+    const extra: ApiColumn[] = [];
+    if (rows.some((r) => r.sentBytes !== undefined)) extra.push(SENT_COLUMN);
+    if (rows.some((r) => r.receivedBytes !== undefined)) extra.push(RECEIVED_COLUMN);
+    if (rows.some((r) => r.rttMicros !== undefined)) extra.push(RTT_COLUMN);
+    return extra.length === 0 ? columns : [...columns, ...extra];
+  };
   return [
-    { id: 'incoming-connections', topologyId, label: 'Inbound', columns, connections: toRows(report, inbound, view, internet) },
-    { id: 'outgoing-connections', topologyId, label: 'Outbound', columns, connections: toRows(report, outbound, view, internet) },
+    { id: 'incoming-connections', topologyId, label: 'Inbound', columns: table(inbound), connections: toRows(report, inbound, view, internet) },
+    { id: 'outgoing-connections', topologyId, label: 'Outbound', columns: table(outbound), connections: toRows(report, outbound, view, internet) },
   ];
 }
