@@ -40,7 +40,7 @@ function needsEbpf(t: { skip: (msg: string) => void }): boolean {
 // A server that accepts and closes after a ping-pong, and a client making a new connection every
 // 100 ms that lives a few ms: /proc scanning almost never catches these.
 const SERVER = `const s = require('net').createServer((c) => { c.on('data', () => { c.end('pong'); }); c.on('error', () => {}); })
-  .listen(0, '127.0.0.1', () => console.log(s.address().port)); setInterval(() => {}, 1000);`;
+  .listen(0, () => console.log(s.address().port)); setInterval(() => {}, 1000);`; // dual stack: IPv4 clients show as ::ffff:127.0.0.1
 const CLIENT = (port: string): string => `setInterval(() => { const c = require('net').connect(${port}, '127.0.0.1', () => c.write('ping'));
   c.on('data', () => c.end()); c.on('error', () => {}); }, 100); console.log('started');`;
 
@@ -49,6 +49,7 @@ test('parser: well-formed lines give events, anything else undefined', () => {
     kind: 'E', tNanos: 10n, sk: '99', netns: 4026531833, outgoing: true, pid: 1234,
     localIp: '127.0.0.1', localPort: 40000, remoteIp: '127.0.0.1', remotePort: 80,
   });
+  assert.equal((parseTrackerLine('E 10 99 1 3 0 ::ffff:127.0.0.1 80 ::ffff:127.0.0.1 40000') as { localIp: string }).localIp, '127.0.0.1', 'v4-mapped as dotted quad');
   assert.deepEqual(parseTrackerLine('A 11 99 77'), { kind: 'A', tNanos: 11n, sk: '99', pid: 77 });
   assert.equal(parseTrackerLine('C 12 99 1 ::1 80 ::1 4000 10 20 30')?.kind, 'C');
   assert.deepEqual(parseTrackerLine('@tx[99]: 1500'), { kind: 'tx', sk: '99', value: 1500 });
@@ -75,11 +76,13 @@ test('tracker: out-of-order lines (per-CPU buffers), accepts, byte summaries, ea
   assert.equal(byPort(40000, false)?.pid, 600, 'server pid from the accept');
   assert.equal(byPort(41000, true)?.closed, true);
   assert.equal(byPort(41000, true)?.pid, 501);
+  tr.feed('E 45 4 5 3 0 127.0.0.1 80 127.0.0.1 42000\nC 47 4 5 127.0.0.1 80 127.0.0.1 42000 0 0 0\nA 46 4 601\n'); // accept read after the close
   tr.feed('C 60 1 5 127.0.0.1 40000 127.0.0.1 80 6 0 40\n');
   all = tr.drain();
   assert.equal(byPort(40000, true)?.closed, true);
   assert.equal(byPort(40000, true)?.sentBytes, 10, 'summaries plus the remainder at close');
   assert.equal(byPort(41000, true), undefined, 'a closed connection is reported once');
+  assert.equal(byPort(42000, false)?.pid, 601, 'an accept read after its close still names the server');
   assert.equal(tr.drain().filter((c) => c.outgoing).length, 0);
 });
 

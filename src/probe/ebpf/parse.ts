@@ -66,6 +66,14 @@ function int(s: string | undefined): number | undefined {
   return Number(s);
 }
 
+/**
+ * IPv4-mapped IPv6 (`::ffff:127.0.0.1`, what a dual-stack listener's sockets show) as the dotted
+ * quad, like the /proc path (report/ip.ts formatIp), so both ends of a connection get the same ids.
+ */
+function ip(s: string): string {
+  return s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : s;
+}
+
 function big(s: string | undefined): bigint | undefined {
   return s !== undefined && DIGITS.test(s) ? BigInt(s) : undefined;
 }
@@ -94,7 +102,7 @@ export function parseTrackerLine(line: string): TrackerEvent | undefined {
       const lp = int(f[7]);
       const rp = int(f[9]);
       if (f.length !== 10 || t === undefined || !DIGITS.test(f[2]!) || netns === undefined || (old !== 2 && old !== 3) || pid === undefined || lp === undefined || rp === undefined) return undefined;
-      return { kind: 'E', tNanos: t, sk: f[2]!, netns, outgoing: old === 2, pid, localIp: f[6]!, localPort: lp, remoteIp: f[8]!, remotePort: rp };
+      return { kind: 'E', tNanos: t, sk: f[2]!, netns, outgoing: old === 2, pid, localIp: ip(f[6]!), localPort: lp, remoteIp: ip(f[8]!), remotePort: rp };
     }
     case 'A': {
       const t = big(f[1]);
@@ -111,7 +119,7 @@ export function parseTrackerLine(line: string): TrackerEvent | undefined {
       const received = int(f[9]);
       const rtt = int(f[10]);
       if (f.length !== 11 || t === undefined || !DIGITS.test(f[2]!) || netns === undefined || lp === undefined || rp === undefined || sent === undefined || received === undefined || rtt === undefined) return undefined;
-      return { kind: 'C', tNanos: t, sk: f[2]!, netns, localIp: f[4]!, localPort: lp, remoteIp: f[6]!, remotePort: rp, sentBytes: sent, receivedBytes: received, srttMicros: rtt };
+      return { kind: 'C', tNanos: t, sk: f[2]!, netns, localIp: ip(f[4]!), localPort: lp, remoteIp: ip(f[6]!), remotePort: rp, sentBytes: sent, receivedBytes: received, srttMicros: rtt };
     }
     default: {
       const m = LOST.exec(line);

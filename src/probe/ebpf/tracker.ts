@@ -92,6 +92,8 @@ export class ConnectionTracker {
   /** Connections known from the start-up /proc scan, by tuple (no socket address). */
   private readonly seeded = new Map<Key, TrackedConnection>();
   private closed: TrackedConnection[] = [];
+  /** Closed since the last drain, by socket: an accept line may be read after the close line. */
+  private closedBySk = new Map<string, TrackedConnection>();
   private readonly pendingAccept = new Map<string, { tNanos: bigint; pid: number }>();
   private readonly pendingClose = new Map<string, CloseEvent>();
   private partial = '';
@@ -168,6 +170,7 @@ export class ConnectionTracker {
   drain(): TrackedConnection[] {
     const out: TrackedConnection[] = [...this.seeded.values(), ...this.open.values(), ...this.closed];
     this.closed = [];
+    this.closedBySk = new Map();
     // Accepts and closes whose ESTABLISHED line never came (sockets older than the tracker).
     if (this.pendingAccept.size > MAX_PENDING / 2) this.pendingAccept.clear();
     this.pendingClose.clear();
@@ -224,7 +227,9 @@ export class ConnectionTracker {
       case 'A': {
         this.stats.accepted++;
         const c = this.open.get(ev.sk);
+        const closed = this.closedBySk.get(ev.sk);
         if (c && !c.outgoing && c.tNanos <= ev.tNanos) c.pid = ev.pid;
+        else if (closed && !closed.outgoing && closed.pid === undefined) closed.pid = ev.pid;
         else if (this.pendingAccept.size < MAX_PENDING) this.pendingAccept.set(ev.sk, { tNanos: ev.tNanos, pid: ev.pid });
         return;
       }
@@ -296,6 +301,7 @@ export class ConnectionTracker {
     if (c && c.tNanos <= ev.tNanos) {
       this.open.delete(ev.sk);
       this.finish(c, ev);
+      this.closedBySk.set(ev.sk, c);
       return;
     }
     if (seeded) {
