@@ -85,7 +85,7 @@ export function mutate(rng: Rng, seed: Buffer, other: Buffer): Buffer {
       }
       default:
         // A 32-bit length field (msgpack str32/array32/map32) set huge: allocation bombs.
-        b.writeUInt32BE(pick(rng, [0xffffffff, 0x7fffffff, 0x10000000]) >>> 0, Math.min(at, Math.max(0, b.length - 4)));
+        if (b.length >= 4) b.writeUInt32BE(pick(rng, [0xffffffff, 0x7fffffff, 0x10000000]) >>> 0, Math.min(at, Math.max(0, b.length - 4)));
     }
   }
   return b;
