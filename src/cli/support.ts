@@ -18,6 +18,10 @@ export const APPLIED_FLAGS: ReadonlySet<string> = new Set([
   'probe.insecure', 'probe.no-controls', 'probe.omit.cmd-args', 'probe.omit.env-vars', 'probe.log.level',
   'probe.processes', 'probe.proc.spy', 'probe.proc.root', 'probe.conntrack', 'probe.ebpf.connections', 'probe.docker', 'probe.docker.interval',
   'probe.docker.bridge', 'probe.kubernetes.role',
+  'probe.kubernetes', 'probe.kubernetes.node-name', 'probe.kubernetes.server', 'probe.kubernetes.kubeconfig',
+  'probe.kubernetes.certificate-authority', 'probe.kubernetes.client-certificate', 'probe.kubernetes.client-key',
+  'probe.kubernetes.cluster', 'probe.kubernetes.context', 'probe.kubernetes.user', 'probe.kubernetes.insecure-skip-tls-verify',
+  'probe.kubernetes.token', 'probe.kubernetes.username', 'probe.kubernetes.password',
 ]);
 
 /** Flags given for a role that runs, which that role does not apply yet (Weave Cloud ones excluded). */

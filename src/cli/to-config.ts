@@ -110,6 +110,22 @@ export function toProbeConfig(
     dockerBridge: probe.docker.bridge,
     omitEnvVars: probe.omitEnvVars,
     kubernetesRole: probe.kubernetes.role,
+    kubernetes: probe.kubernetes.enabled,
+    kubernetesNodeName: probe.kubernetes.nodeName,
+    kubernetesConnection: {
+      server: probe.kubernetes.server,
+      kubeconfig: probe.kubernetes.kubeconfig,
+      certificateAuthority: probe.kubernetes.certificateAuthority,
+      clientCertificate: probe.kubernetes.clientCertificate,
+      clientKey: probe.kubernetes.clientKey,
+      cluster: probe.kubernetes.cluster,
+      context: probe.kubernetes.context,
+      user: probe.kubernetes.user,
+      insecureSkipTlsVerify: probe.kubernetes.insecureSkipTlsVerify,
+      token: probe.kubernetes.token,
+      username: probe.kubernetes.username,
+      password: probe.kubernetes.password,
+    },
     version: facts.version,
   });
 }

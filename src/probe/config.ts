@@ -2,6 +2,7 @@
  * The probe's configuration (wire §1.3), in domain form: the CLI parses Scope's flags and fills
  * this; `defaultProbeConfig` gives Scope's defaults for everything not set.
  */
+import type { KubernetesConnection } from './kubernetes/client.js';
 
 /** One app the probe publishes to (wire §1.5), already normalised by the CLI. */
 export interface ProbeTarget {
@@ -63,6 +64,12 @@ export interface ProbeConfig {
   omitEnvVars: boolean;
   /** `--probe.kubernetes.role`: `cluster` disables the host, process and endpoint reporters. Default ''. */
   kubernetesRole: '' | 'host' | 'cluster';
+  /** `--probe.kubernetes` (implied by a role): the Kubernetes reporter, tagger and controls. Default false. */
+  kubernetes: boolean;
+  /** `--probe.kubernetes.node-name` (or `KUBERNETES_NODENAME`): report only this node's pods. Default ''. */
+  kubernetesNodeName: string;
+  /** `--probe.kubernetes.*` connection flags; all empty = in-cluster configuration. */
+  kubernetesConnection: KubernetesConnection;
   /** Version string sent in `X-Scope-Probe-Version`, `User-Agent` and `host_scope_version`. */
   version: string;
   /** Timeout of each HTTP request to an app. Default 12000 (Scope's). */
@@ -97,6 +104,22 @@ export function defaultProbeConfig(overrides: Partial<ProbeConfig> = {}): ProbeC
     dockerBridge: 'docker0',
     omitEnvVars: true,
     kubernetesRole: '',
+    kubernetes: false,
+    kubernetesNodeName: '',
+    kubernetesConnection: {
+      server: '',
+      kubeconfig: '',
+      certificateAuthority: '',
+      clientCertificate: '',
+      clientKey: '',
+      cluster: '',
+      context: '',
+      user: '',
+      insecureSkipTlsVerify: false,
+      token: '',
+      username: '',
+      password: '',
+    },
     version: '0.1.0',
     requestTimeoutMillis: 12_000,
     fdWalkBudgetPerTick: 4000,

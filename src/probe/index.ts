@@ -98,6 +98,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
   let localNetworks: () => readonly Cidr[] = () => [];
 
   // Docker first: the endpoint reporter needs its bridge networks for address scoping.
+  const kubernetesOn = cfg.kubernetes || cfg.kubernetesRole !== '';
   if (cfg.docker) {
     try {
       const docker = await import('./docker/index.js');
@@ -116,9 +117,27 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
       if (cfg.processes) hostTaggers.push(plugin.tagger);
       stops.push(() => plugin.stop());
       // Scope scopes bridge addresses to the host only when Kubernetes is off.
-      if (cfg.kubernetesRole === '') localNetworks = cached(() => plugin.bridgeNetworks(), 10_000);
+      if (!kubernetesOn) localNetworks = cached(() => plugin.bridgeNetworks(), 10_000);
     } catch (err) {
       log.warn({ err: errorFields(err) }, 'Docker support unavailable; continuing without it');
+    }
+  }
+
+  // Kubernetes (wire §1.4, §5.9): host role = this node's pods, cluster role = every object; the
+  // tagger (container → pod) runs in every role.
+  if (kubernetesOn) {
+    try {
+      const kubernetes = await import('./kubernetes/index.js');
+      const plugin = kubernetes.createKubernetesPlugin(
+        ctx,
+        { role: cfg.kubernetesRole, nodeName: cfg.kubernetesNodeName, connection: cfg.kubernetesConnection },
+        log,
+      );
+      pipeline.reporters.push(plugin.reporter);
+      hostTaggers.push(plugin.tagger);
+      stops.push(() => plugin.stop());
+    } catch (err) {
+      log.warn({ err: errorFields(err) }, 'Kubernetes support unavailable; continuing without it');
     }
   }
 

@@ -80,7 +80,7 @@ describe('flags the roles do not apply yet', () => {
       '--weave=false', '--probe.plugins.root=', '--probe.cri=false',
     ];
     const parsed = parseArgs(argv);
-    assert.deepEqual(notAppliedFlags(buildCliConfig(parsed, {}), parsed), ['--probe.kubernetes', '--probe.http.listen']);
+    assert.deepEqual(notAppliedFlags(buildCliConfig(parsed, {}), parsed), ['--probe.http.listen']);
   });
 });
 

@@ -131,6 +131,7 @@ describe('CLI → ProbeConfig', () => {
       dockerBridge: 'br0',
       omitEnvVars: false,
       kubernetesRole: 'host',
+      kubernetes: true, // implied by the role
       version: '9.9.9',
     }));
   });
