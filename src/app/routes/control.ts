@@ -72,12 +72,6 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
     if (!segments || segments.length !== 3) return sendNotFound(reply);
     const [probeId, nodeId, control] = segments as [string, string, string];
     let args: Record<string, string> | null = null;
-    const body = request.body;
-    if (Buffer.isBuffer(body) && body.length > 0) {
-      const parsed = parseControlArgs(body);
-      if (typeof parsed === 'string') return sendError(reply, 400, parsed);
-      args = parsed;
-    }
     const caller = ctx.auth.caller(request);
     const audit = (status: number, error?: string) =>
       ctx.audit.record({
@@ -94,6 +88,15 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
         result: status === 200 ? 'ok' : 'failed',
         ...(error === undefined ? {} : { error }),
       });
+    const body = request.body;
+    if (Buffer.isBuffer(body) && body.length > 0) {
+      const parsed = parseControlArgs(body);
+      if (typeof parsed === 'string') {
+        audit(400, parsed);
+        return sendError(reply, 400, parsed);
+      }
+      args = parsed;
+    }
     try {
       const result = await ctx.controls.handle(probeId, { nodeId, control, args }, ctx.config.controlTimeoutMillis);
       if (result.error !== undefined) {
