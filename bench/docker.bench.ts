@@ -1,0 +1,324 @@
+/**
+ * Docker benchmark (issue #4): the whole probe, run as the real CLI (`--mode=probe
+ * --probe.docker=true`, compiled JS as deployed) against the real Docker engine, publishing to a
+ * local sink, with
+ *   - 5 idle containers, then
+ *   - 55 containers: the 5 idle + 25 busybox httpd servers + 25 clients `wget`-ing one server
+ *     each every second on a user network.
+ * Per configuration, two windows of WINDOW_SECONDS each:
+ *   1. probe stopped: dockerd + containerd + containerd-shim CPU, and a plain read loop (a node
+ *      child reading /proc/<pid>/stat of every process once per second — the floor any /proc
+ *      poller pays) as the same-run baseline for the probe's CPU and RSS;
+ *   2. probe running: its CPU and RSS, and the same daemons' CPU; the difference is the extra
+ *      daemon CPU the probe causes (Docker API calls, event stream, stats).
+ * CPU is utime + stime deltas from /proc/<pid>/stat, RSS is VmRSS at the end of the window.
+ * Scope 1.13.2 on the issue's host: 2.9 % / 103 MiB at 5 containers; 15.4 % / 121 MiB at 55, plus
+ * ~12 % in dockerd + containerd. Target: total cost (probe + extra daemon CPU) ≤ half of Scope's.
+ * Windows are 30 s (not minutes) to keep the bench under ~5 min; the machine is shared, so the
+ * daemon difference is noisy.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import http from 'node:http';
+import { loadavg } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WebSocketServer } from 'ws';
+import type { BenchResult } from './lib/types.js';
+
+const WINDOW_SECONDS = 30;
+const WARMUP_MILLIS = 6000;
+const IDLE = 5;
+const PAIRS = 25;
+const IMAGE = 'localbb:latest';
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const PREFIX = `osbench-dk-${process.pid}`;
+const NETWORK = `${PREFIX}-net`;
+const DAEMONS = new Set(['dockerd', 'containerd', 'containerd-shim', 'containerd-shim-runc-v2']);
+const SCOPE = { cpu5: 2.9, rss5: 103, cpu55: 15.4, rss55: 121, daemons55: 12 };
+
+const execFileAsync = promisify(execFile);
+const docker = async (...args: string[]): Promise<string> =>
+  (await execFileAsync('docker', args, { timeout: 60_000 })).stdout.trim();
+
+function procTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[11]) + Number(f[12]);
+}
+function procRssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+  return Number(m?.[1] ?? 0) / 1024;
+}
+
+/** CPU ticks of `root` and all its descendants (the probe may run helpers, e.g. bpftrace), by pid. */
+function treeTicks(root: number): Map<number, number> {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const inTree = (pid: number): boolean => {
+    for (let p: number | undefined = pid, depth = 0; p !== undefined && depth < 64; p = parent.get(p), depth++) {
+      if (p === root) return true;
+    }
+    return false;
+  };
+  const out = new Map<number, number>();
+  for (const pid of parent.keys()) {
+    if (!inTree(pid)) continue;
+    try {
+      out.set(pid, procTicks(pid));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU ticks of every dockerd / containerd / shim process, by pid. */
+function daemonTicks(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const comm = readFileSync(`/proc/${name}/comm`, 'latin1').trim();
+      if (DAEMONS.has(comm)) out.set(Number(name), procTicks(Number(name)));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+/** % of one core used between two samples (pids alive in both). */
+function percent(a: Map<number, number>, b: Map<number, number>, millis: number): number {
+  let ticks = 0;
+  for (const [pid, t] of b) {
+    const t0 = a.get(pid);
+    if (t0 !== undefined) ticks += t - t0;
+  }
+  return ((ticks * 10) / millis) * 100;
+}
+
+/** Builds the CLI to JS in a private directory (dist/ is shared with other helpers). */
+function cliEntry(): string {
+  const out = `${REPO}node_modules/.cache/openscope-bench-docker`;
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.json', '--outDir', out, '--sourceMap', 'false'], { cwd: REPO, stdio: 'ignore', timeout: 180_000 });
+  } catch {
+    // tsc exits non-zero on type errors elsewhere but still emits
+  }
+  const js = `${out}/cli/main.js`;
+  if (!existsSync(js)) throw new Error(`build failed: ${js} missing`);
+  return js;
+}
+
+const PLAIN_LOOP = `
+  const fs = require('fs');
+  setInterval(() => {
+    for (const n of fs.readdirSync('/proc')) {
+      const c = n.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      try { fs.readFileSync('/proc/' + n + '/stat'); } catch {}
+    }
+  }, 1000);`;
+
+function readComm(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'latin1').trim();
+  } catch {
+    return '?';
+  }
+}
+
+interface Window {
+  /** % of one core, the child and its descendants. */
+  childPercent: number;
+  /** Descendant processes (name, RSS), not counted in childRssMiB. */
+  helpers: string[];
+  childRssMiB: number;
+  daemonPercent: number;
+  millis: number;
+}
+
+/** Starts `child`, waits out its start-up, then measures it and the daemons over one window. */
+async function measure(child: ChildProcess): Promise<Window> {
+  await sleep(WARMUP_MILLIS);
+  if (child.exitCode !== null) throw new Error(`child exited early (${child.exitCode})`);
+  const pid = child.pid!;
+  const c0 = treeTicks(pid);
+  const d0 = daemonTicks();
+  const t0 = performance.now();
+  await sleep(WINDOW_SECONDS * 1000);
+  const c1 = treeTicks(pid);
+  const d1 = daemonTicks();
+  const millis = performance.now() - t0;
+  return {
+    childPercent: percent(c0, c1, millis),
+    childRssMiB: procRssMiB(pid),
+    helpers: [...c1.keys()].filter((p) => p !== pid).map((p) => `${readComm(p)} ${procRssMiB(p).toFixed(0)} MiB`),
+    daemonPercent: percent(d0, d1, millis),
+    millis,
+  };
+}
+
+async function startContainers(names: string[], args: (name: string, i: number) => string[]): Promise<void> {
+  // A few at a time: dockerd serialises much of it anyway, and the machine has 2 cores.
+  for (let i = 0; i < names.length; i += 5) {
+    await Promise.all(names.slice(i, i + 5).map((n, j) =>
+      docker('run', '-d', '--name', n, '--label', `osbench=${PREFIX}`, ...args(n, i + j))));
+  }
+}
+
+async function cleanup(): Promise<void> {
+  try {
+    const ids = (await docker('ps', '-aq', '--filter', `label=osbench=${PREFIX}`)).split('\n').filter(Boolean);
+    if (ids.length > 0) await docker('rm', '-f', ...ids);
+  } catch (e) {
+    console.error('docker bench cleanup (containers):', e);
+  }
+  try {
+    await docker('network', 'rm', NETWORK);
+  } catch {
+    // never created
+  }
+}
+
+interface Sink { url: string; posts: () => number; bytes: () => number; close: () => void }
+async function startSink(): Promise<Sink> {
+  let posts = 0;
+  let bytes = 0;
+  const server = http.createServer((req, res) => {
+    req.on('data', (b: Buffer) => {
+      if (req.method === 'POST') bytes += b.length;
+    });
+    req.on('end', () => {
+      if (req.method === 'GET' && req.url?.startsWith('/api') === true && !req.url.startsWith('/api/')) {
+        res.setHeader('content-type', 'application/json');
+        res.end('{"id":"bench"}');
+      } else {
+        if (req.method === 'POST') posts++;
+        res.end();
+      }
+    });
+  });
+  // Accept the probe's control WebSocket so it does not sit in a reconnect loop.
+  const wss = new WebSocketServer({ server });
+  wss.on('connection', (ws) => ws.on('error', () => {}));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    url: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    posts: () => posts,
+    bytes: () => bytes,
+    close: () => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+}
+
+interface Config { containers: number; plain: Window; probe: Window; posts: number; kbPerReport: number }
+
+async function measureConfig(cli: string, sink: Sink): Promise<Config> {
+  const containers = (await docker('ps', '-q', '--filter', `label=osbench=${PREFIX}`)).split('\n').filter(Boolean).length;
+  const plainChild = spawn(process.execPath, ['-e', PLAIN_LOOP], { stdio: 'ignore' });
+  let plain: Window;
+  try {
+    plain = await measure(plainChild);
+  } finally {
+    await stop(plainChild);
+  }
+  const probeChild = spawn(process.execPath, [cli, '--mode=probe', '--probe.docker=true', '--probe.publish.stdout=false', sink.url],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const p0 = sink.posts();
+    const b0 = sink.bytes();
+    const probe = await measure(probeChild);
+    const posts = sink.posts() - p0;
+    if (posts === 0) throw new Error('the probe published no report');
+    return { containers, plain, probe, posts, kbPerReport: (sink.bytes() - b0) / posts / 1024 };
+  } finally {
+    await stop(probeChild);
+  }
+}
+
+function results(c: Config, scopeCpu: number, scopeRss: number, scopeDaemons: number | undefined): BenchResult[] {
+  const load = loadavg()[0]!.toFixed(1);
+  const extra = c.probe.daemonPercent - c.plain.daemonPercent;
+  const scopeTotal = scopeCpu + (scopeDaemons ?? 0);
+  const total = c.probe.childPercent + Math.max(0, extra);
+  const win = `${WINDOW_SECONDS} s window after ${WARMUP_MILLIS / 1000} s start-up`;
+  return [
+    {
+      name: `probe CPU, ${c.containers} containers`,
+      value: c.probe.childPercent,
+      unit: '% of one core',
+      baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childPercent },
+      target: `≤ ${(scopeCpu / 2).toFixed(1)} % (half of Scope)`,
+      note: `Scope 1.13.2: ${scopeCpu} %. Probe process + its helpers (${c.probe.helpers.length}). CLI --mode=probe --probe.docker=true, compiled JS; ${win}; ${c.posts} reports, ${c.kbPerReport.toFixed(0)} KiB each; load average ${load} on a shared 2-core machine`,
+    },
+    {
+      name: `probe RSS, ${c.containers} containers`,
+      value: c.probe.childRssMiB,
+      unit: 'MiB',
+      baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childRssMiB },
+      target: `≤ ${(scopeRss / 2).toFixed(0)} MiB (half of Scope)`,
+      note: `Scope 1.13.2: ${scopeRss} MiB; VmRSS of the node process at the end of the window${c.probe.helpers.length > 0 ? `; helper processes (CPU counted above, RSS not here): ${c.probe.helpers.join(', ')}` : ''}`,
+    },
+    {
+      name: `dockerd + containerd (+ shims) CPU, probe running, ${c.containers} containers`,
+      value: c.probe.daemonPercent,
+      unit: '% of one core',
+      baseline: { name: 'same daemons, probe stopped', value: c.plain.daemonPercent },
+      note: `extra caused by the probe: ${extra.toFixed(2)} % of one core${scopeDaemons === undefined ? '' : ` (Scope 1.13.2: ~${scopeDaemons} %)`}; two consecutive ${WINDOW_SECONDS} s windows, so noisy`,
+    },
+    {
+      name: `total cost (probe + extra daemon CPU), ${c.containers} containers`,
+      value: total,
+      unit: '% of one core',
+      baseline: { name: `Scope 1.13.2${scopeDaemons === undefined ? ' (probe only, daemons not given)' : ''}`, value: scopeTotal },
+      target: `≤ ${(scopeTotal / 2).toFixed(1)} % (half of Scope)`,
+      note: 'negative daemon differences (noise) count as 0; Scope figure is from the issue, not this run',
+    },
+  ];
+}
+
+export async function run(): Promise<BenchResult[]> {
+  await docker('version', '--format', '{{.Server.Version}}'); // fails fast without an engine
+  const cli = cliEntry();
+  const sink = await startSink();
+  const out: BenchResult[] = [];
+  try {
+    const idle = Array.from({ length: IDLE }, (_, i) => `${PREFIX}-idle-${i}`);
+    await startContainers(idle, () => [IMAGE, 'sh', '-c', 'while true; do sleep 1; done']);
+    out.push(...results(await measureConfig(cli, sink), SCOPE.cpu5, SCOPE.rss5, undefined));
+
+    await docker('network', 'create', '--label', `osbench=${PREFIX}`, NETWORK);
+    const servers = Array.from({ length: PAIRS }, (_, i) => `${PREFIX}-srv-${i}`);
+    await startContainers(servers, () => ['--network', NETWORK, IMAGE, 'sh', '-c',
+      'mkdir -p /www && echo hi > /www/index.html && httpd -p 80 -h /www; while true; do sleep 1; done']);
+    const clients = Array.from({ length: PAIRS }, (_, i) => `${PREFIX}-cli-${i}`);
+    await startContainers(clients, (_, i) => ['--network', NETWORK, IMAGE, 'sh', '-c',
+      `while true; do wget -q -O /dev/null http://${servers[i]}/; sleep 1; done`]);
+    out.push(...results(await measureConfig(cli, sink), SCOPE.cpu55, SCOPE.rss55, SCOPE.daemons55));
+  } finally {
+    sink.close();
+    await cleanup();
+  }
+  return out;
+}
