@@ -11,6 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -62,10 +63,15 @@ async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined |
   throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
+/** Admin token of the self-started app; with OPENSCOPE_URL, OPENSCOPE_TOKEN (if the app wants one). */
+const E2E_TOKEN = process.env['OPENSCOPE_URL'] ? (process.env['OPENSCOPE_TOKEN'] ?? '') : `e2e-${randomBytes(12).toString('hex')}`;
+
 /** Starts app + probe in one process on a free port; returns its URL and a stopper. */
 async function startOpenScope(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, '--probe.docker=true'], {
+  // An admin token turns login on even on loopback, so the test signs in the way a user does:
+  // through the login URL (issue #7).
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, '--probe.docker=true', `--app.auth.token=${E2E_TOKEN}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -78,7 +84,7 @@ async function startOpenScope(): Promise<{ url: string; stop: () => Promise<void
     if (child.exitCode === null) child.kill('SIGKILL');
   };
   try {
-    await waitFor('openscope /api', async () => child.exitCode === null && (await fetch(`${url}api`)).ok, 60_000);
+    await waitFor('openscope /api', async () => child.exitCode === null && (await fetch(`${url}api`, { headers: { authorization: `Bearer ${E2E_TOKEN}` } })).ok, 60_000);
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
@@ -171,6 +177,16 @@ test('web UI against a real OpenScope', { timeout: 300_000 }, async (t) => {
 
     const containersUrl = `${base}#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`;
     const ids: Record<string, string> = {};
+
+    if (E2E_TOKEN) {
+      await t.test('logging in through the URL token sets a session and removes the token from the address bar', async () => {
+        const denied = await fetch(`${base}api/topology`);
+        assert.equal(denied.status, 401, 'the API needs credentials');
+        await page.goto(`${base}?token=${encodeURIComponent(E2E_TOKEN)}`);
+        assert.ok(!page.url().includes('token='), `token still in the address bar: ${page.url()}`);
+        await waitFor('the topology selector after login', async () => (await page.getByTestId('topology-containers').count()) > 0, 30_000);
+      });
+    }
 
     await t.test('containers graph shows the chain A → B → C with their names', async () => {
       await page.goto(containersUrl);
