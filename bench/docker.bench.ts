@@ -141,6 +141,8 @@ function readComm(pid: number): string {
 interface Window {
   /** % of one core, the child and its descendants. */
   childPercent: number;
+  /** % of one core, the child process alone. */
+  nodePercent: number;
   /** Descendant processes (name, RSS), not counted in childRssMiB. */
   helpers: string[];
   childRssMiB: number;
@@ -162,6 +164,7 @@ async function measure(child: ChildProcess): Promise<Window> {
   const millis = performance.now() - t0;
   return {
     childPercent: percent(c0, c1, millis),
+    nodePercent: percent(new Map([[pid, c0.get(pid)!]]), new Map([[pid, c1.get(pid)!]]), millis),
     childRssMiB: procRssMiB(pid),
     helpers: [...c1.keys()].filter((p) => p !== pid).map((p) => `${readComm(p)} ${procRssMiB(p).toFixed(0)} MiB`),
     daemonPercent: percent(d0, d1, millis),
@@ -184,10 +187,16 @@ async function cleanup(): Promise<void> {
   } catch (e) {
     console.error('docker bench cleanup (containers):', e);
   }
-  try {
-    await docker('network', 'rm', NETWORK);
-  } catch {
-    // never created
+  // dockerd may still hold the endpoints of just-removed containers for a moment.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      if ((await docker('network', 'ls', '-q', '--filter', `name=^${NETWORK}$`)) === '') return;
+      await docker('network', 'rm', NETWORK);
+      return;
+    } catch (e) {
+      if (attempt === 4) console.error('docker bench cleanup (network):', e);
+      await sleep(2000);
+    }
   }
 }
 
@@ -270,7 +279,7 @@ function results(c: Config, scopeCpu: number, scopeRss: number, scopeDaemons: nu
       unit: '% of one core',
       baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childPercent },
       target: `≤ ${(scopeCpu / 2).toFixed(1)} % (half of Scope)`,
-      note: `Scope 1.13.2: ${scopeCpu} %. Probe process + its helpers (${c.probe.helpers.length}). CLI --mode=probe --probe.docker=true, compiled JS; ${win}; ${c.posts} reports, ${c.kbPerReport.toFixed(0)} KiB each; load average ${load} on a shared 2-core machine`,
+      note: `Scope 1.13.2: ${scopeCpu} %. Probe process ${c.probe.nodePercent.toFixed(2)} % + its ${c.probe.helpers.length} helper process(es) (bpftrace for eBPF connection tracking) ${(c.probe.childPercent - c.probe.nodePercent).toFixed(2)} %. CLI --mode=probe --probe.docker=true, compiled JS; ${win}; ${c.posts} reports, ${c.kbPerReport.toFixed(0)} KiB each; load average ${load} on a shared 2-core machine`,
     },
     {
       name: `probe RSS, ${c.containers} containers`,
