@@ -18,8 +18,9 @@ async function fakeProbe(
   app: RunningApp,
   probeId: string,
   answer: (call: Call) => { error?: string; value?: unknown } | undefined,
+  localAddress?: string,
 ): Promise<{ ws: WebSocket; calls: Call[] }> {
-  const ws = await openWs(wsUrl(app, 'api/control/ws'), { 'X-Scope-Probe-ID': probeId });
+  const ws = await openWs(wsUrl(app, 'api/control/ws'), { 'X-Scope-Probe-ID': probeId }, localAddress);
   const calls: Call[] = [];
   let header: { Request: { ServiceMethod: string; Seq: number } } | undefined;
   ws.on('message', (data: Buffer) => {
@@ -167,6 +168,28 @@ describe('control routing', SUITE, () => {
     await waitFor(() => first.ws.readyState === first.ws.CLOSED);
     await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(await postControl(app, 'probe-r/n/c'), { status: 200, body: { value: 'second' } });
+  });
+
+  test('an unauthenticated connection from another address cannot take over a connected probe id', async () => {
+    const owner = await fakeProbe(app, 'probe-h', () => ({ value: { value: 'owner' } }));
+    sockets.push(owner.ws);
+    // 127.0.0.2 is another source address on loopback: the "attacker" claims the same id.
+    const intruder = await fakeProbe(app, 'probe-h', () => ({ value: { value: 'intruder' } }), '127.0.0.2');
+    const code = await withTimeout(
+      new Promise<number>((resolve) => intruder.ws.once('close', (c) => resolve(c))),
+      10_000,
+      'the intruding control channel to close',
+    );
+    assert.equal(code, 1008);
+    assert.deepEqual(await postControl(app, 'probe-h/n/c'), { status: 200, body: { value: 'owner' } });
+    assert.equal(intruder.calls.length, 0);
+    // Once the owner is gone, the id is free again for anyone (probe ids are per process start).
+    owner.ws.close();
+    await waitFor(() => owner.ws.readyState === owner.ws.CLOSED);
+    await new Promise((r) => setTimeout(r, 50));
+    const next = await fakeProbe(app, 'probe-h', () => ({ value: { value: 'next' } }), '127.0.0.2');
+    sockets.push(next.ws);
+    assert.deepEqual(await postControl(app, 'probe-h/n/c'), { status: 200, body: { value: 'next' } });
   });
 
   test('garbage on the control channel closes only that connection', async () => {

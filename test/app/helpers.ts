@@ -60,8 +60,8 @@ export async function waitFor(predicate: () => boolean, timeoutMillis = 5000, wh
 }
 
 /** Opens a websocket to the app; rejects on error or after 5 s. */
-export async function openWs(url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers });
+export async function openWs(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<WebSocket> {
+  const ws = new WebSocket(url, { headers, ...(localAddress === undefined ? {} : { localAddress }) });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`websocket ${url} did not open`)), 5000);
     ws.once('open', () => {

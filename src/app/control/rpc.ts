@@ -133,6 +133,11 @@ export class ProbeConnection {
     this.socket.close(1002, 'protocol error');
   }
 
+  /** Whether the websocket is still open (not closing, not closed). */
+  isOpen(): boolean {
+    return this.closedReason === undefined && this.socket.readyState === this.socket.OPEN;
+  }
+
   private failAll(reason: string): void {
     this.closedReason ??= reason;
     for (const [seq, entry] of this.pending) {

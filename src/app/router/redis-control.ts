@@ -49,8 +49,8 @@ export class RedisControlRouter extends ControlRouter {
     this.refresh.unref();
   }
 
-  override register(conn: ProbeConnection, closed: Promise<void>): void {
-    super.register(conn, closed);
+  override register(conn: ProbeConnection, closed: Promise<void>, remote = '', authenticated = true): void {
+    super.register(conn, closed, remote, authenticated);
     void this.bus.claimProbe(conn.probeId).catch((err: unknown) => this.logger?.debug({ err }, 'could not record probe presence'));
     void closed.then(() => {
       if (!this.connectedProbeIds().includes(conn.probeId)) void this.bus.releaseProbe(conn.probeId).catch(() => undefined);

@@ -5,6 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.js';
 import { ControlCallError, ProbeConnection } from '../control/rpc.js';
+import { ProbeIdTakenError } from '../control/router.js';
 import { BadPathError, rawSegments, sendError, sendJson, sendNotFound } from '../http.js';
 
 /** Largest JSON argument body of a control POST, in bytes (the UI sends ~50). */
@@ -50,7 +51,15 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
         ctx.logger.warn({ probeId }, `control channel: ${message}`),
       );
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      ctx.controls.register(conn, closed);
+      const authenticated = ctx.auth.caller(request).principal !== 'anonymous';
+      try {
+        ctx.controls.register(conn, closed, request.ip, authenticated);
+      } catch (err) {
+        if (!(err instanceof ProbeIdTakenError)) throw err;
+        ctx.logger.warn({ probeId, remote: request.ip }, `control channel refused: ${err.message}`);
+        socket.close(1008, 'probe id already connected');
+        return;
+      }
       ctx.logger.info({ probeId, remote: request.ip }, 'probe control channel connected');
       void closed.then(() => ctx.logger.info({ probeId }, 'probe control channel closed'));
     },
