@@ -87,6 +87,40 @@ export interface NodeSummary {
   tables?: ApiTable[];
   /** Directed edges from this node, sorted; omitted when none. */
   adjacency?: string[];
+  /**
+   * OpenScope addition (docs/edge-metrics.md): traffic figures of the edges in `adjacency`, by
+   * target node id; only edges with figures are listed, and the field is omitted when none has any
+   * (Scope-shaped answers stay unchanged). Topology lists and websocket diffs only.
+   */
+  edge_metrics?: Record<string, ApiEdgeMetrics>;
+}
+
+/**
+ * Figures of one edge A→B, summed over the connections it stands for (client in A, server in B).
+ * "sent" is A → B, "received" B → A. Fields other than `connections` are present only when at
+ * least one of those connections reported them.
+ */
+export interface ApiEdgeMetrics {
+  /** Connections the edge stands for (Scope's `conn_count`, default 1 each). */
+  connections: number;
+  /** Bytes per second A → B over the probes' last spy interval. */
+  bytes_sent_per_s?: number;
+  /** Bytes per second B → A. */
+  bytes_received_per_s?: number;
+  /** New connections per second. */
+  connections_per_s?: number;
+  /** Median of the smoothed-RTT samples of the window, µs. */
+  rtt_us_median?: number;
+  /** 95th percentile (nearest rank) of the smoothed-RTT samples of the window, µs. */
+  rtt_us_p95?: number;
+  /** Retransmitted segments (cumulative per connection, summed). */
+  retransmits?: number;
+  /** Resets sent or received (cumulative per connection, summed). */
+  resets?: number;
+  /** Bytes A → B since the connections were first seen. */
+  bytes_sent?: number;
+  /** Bytes B → A since the connections were first seen. */
+  bytes_received?: number;
 }
 
 /** An active control of a node (app §4.6). */

@@ -5,6 +5,7 @@
 import { parseEndpointNodeId } from '../report/ids.js';
 import type { Report } from '../report/types.js';
 import type { ApiColumn, ApiConnectionRow, ApiConnectionsSummary } from './api-types.js';
+import { EDGE_KEYS, connectionWeight, endpointChildren, latestNumber } from './edge-metrics.js';
 import { isInternetNodeId } from './internet.js';
 import type { RNode } from './rnode.js';
 import { summarize } from './summary.js';
@@ -20,12 +21,19 @@ const REMOTE_COLUMN: ApiColumn = { id: 'remote', label: 'Remote', defaultSort: f
 const SENT_COLUMN: ApiColumn = { id: 'openscope_bytes_sent', label: 'Bytes sent', defaultSort: false, dataType: 'number' };
 const RECEIVED_COLUMN: ApiColumn = { id: 'openscope_bytes_received', label: 'Bytes received', defaultSort: false, dataType: 'number' };
 const RTT_COLUMN: ApiColumn = { id: 'openscope_rtt_us', label: 'RTT (µs)', defaultSort: false, dataType: 'number' };
+/** Rates over the probe's last spy interval, and cumulative retransmits and resets (summed per row). */
+const SENT_RATE_COLUMN: ApiColumn = { id: EDGE_KEYS.bytesSentPerSecond, label: 'Sent (B/s)', defaultSort: false, dataType: 'number' };
+const RECEIVED_RATE_COLUMN: ApiColumn = { id: EDGE_KEYS.bytesReceivedPerSecond, label: 'Received (B/s)', defaultSort: false, dataType: 'number' };
+const RETRANSMITS_COLUMN: ApiColumn = { id: EDGE_KEYS.retransmits, label: 'Retransmits', defaultSort: false, dataType: 'number' };
+const RESETS_COLUMN: ApiColumn = { id: EDGE_KEYS.resets, label: 'Resets', defaultSort: false, dataType: 'number' };
 
-function endpointChildren(n: RNode): RNode[] {
-  const out: RNode[] = [];
-  if (n.children !== null) for (const c of n.children.values()) if (c.topology === 'endpoint') out.push(c);
-  return out;
-}
+/** Summed per-row figures: row field and its column (whose id is the report key), after RTT. */
+const SUMMED: ReadonlyArray<readonly ['sentPerSecond' | 'receivedPerSecond' | 'retransmits' | 'resets', ApiColumn]> = [
+  ['sentPerSecond', SENT_RATE_COLUMN],
+  ['receivedPerSecond', RECEIVED_RATE_COLUMN],
+  ['retransmits', RETRANSMITS_COLUMN],
+  ['resets', RESETS_COLUMN],
+];
 
 /** Endpoint child ids of `n` → canonical id (through `copy_of`). */
 function endpointChildIds(n: RNode): Map<string, string> {
@@ -47,12 +55,11 @@ interface Row {
   sentBytes?: number;
   receivedBytes?: number;
   rttMicros?: number;
+  sentPerSecond?: number;
+  receivedPerSecond?: number;
+  retransmits?: number;
+  resets?: number;
 }
-
-const latestNumber = (n: RNode | undefined, key: string): number | undefined => {
-  const v = n?.latest.get(key)?.value;
-  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
-};
 
 class Counter {
   private readonly counted = new Set<string>();
@@ -81,8 +88,7 @@ class Counter {
     const localAddr = this.internetAddr(local, localEndpointId);
     if (remoteAddr === undefined || localAddr === undefined) return;
     this.counted.add(connectionId);
-    const weightText = source?.latest.get('conn_count')?.value;
-    const weight = weightText !== undefined && /^\d+$/.test(weightText) ? Number(weightText) : 1;
+    const weight = connectionWeight(source);
     const key = `${remote.id}-${remoteAddr}-${localAddr}-${dst.port}`;
     let row = this.rows.get(key);
     if (row === undefined) this.rows.set(key, (row = { remoteNodeId: remote.id, remoteAddr, localAddr, port: dst.port, count: weight }));
@@ -93,6 +99,10 @@ class Counter {
     if (sent !== undefined) row.sentBytes = (row.sentBytes ?? 0) + sent;
     if (received !== undefined) row.receivedBytes = (row.receivedBytes ?? 0) + received;
     if (rtt !== undefined) row.rttMicros = Math.max(row.rttMicros ?? 0, rtt);
+    for (const [field, column] of SUMMED) {
+      const v = latestNumber(source, column.id);
+      if (v !== undefined) row[field] = Math.round(((row[field] ?? 0) + v) * 100) / 100;
+    }
   }
 }
 
@@ -114,6 +124,10 @@ function toRows(report: Report, counter: Counter, view: ReadonlyMap<string, RNod
     if (row.sentBytes !== undefined) metadata.push({ id: SENT_COLUMN.id, label: '', value: String(row.sentBytes) });
     if (row.receivedBytes !== undefined) metadata.push({ id: RECEIVED_COLUMN.id, label: '', value: String(row.receivedBytes) });
     if (row.rttMicros !== undefined) metadata.push({ id: RTT_COLUMN.id, label: '', value: String(row.rttMicros) });
+    for (const [field, column] of SUMMED) {
+      const v = row[field];
+      if (v !== undefined) metadata.push({ id: column.id, label: '', value: String(v) });
+    }
     out.push(conn as ApiConnectionRow);
   }
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -170,6 +184,7 @@ export function connectionsTables(
     if (rows.some((r) => r.sentBytes !== undefined)) extra.push(SENT_COLUMN);
     if (rows.some((r) => r.receivedBytes !== undefined)) extra.push(RECEIVED_COLUMN);
     if (rows.some((r) => r.rttMicros !== undefined)) extra.push(RTT_COLUMN);
+    for (const [field, column] of SUMMED) if (rows.some((r) => r[field] !== undefined)) extra.push(column);
     return extra.length === 0 ? columns : [...columns, ...extra];
   };
   return [

@@ -12,6 +12,7 @@ import type {
 } from './api-types.js';
 import { censorFromQuery, censorSummary } from './censor.js';
 import { detailedNode } from './details.js';
+import { edgeMetrics, edgeMetricsField } from './edge-metrics.js';
 import { TOPOLOGY_DEFS, optionGroups, topologyDef, type ContainerLabelFilter, type OptionGroupDef } from './registry.js';
 import { summarize } from './summary.js';
 import { renderView, viewStats } from './view.js';
@@ -104,9 +105,14 @@ export function renderTopology(
   const censor = censorFromQuery(query);
   // Null prototype: a node id such as `__proto__` (from a hostile report) is just a key.
   const nodes: Record<string, NodeSummary> = Object.create(null) as Record<string, NodeSummary>;
+  const edges = edgeMetrics(view);
   for (const [id, n] of view.nodes) {
-    const s = summarize(report, n);
-    if (s !== undefined) nodes[id] = censor === undefined ? s : censorSummary(s, censor);
+    const summary = summarize(report, n);
+    if (summary === undefined) continue;
+    // Next to `adjacency`; absent without figures so Scope-shaped answers stay as they were.
+    const perEdge = edges.size === 0 ? undefined : edgeMetricsField(edges, id);
+    const s = perEdge === undefined ? summary : { ...summary, edge_metrics: perEdge };
+    nodes[id] = censor === undefined ? s : censorSummary(s, censor);
   }
   return { nodes };
 }
