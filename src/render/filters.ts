@@ -89,9 +89,26 @@ const SYSTEM_IMAGE_PREFIXES = new Set([
   'docker.io/openshift/origin-pod',
 ]);
 
+/**
+ * Kubernetes pause (sandbox) image names: Scope's three, plus the registries and mirrors that
+ * ship the pause image today (Scope's list predates registry.k8s.io).
+ */
+const PAUSE_IMAGES: readonly string[] = [
+  'google_containers/pause',
+  'k8s.gcr.io/pause',
+  'eks/pause',
+  'registry.k8s.io/pause',
+  'gcr.io/google-containers/pause',
+  'rancher/mirrored-pause',
+  'rancher/pause',
+  'openshift/origin-pod',
+  'mcr.microsoft.com/oss/kubernetes/pause',
+  'kubesphere/pause',
+];
+
 /** Kubernetes pause (sandbox) images. */
 export function isPauseImageName(imageName: string): boolean {
-  return imageName.includes('google_containers/pause') || imageName.includes('k8s.gcr.io/pause') || imageName.includes('eks/pause');
+  return PAUSE_IMAGES.some((p) => imageName.includes(p));
 }
 
 const latestOf = (n: RNode, key: string): string => n.latest.get(key)?.value ?? '';

@@ -1,14 +1,16 @@
 /**
  * Kubernetes views (app §3.4): pods (with storage), services and controllers.
  */
+import { makeScopedEndpointNodeId, parseEndpointNodeId } from '../report/ids.js';
 import type { Report, Sets, TopologyName } from '../report/types.js';
-import { connectionJoin, renderContainers } from './containers.js';
+import { renderContainers } from './containers.js';
 import { extractHostId } from './endpoints.js';
 import { filterNodes, isPauseImageName, isRunning } from './filters.js';
+import { externalNodeId, localNetworks } from './internet.js';
 import { Join, reduce } from './join.js';
 import { memo, select } from './memo.js';
 import { UNCONTAINED_ID, UNMANAGED_ID, makePseudoNodeId, newPseudoNode, parsePseudoNodeId } from './pseudo.js';
-import { EMPTY_RESULT, PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
+import { EMPTY_RESULT, PSEUDO, makeRNode, ownCopy, type RenderResult, type RNode } from './rnode.js';
 
 const KUBERNETES_TOPOLOGIES: readonly TopologyName[] = [
   'pod',
@@ -172,6 +174,116 @@ function storageEdges(report: Report): RenderResult {
   return { nodes: join.nodes, filtered: 0 };
 }
 
+/** The `;<ip>;` join key of a pod (none for host-network pods: their IP is the node's). */
+function podIpKey(n: RNode): string | undefined {
+  if (n.latest.has('kubernetes_is_in_host_network')) return undefined;
+  const ip = n.latest.get('kubernetes_ip')?.value;
+  return ip === undefined || ip === '' ? undefined : makeScopedEndpointNodeId('', ip, '');
+}
+
+/** The `;<clusterIP>;` join key of a Service (none for headless services). */
+function serviceIpKey(n: RNode): string | undefined {
+  const ip = n.latest.get('kubernetes_ip')?.value;
+  return ip === undefined || ip === '' || ip === 'None' ? undefined : makeScopedEndpointNodeId('', ip, '');
+}
+
+/**
+ * ConnectionJoin by IP over pods and, beyond Scope, Service cluster IPs (app §3.4 pods, step 2).
+ * Scope saw a connection to a ClusterIP only when conntrack had recorded the NAT to a pod IP; a
+ * probe without conntrack (or a connection that kube-proxy's NAT hid) left it dangling and it was
+ * dropped. Here an endpoint whose address is a Service's cluster IP (and no pod's IP) maps to that
+ * Service, which therefore appears in the pods view as `client pod → service`, with an edge from
+ * the service to each pod backing it (the pods with that `service` parent). Only services something
+ * connects to appear. All pods are present, as in Scope.
+ */
+function podAndServiceIpJoin(report: Report): RenderResult {
+  const pods = select(report, 'pod').nodes;
+  const services = select(report, 'service').nodes;
+  const owners = new Map<string, RNode | null>(); // key → owner, null when ambiguous
+  const claim = (key: string | undefined, n: RNode): void => {
+    if (key !== undefined) owners.set(key, owners.has(key) ? null : n);
+  };
+  for (const n of pods.values()) claim(podIpKey(n), n);
+  for (const n of services.values()) {
+    const key = serviceIpKey(n);
+    if (key !== undefined && !owners.has(key)) claim(key, n);
+  }
+  const local = localNetworks(report);
+  const endpoints = select(report, 'endpoint').nodes;
+  const join = new Join().seed(pods.values());
+  for (const ep of endpoints.values()) {
+    if (!ep.latest.has('host_node_id')) {
+      const pseudoId = externalNodeId(report, ep, local);
+      if (pseudoId !== undefined) {
+        join.addChild(ep, pseudoId, newPseudoNode);
+        continue;
+      }
+    }
+    const parts = parseEndpointNodeId(ep.id);
+    if (parts === undefined) continue;
+    const owner = owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, '')) ?? owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, parts.port));
+    if (owner === undefined || owner === null) continue;
+    // A service node is created from a copy of the report's node: the join mutates what it owns.
+    join.addChild(ep, owner.id, () => ({ ...ownCopy(owner), adjacency: new Set<string>() }));
+  }
+  const result = join.result(endpoints.values());
+  if (services.size === 0) return result;
+  // Service → the pods it selects.
+  const backends = new Map<string, string[]>();
+  for (const p of pods.values()) {
+    for (const svcId of p.parents.get('service') ?? []) backends.set(svcId, [...(backends.get(svcId) ?? []), p.id]);
+  }
+  const nodes = new Map(result.nodes);
+  for (const [id, n] of nodes) {
+    if (n.topology !== 'service') continue;
+    const targets = backends.get(id);
+    if (targets === undefined) continue;
+    const adjacency = new Set(n.adjacency);
+    for (const t of targets) if (t !== id) adjacency.add(t);
+    nodes.set(id, { ...n, adjacency });
+  }
+  return { nodes, filtered: result.filtered };
+}
+
+/**
+ * The pods view without its Service nodes: `x → service → backing pods` becomes `x → each backing
+ * pod`, so that views built from pods (services, controllers) see the connection between the pods'
+ * owners rather than a Service node they cannot place.
+ */
+function collapseServiceNodes(input: RenderResult): RenderResult {
+  const viaService = new Map<string, ReadonlySet<string>>();
+  for (const [id, n] of input.nodes) if (n.topology === 'service') viaService.set(id, n.adjacency);
+  if (viaService.size === 0) return input;
+  const nodes = new Map<string, RNode>();
+  for (const [id, n] of input.nodes) {
+    if (viaService.has(id)) continue;
+    let rewired = false;
+    for (const a of n.adjacency) {
+      if (viaService.has(a)) {
+        rewired = true;
+        break;
+      }
+    }
+    if (!rewired) {
+      nodes.set(id, n);
+      continue;
+    }
+    const adjacency = new Set<string>();
+    for (const a of n.adjacency) {
+      const through = viaService.get(a);
+      if (through === undefined) adjacency.add(a);
+      else for (const b of through) if (b !== id) adjacency.add(b);
+    }
+    nodes.set(id, { ...n, adjacency });
+  }
+  return { nodes, filtered: input.filtered };
+}
+
+/** The pods view as the services and controllers views consume it (memoised per report). */
+function renderPodsWithoutServices(report: Report): RenderResult {
+  return memo(report, 'pods-without-services', (r) => collapseServiceNodes(renderPodsBase(r)));
+}
+
 /** Scope's `PodRenderer`: pods with their containers, connections and storage. */
 export function renderPodsBase(report: Report): RenderResult {
   return memo(report, 'pods-base', (r) => {
@@ -184,11 +296,7 @@ export function renderPodsBase(report: Report): RenderResult {
     );
     const join = mapToParents(running, ['pod'], true);
     const containersToPods = propagateSingleMetrics(propagateHost(join.result(running.nodes.values())), 'container');
-    const podIps = connectionJoin(r, 'pod', (n) => {
-      if (n.latest.has('kubernetes_is_in_host_network')) return [];
-      const ip = n.latest.get('kubernetes_ip')?.value;
-      return ip === undefined ? [] : [`;${ip};`];
-    });
+    const podIps = podAndServiceIpJoin(r);
     const merged = reduce([containersToPods, podIps, storageEdges(r)]);
     return filterNodes(
       merged,
@@ -204,7 +312,7 @@ export function renderPodsBase(report: Report): RenderResult {
 /** `services` view: pods under every Service they belong to, plus all Service nodes. */
 export function renderServices(report: Report): RenderResult {
   return memo(report, 'services', (r) => {
-    const pods = renderPodsBase(r);
+    const pods = renderPodsWithoutServices(r);
     const join = mapToParents(pods, ['service'], false);
     const mapped = propagateSingleMetrics(join.result(pods.nodes.values()), 'pod');
     return reduce([select(r, 'service'), mapped]);
@@ -216,7 +324,7 @@ const CONTROLLER_TOPOLOGIES: readonly TopologyName[] = ['deployment', 'daemon_se
 /** `kube-controllers` view: pods under their deployment/daemonset/statefulset/cronjob/job, or Unmanaged. */
 export function renderControllers(report: Report): RenderResult {
   return memo(report, 'kube-controllers', (r) => {
-    const pods = renderPodsBase(r);
+    const pods = renderPodsWithoutServices(r);
     const join = mapToParents(pods, CONTROLLER_TOPOLOGIES, true);
     const mapped = propagateSingleMetrics(join.result(pods.nodes.values()), 'pod');
     return reduce([...CONTROLLER_TOPOLOGIES.map((t) => select(r, t)), mapped]);

@@ -11,9 +11,21 @@ import type { Tagger } from '../types.js';
 
 const POD_UID_LABEL = 'docker_label_io.kubernetes.pod.uid';
 const CONTAINER_TYPE_LABEL = 'docker_label_io.kubernetes.docker.type';
-const PAUSE_IMAGES = ['google_containers/pause', 'k8s.gcr.io/pause', 'eks/pause', 'registry.k8s.io/pause'];
+// Scope's three, plus today's registries and mirrors (the render's list in render/filters.ts matches).
+const PAUSE_IMAGES = [
+  'google_containers/pause',
+  'k8s.gcr.io/pause',
+  'eks/pause',
+  'registry.k8s.io/pause',
+  'gcr.io/google-containers/pause',
+  'rancher/mirrored-pause',
+  'rancher/pause',
+  'openshift/origin-pod',
+  'mcr.microsoft.com/oss/kubernetes/pause',
+  'kubesphere/pause',
+];
 
-/** Whether an image name is a Kubernetes sandbox image (Scope's list plus today's registry.k8s.io). */
+/** Whether an image name is a Kubernetes sandbox image (Scope's list plus today's registries). */
 export function isPauseImage(name: string): boolean {
   return PAUSE_IMAGES.some((p) => name.includes(p));
 }
