@@ -14,10 +14,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliDecompress, constants as zlibConstants } from 'node:zlib';
 import type { Logger } from '../../common/log.js';
-import { encodeReport } from '../../report/codec/index.js';
 import type { Report } from '../../report/types.js';
 import { frameRecord, parseRecords } from './file-format.js';
-import { HistoryCollector, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
+import { HistoryCollector, storableBytes, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
+import type { ReceivedBody } from './types.js';
 
 const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
@@ -119,13 +119,22 @@ export class FileCollector extends HistoryCollector implements HistoryStore {
     this.sweepTimer.unref();
   }
 
-  async add(probeId: string, report: Report, arrivalMillis: number): Promise<void> {
+  /**
+   * Stores the body as received (decompressed on the libuv pool; `report` is encoded only when no
+   * body is given, e.g. by tests), so the event loop pays the live window's add and nothing more.
+   * Resolves once the record is written to the open segment file (the OS page cache: it survives
+   * an app crash; there is no fsync, so not a power cut); a failed write rejects, so the probe gets
+   * a 500 and publishes again.
+   */
+  async add(probeId: string, report: Report, arrivalMillis: number, received?: ReceivedBody): Promise<void> {
     await this.started;
     if (this.closed) throw new Error('collector is closed');
-    const bytes = encodeReport(report, 'msgpack');
-    await this.live.add(probeId, report, arrivalMillis);
-    const rec = this.stored(probeId, arrivalMillis, bytes);
-    const write = this.chain.then(() => this.append(rec));
+    // Encoded before the live window owns the report (its merges must not be seen in the bytes).
+    const bytes = storableBytes(report, received);
+    bytes.catch(() => undefined); // awaited below
+    await this.addLive(probeId, report, arrivalMillis);
+    // In the chain, so records are appended in arrival order.
+    const write = this.chain.then(async () => this.append(this.stored(probeId, arrivalMillis, await bytes)));
     this.chain = write.catch(() => undefined);
     await write;
   }
@@ -199,6 +208,12 @@ export class FileCollector extends HistoryCollector implements HistoryStore {
     }
     if (keep.length !== this.segments.length) this.forgetHistoricCache();
     this.segments = keep;
+    this.changes.prune(cutoff);
+  }
+
+  async oldestMillis(): Promise<number | undefined> {
+    await this.started;
+    return this.segments[0]?.startMillis;
   }
 
   async range(fromMillis: number, toMillis: number): Promise<StoredRecord[]> {

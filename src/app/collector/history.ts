@@ -3,16 +3,54 @@
  * an in-memory window (the {@link MemoryCollector}), older times (`timestamp=`, app §1.14) by a
  * {@link HistoryStore} that returns the stored reports that arrived within the window ending then.
  */
-import { decodeReport } from '../../report/codec/index.js';
+import { promisify } from 'node:util';
+import { gunzip, inflate, inflateRaw } from 'node:zlib';
+import { decodeReport, encodeReport } from '../../report/codec/index.js';
 import { removePartMergedNodes } from '../../report/delta.js';
 import { mergeReportInto } from '../../report/merge.js';
 import { makeReport } from '../../report/model.js';
 import { upgradeReport } from '../../report/upgrade.js';
 import type { Report } from '../../report/types.js';
+import { ChangeIndex } from './change-index.js';
 import { MemoryCollector } from './memory.js';
-import type { Collector, CollectorListener, CollectorObserver } from './types.js';
+import type { Collector, CollectorListener, CollectorObserver, HistorySummary, ReceivedBody } from './types.js';
 
-/** One stored report: msgpack bytes (wire §4.1 encoding, uncompressed) and where it came from. */
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+const inflateRawAsync = promisify(inflateRaw);
+
+/**
+ * A report's uncompressed bytes for storing: the body as the probe sent it, decompressed on the
+ * libuv pool (no encoding on the event loop); `report` is encoded only when no body is given.
+ * The result is msgpack or JSON (wire §4.1); {@link decodeStoredReport} tells which.
+ */
+export async function storableBytes(report: Report, received?: ReceivedBody): Promise<Uint8Array> {
+  if (!received) return encodeReport(report, 'msgpack');
+  const b = received.bytes;
+  const enc = received.contentEncoding.toLowerCase();
+  if (enc.includes('gzip') || (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b)) return gunzipAsync(b);
+  if (enc.includes('deflate')) {
+    const zlibHeader = b.length >= 2 && (b[0]! & 0x0f) === 8 && ((b[0]! << 8) | b[1]!) % 31 === 0;
+    return zlibHeader ? inflateAsync(b) : inflateRawAsync(b);
+  }
+  return b;
+}
+
+/** Whether stored bytes are JSON: a report in msgpack starts with a map marker, never `{`/space/BOM. */
+function isJson(bytes: Uint8Array): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d) continue;
+    return b === 0x7b || b === 0xef;
+  }
+  return false;
+}
+
+/** Decodes stored bytes (msgpack or JSON, see {@link storableBytes}). */
+export function decodeStoredReport(bytes: Uint8Array): Report {
+  return decodeReport(bytes, isJson(bytes) ? 'json' : 'msgpack');
+}
+
+/** One stored report: uncompressed bytes (msgpack, or JSON as a probe sent it) and where it came from. */
 export interface StoredRecord {
   /** Unique and stable for the life of the store (decoded reports are cached by it). */
   readonly key: string;
@@ -27,6 +65,8 @@ export interface StoredRecord {
 export interface HistoryStore {
   /** Records with `fromMillis < arrivalMillis ≤ toMillis`, ascending by arrival. */
   range(fromMillis: number, toMillis: number): Promise<StoredRecord[]>;
+  /** Arrival of the oldest stored report (ms since the epoch), undefined if none. */
+  oldestMillis(): Promise<number | undefined>;
 }
 
 /** A requested time within this many ms of now is served from the live window. */
@@ -59,6 +99,8 @@ export abstract class HistoryCollector implements Collector {
   /** Decoded reports of the last historic window, by record key (consecutive windows overlap). */
   private decoded = new Map<string, Report>();
   private lastHistoric: { key: string; report: Report } | undefined;
+  /** Where node sets changed, for `GET /api/history`. */
+  protected readonly changes = new ChangeIndex();
 
   protected constructor(opts: HistoryCollectorOptions) {
     this.windowMillis = opts.windowMillis;
@@ -70,7 +112,7 @@ export abstract class HistoryCollector implements Collector {
   /** Where past reports are read from. */
   protected abstract get store(): HistoryStore;
 
-  abstract add(probeId: string, report: Report, arrivalMillis: number): Promise<void>;
+  abstract add(probeId: string, report: Report, arrivalMillis: number, received?: ReceivedBody): Promise<void>;
   abstract close(): Promise<void>;
 
   async report(atMillis?: number): Promise<Report> {
@@ -88,7 +130,7 @@ export abstract class HistoryCollector implements Collector {
       let r = this.decoded.get(rec.key);
       if (r === undefined) {
         try {
-          r = decodeReport(rec.bytes, 'msgpack');
+          r = decodeStoredReport(rec.bytes);
         } catch (err) {
           // Stored bytes were written by us, so this means a damaged store: skip that one report.
           this.observer?.reportDropped?.(rec.probeId, err);
@@ -118,12 +160,23 @@ export abstract class HistoryCollector implements Collector {
     return this.live.subscribe(listener);
   }
 
+  async history(fromMillis: number, toMillis: number): Promise<HistorySummary> {
+    const oldest = await this.store.oldestMillis();
+    return this.changes.summary(fromMillis, toMillis, oldest ?? null);
+  }
+
+  /** Puts one report into the live window and notes it in the change index. */
+  protected async addLive(probeId: string, report: Report, arrivalMillis: number, indexMillis = arrivalMillis): Promise<void> {
+    this.changes.note(probeId, report, indexMillis);
+    await this.live.add(probeId, report, arrivalMillis);
+  }
+
   /** Puts stored records of the window ending now into the live window (restart recovery). */
-  protected async backfill(records: readonly StoredRecord[]): Promise<number> {
+  protected async backfill(records: readonly StoredRecord[], liveArrivalMillis?: number): Promise<number> {
     let n = 0;
     for (const rec of records) {
       try {
-        await this.live.add(rec.probeId, decodeReport(rec.bytes, 'msgpack'), rec.arrivalMillis);
+        await this.addLive(rec.probeId, decodeStoredReport(rec.bytes), liveArrivalMillis ?? rec.arrivalMillis, rec.arrivalMillis);
         n++;
       } catch (err) {
         this.observer?.reportDropped?.(rec.probeId, err);

@@ -1,8 +1,10 @@
 /**
  * The Redis collector (`--app.collector=redis://host:port/db`, issue #8): every report any replica
- * receives is appended (msgpack, gzip level 1) to one Redis stream, trimmed to the retention by
- * stream id (= Redis time in ms). Every replica tails the stream into its own in-memory window, so
- * all replicas behind one Service serve the same topology; time travel reads the stream by id.
+ * receives is appended to one Redis stream as the probe sent it (gzip; re-encoded only when it came
+ * uncompressed), with stream id = Redis time in ms. Every replica tails the stream into its own
+ * in-memory window, so all replicas behind one Service serve the same topology. Closed chunks of
+ * time are compacted into a second stream (redis-compact.ts: a chunk's reports brotli-compressed
+ * together), kept for the retention; time travel reads chunks below the watermark, raw entries above.
  *
  * Redis down: the replica keeps serving what it has and its own probes' reports, logs once,
  * reconnects (ioredis), and then appends what arrived meanwhile (bounded backlog), so no report
@@ -10,17 +12,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gunzip, gzip } from 'node:zlib';
+import { gzip } from 'node:zlib';
 import { Redis } from 'ioredis';
 import type { Logger } from '../../common/log.js';
 import { AppConfigError } from '../config.js';
-import { encodeReport } from '../../report/codec/index.js';
 import type { Report } from '../../report/types.js';
-import { HistoryCollector, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
+import { HistoryCollector, storableBytes, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
+import { compactOnce, recordOfEntry, recordsOfChunk, redisKeys, watermarkMillis, type CompactOptions, type RedisKeys } from './redis-compact.js';
 import { parseRange, parseRead, type StreamEntry } from './redis-stream.js';
+import type { ReceivedBody } from './types.js';
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 /** Options of {@link RedisCollector}. */
 export interface RedisCollectorOptions extends HistoryCollectorOptions {
@@ -32,6 +34,10 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
   keyPrefix?: string;
   /** Most reports kept while Redis is unreachable, oldest dropped first. Default 10000. */
   maxBacklog?: number;
+  /** Length of a compacted chunk of history, in ms (same on every replica). Default 60000. */
+  chunkMillis?: number;
+  /** How often a replica tries to compact, in ms. Default 10000. */
+  compactEveryMillis?: number;
   logger?: Logger;
 }
 
@@ -39,13 +45,19 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
 const COMMAND_TIMEOUT_MILLIS = 2000;
 /** How long the tail blocks per read, in ms (bounds how fast close() ends it). */
 const BLOCK_MILLIS = 1000;
+/** Decompressed chunks kept for time travel (a timeline walks neighbouring chunks). */
+const CHUNK_CACHE_SIZE = 4;
 
 export class RedisCollector extends HistoryCollector implements HistoryStore {
   /** This replica's id: entries it wrote are skipped by its tail (they are in its window already). */
   readonly replicaId = randomBytes(8).toString('hex');
   private readonly redis: Redis;
   private readonly reader: Redis;
-  private readonly streamKey: string;
+  private readonly keys: RedisKeys;
+  private readonly compactOpts: CompactOptions;
+  private readonly chunkCache = new Map<string, StoredRecord[]>();
+  private compactTimer: NodeJS.Timeout | undefined;
+  private compacting = false;
   private readonly retentionMillis: number;
   private readonly maxBacklog: number;
   private readonly logger: Logger | undefined;
@@ -59,8 +71,16 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
 
   constructor(opts: RedisCollectorOptions) {
     super(opts);
-    this.streamKey = `${opts.keyPrefix ?? 'openscope:'}reports`;
+    this.keys = redisKeys(opts.keyPrefix ?? 'openscope:');
     this.retentionMillis = opts.retentionMillis ?? 24 * 3_600_000;
+    this.compactOpts = {
+      keys: this.keys,
+      replicaId: this.replicaId,
+      chunkMillis: opts.chunkMillis ?? 60_000,
+      retentionMillis: this.retentionMillis,
+      rawKeepMillis: Math.max(2 * this.windowMillis, 60_000),
+    };
+    const compactEvery = opts.compactEveryMillis ?? 10_000;
     this.maxBacklog = opts.maxBacklog ?? 10_000;
     this.logger = opts.logger;
     const options = {
@@ -82,6 +102,24 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     });
     this.started = this.start();
     this.started.catch(() => undefined);
+    this.started.then(() => {
+      this.compactTimer = setInterval(() => void this.compact(), compactEvery);
+      this.compactTimer.unref();
+    }, () => undefined);
+  }
+
+  /** Compacts every closed chunk not compacted yet (if this replica holds the lock). */
+  async compact(): Promise<void> {
+    if (this.compacting || this.closed || this.redis.status !== 'ready') return;
+    this.compacting = true;
+    try {
+      while (!this.closed && (await compactOnce(this.redis, this.compactOpts)));
+      this.changes.prune(this.now() - this.retentionMillis);
+    } catch (err) {
+      if (this.redis.status === 'ready') this.logger?.warn({ err }, 'redis collector: compaction failed (retried later)');
+    } finally {
+      this.compacting = false;
+    }
   }
 
   protected get store(): HistoryStore {
@@ -112,7 +150,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     }
     const now = this.now();
     const fromId = `${Math.max(0, Math.floor(now - this.windowMillis))}`;
-    const entries = parseRange(await this.redis.callBuffer('XRANGE', this.streamKey, fromId, '+'));
+    const entries = parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, fromId, '+'));
     await this.backfill(await this.recordsOf(entries, true));
     this.lastId = entries.length > 0 ? entries[entries.length - 1]!.id : `${fromId}-0`;
     this.tail = this.runTail();
@@ -124,7 +162,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       let entries: StreamEntry[];
       try {
         entries = parseRead(
-          await this.reader.callBuffer('XREAD', 'COUNT', 1000, 'BLOCK', BLOCK_MILLIS, 'STREAMS', this.streamKey, this.lastId),
+          await this.reader.callBuffer('XREAD', 'COUNT', 1000, 'BLOCK', BLOCK_MILLIS, 'STREAMS', this.keys.reports, this.lastId),
         );
       } catch {
         if (this.closed) return;
@@ -133,10 +171,8 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       }
       if (entries.length === 0) continue;
       this.lastId = entries[entries.length - 1]!.id;
-      const arrival = this.now();
-      for (const rec of await this.recordsOf(entries, false)) {
-        await this.backfill([{ ...rec, arrivalMillis: arrival }]);
-      }
+      // Into the live window as arriving now (this replica's clock); indexed at their Redis time.
+      await this.backfill(await this.recordsOf(entries, false), this.now());
     }
   }
 
@@ -144,11 +180,10 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   private async recordsOf(entries: readonly StreamEntry[], includeOwn: boolean): Promise<StoredRecord[]> {
     const out: StoredRecord[] = [];
     for (const e of entries) {
-      const body = e.fields.get('b');
-      if (!body) continue;
       if (!includeOwn && e.fields.get('r')?.toString('latin1') === this.replicaId) continue;
       try {
-        out.push({ key: e.id, probeId: e.fields.get('p')?.toString('utf8') ?? '', arrivalMillis: e.millis, bytes: await gunzipAsync(body) });
+        const rec = await recordOfEntry(e);
+        if (rec) out.push(rec);
       } catch (err) {
         this.observer?.reportDropped?.(e.fields.get('p')?.toString('utf8') ?? '', err);
       }
@@ -156,10 +191,18 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     return out;
   }
 
-  async add(probeId: string, report: Report, arrivalMillis: number): Promise<void> {
+  /**
+   * Resolves once the report is in Redis, or (Redis down) in this replica's backlog, which is
+   * written when Redis is back and on close(); the backlog is in memory, so an app killed during
+   * an outage loses it.
+   */
+  async add(probeId: string, report: Report, arrivalMillis: number, received?: ReceivedBody): Promise<void> {
     if (this.closed) throw new Error('collector is closed');
-    const body = await gzipAsync(encodeReport(report, 'msgpack'), { level: 1 });
-    await this.live.add(probeId, report, arrivalMillis);
+    const b = received?.bytes;
+    const asReceived = b !== undefined && b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b;
+    // Bytes taken (or the report encoded) before the live window owns the report.
+    const body = asReceived ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : await gzipAsync(await storableBytes(report, received), { level: 1 });
+    await this.addLive(probeId, report, arrivalMillis);
     const fields = [Buffer.from('p'), Buffer.from(probeId, 'utf8'), Buffer.from('r'), Buffer.from(this.replicaId), Buffer.from('b'), body];
     if (this.redis.status !== 'ready' || this.backlog.length > 0) {
       this.queue(fields);
@@ -174,7 +217,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
 
   private append(fields: Buffer[]): Promise<unknown> {
     const minId = Math.max(0, Math.floor(this.now() - this.retentionMillis));
-    return this.redis.callBuffer('XADD', this.streamKey, 'MINID', '~', String(minId), '*', ...fields);
+    return this.redis.callBuffer('XADD', this.keys.reports, 'MINID', '~', String(minId), '*', ...fields);
   }
 
   private queue(fields: Buffer[]): void {
@@ -197,15 +240,61 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     }
   }
 
+  /** Chunks below the watermark, raw entries from it on (a record is in exactly one of them). */
   async range(fromMillis: number, toMillis: number): Promise<StoredRecord[]> {
     await this.started;
-    const from = String(Math.max(0, Math.floor(fromMillis) + 1));
-    const to = Number.isFinite(toMillis) ? String(Math.max(0, Math.floor(toMillis))) : '+';
+    const from = Math.max(0, Math.floor(fromMillis) + 1);
+    const to = Number.isFinite(toMillis) ? Math.max(0, Math.floor(toMillis)) : Number.MAX_SAFE_INTEGER;
     try {
-      return await this.recordsOf(parseRange(await this.redis.callBuffer('XRANGE', this.streamKey, from, to)), true);
+      const wm = await watermarkMillis(this.redis, this.keys);
+      const out: StoredRecord[] = [];
+      if (from < wm) {
+        const chunkFrom = Math.max(0, from - this.compactOpts.chunkMillis);
+        const chunks = parseRange(await this.redis.callBuffer('XRANGE', this.keys.history, String(chunkFrom), String(Math.min(to, wm))));
+        for (const c of chunks) {
+          if (Number(c.fields.get('t')?.toString('latin1') ?? 0) <= from) continue;
+          for (const rec of await this.chunkRecords(c)) {
+            if (rec.arrivalMillis >= from && rec.arrivalMillis <= to && rec.arrivalMillis < wm) out.push(rec);
+          }
+        }
+      }
+      if (to >= wm) {
+        const rawTo = Number.isFinite(toMillis) ? String(to) : '+';
+        out.push(...(await this.recordsOf(parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, String(Math.max(from, wm)), rawTo)), true)));
+      }
+      return out.sort((a, b) => a.arrivalMillis - b.arrivalMillis);
     } catch (err) {
       this.wentDown(err as Error);
       return [];
+    }
+  }
+
+  private async chunkRecords(chunk: StreamEntry): Promise<StoredRecord[]> {
+    const cached = this.chunkCache.get(chunk.id);
+    if (cached) return cached;
+    const body = chunk.fields.get('b');
+    let records: StoredRecord[] = [];
+    try {
+      if (body) records = await recordsOfChunk(body);
+    } catch (err) {
+      this.observer?.reportDropped?.('', err);
+    }
+    this.chunkCache.set(chunk.id, records);
+    while (this.chunkCache.size > CHUNK_CACHE_SIZE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
+    return records;
+  }
+
+  async oldestMillis(): Promise<number | undefined> {
+    await this.started;
+    try {
+      const chunk = parseRange(await this.redis.callBuffer('XRANGE', this.keys.history, '-', '+', 'COUNT', 1))[0];
+      const raw = parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, '-', '+', 'COUNT', 1))[0];
+      const firstOfChunk = chunk ? Number(chunk.fields.get('f')?.toString('latin1') ?? chunk.millis) : undefined;
+      const candidates = [firstOfChunk, raw?.millis].filter((x): x is number => x !== undefined && Number.isFinite(x));
+      return candidates.length > 0 ? Math.min(...candidates) : undefined;
+    } catch (err) {
+      this.wentDown(err as Error);
+      return undefined;
     }
   }
 
@@ -214,6 +303,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     await this.started.catch(() => undefined);
     await this.flushBacklog();
     this.closed = true;
+    clearInterval(this.compactTimer);
     this.reader.disconnect();
     await this.tail.catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -22,6 +22,37 @@ export interface CollectorObserver {
   reportDropped?(probeId: string, err: unknown): void;
 }
 
+/** A report's HTTP body as the probe sent it (wire §4.1), already decoded once successfully. */
+export interface ReceivedBody {
+  /** The body bytes, possibly gzip- or deflate-compressed. */
+  readonly bytes: Uint8Array;
+  /** Its format, from `Content-Type`. */
+  readonly format: 'msgpack' | 'json';
+  /** The `Content-Encoding` header ('' if none). */
+  readonly contentEncoding: string;
+}
+
+/** One moment the set of nodes a probe reports changed (`GET /api/history`). */
+export interface HistoryChange {
+  /** Arrival time of the first report with the new node set, ms since the epoch. */
+  readonly atMillis: number;
+  readonly probeId: string;
+  /** `appeared`: first report of the probe (or first after a gap); `nodes`: its node set changed. */
+  readonly kind: 'appeared' | 'nodes';
+}
+
+/** What a historic collector can tell about its history (`GET /api/history`). */
+export interface HistorySummary {
+  /** Arrival of the oldest stored report, ms since the epoch; null if none. */
+  readonly oldestMillis: number | null;
+  /** Per probe seen since the app started: first and last arrival and how many reports. */
+  readonly probes: readonly { id: string; firstMillis: number; lastMillis: number; reports: number }[];
+  /** Changes within the asked range, ascending. */
+  readonly changes: readonly HistoryChange[];
+  /** True if changes were left out (the range held more than the limit). */
+  readonly truncated: boolean;
+}
+
 export interface Collector {
   /**
    * Whether {@link Collector.report} can serve times older than now − window; the UI shows its
@@ -32,8 +63,10 @@ export interface Collector {
   /**
    * Stores one decoded report from probe `probeId` that arrived at `arrivalMillis` (ms since the
    * epoch). The collector owns `report` from now on; the caller must not touch it again.
+   * `received`, when given, is the body `report` was decoded from: collectors that store reports
+   * keep those bytes instead of encoding `report` again (the memory collector ignores it).
    */
-  add(probeId: string, report: Report, arrivalMillis: number): Promise<void>;
+  add(probeId: string, report: Report, arrivalMillis: number, received?: ReceivedBody): Promise<void>;
 
   /**
    * The merged, upgraded (wire §2.10) report of the window ending at `atMillis` (default: now),
@@ -53,6 +86,12 @@ export interface Collector {
    * empty page.
    */
   summary?(): Promise<string[]>;
+
+  /**
+   * Where changes are in [fromMillis, toMillis] (node sets of probes appearing or changing), for
+   * the UI's timeline. Optional: only historic collectors have it.
+   */
+  history?(fromMillis: number, toMillis: number): Promise<HistorySummary>;
 
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: CollectorListener): () => void;

@@ -4,7 +4,7 @@
  * string says why, and leaves the stored data untouched.
  */
 import type { FastifyInstance } from 'fastify';
-import { decodeReportBody, encodeReport, ReportDecodeError } from '../../report/codec/index.js';
+import { decodeReportBody, encodeReport, formatFromContentType, ReportDecodeError } from '../../report/codec/index.js';
 import type { AppContext } from '../context.js';
 import { censorOptions, censorReport } from '../censor.js';
 import { parseTimestampMillis } from '../duration.js';
@@ -58,7 +58,9 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): voi
       throw err;
     }
     try {
-      await ctx.collector.add(typeof probeId === 'string' ? probeId : '', report, Date.now());
+      // The body goes along so history collectors store it as received instead of re-encoding.
+      const received = { bytes: body, format: formatFromContentType(request.headers['content-type']), contentEncoding: request.headers['content-encoding'] ?? '' };
+      await ctx.collector.add(typeof probeId === 'string' ? probeId : '', report, Date.now(), received);
     } catch (err) {
       ctx.metrics.reportsRefused.inc({ reason: 'collector' });
       request.log.error({ err, probeId }, 'collector failed to store a report');

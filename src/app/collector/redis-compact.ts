@@ -1,0 +1,151 @@
+/**
+ * Compaction of the Redis collector's history (issue #8). Reports arrive in the `reports` stream
+ * (one gzip body per report: what replicas tail). Once a chunk of time (`chunkMillis`, Redis time)
+ * is over, one replica (whoever holds a short lock) turns that chunk's entries into one entry of
+ * the `history` stream: the reports uncompressed, grouped by probe, compressed together with brotli
+ * and a 16 MiB window, so each report after a probe's first in the chunk costs about its
+ * difference from the previous one (deltas against the chunk's full first report). The watermark
+ * key says up to where chunks exist; older raw entries are then trimmed.
+ *
+ * Chunk entry: id `<fromMillis>-1`, fields `f` (from, ms), `t` (to, ms, exclusive), `n` (reports),
+ * `b` (brotli of file-format records whose probe id field is `<stream entry id>|<probe id>`).
+ */
+import { promisify } from 'node:util';
+import { brotliCompress, brotliDecompress, constants as zlibConstants, gunzip } from 'node:zlib';
+import type { Redis } from 'ioredis';
+import { frameRecord, parseRecords } from './file-format.js';
+import type { StoredRecord } from './history.js';
+import { parseRange, type StreamEntry } from './redis-stream.js';
+
+const compress = promisify(brotliCompress);
+const decompress = promisify(brotliDecompress);
+const gunzipAsync = promisify(gunzip);
+
+/** The keys of one deployment. */
+export interface RedisKeys {
+  /** Raw reports, one entry each. */
+  readonly reports: string;
+  /** Compacted chunks. */
+  readonly history: string;
+  /** Watermark: entries older than this (ms) are in chunks. */
+  readonly compacted: string;
+  /** Who compacts now. */
+  readonly lock: string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  return { reports: `${prefix}reports`, history: `${prefix}history`, compacted: `${prefix}compacted`, lock: `${prefix}compactor` };
+}
+
+/** Settings of one compaction step. */
+export interface CompactOptions {
+  readonly keys: RedisKeys;
+  readonly replicaId: string;
+  /** Length of a chunk, in ms. */
+  readonly chunkMillis: number;
+  /** Chunks older than this are trimmed, in ms. */
+  readonly retentionMillis: number;
+  /** Raw entries are kept at least this long after they are compacted (tails and restarts read them), in ms. */
+  readonly rawKeepMillis: number;
+}
+
+/** A chunk is closed this long after its end (Redis time), in ms, so slow XADDs are in it. */
+const CLOSE_MARGIN_MILLIS = 1000;
+const LOCK_MILLIS = 30_000;
+
+/** Raw stream entry → record (gunzipped), or undefined if it has no body. */
+export async function recordOfEntry(e: StreamEntry): Promise<StoredRecord | undefined> {
+  const body = e.fields.get('b');
+  if (!body) return undefined;
+  return { key: e.id, probeId: e.fields.get('p')?.toString('utf8') ?? '', arrivalMillis: e.millis, bytes: await gunzipAsync(body) };
+}
+
+/** Chunk body → its records (keys are the original stream entry ids, as in the raw stream). */
+export async function recordsOfChunk(body: Buffer): Promise<StoredRecord[]> {
+  const { records } = parseRecords(await decompress(body));
+  return records.map((r) => {
+    const bar = r.probeId.indexOf('|');
+    return { key: r.probeId.slice(0, bar), probeId: r.probeId.slice(bar + 1), arrivalMillis: r.arrivalMillis, bytes: r.bytes };
+  });
+}
+
+async function chunkBody(records: readonly StoredRecord[]): Promise<Buffer> {
+  // Grouped by probe, so a probe's consecutive reports are near each other in the window.
+  const sorted = [...records].sort((a, b) => (a.probeId < b.probeId ? -1 : a.probeId > b.probeId ? 1 : a.arrivalMillis - b.arrivalMillis));
+  const raw = Buffer.concat(sorted.map((r) => frameRecord({ probeId: `${r.key}|${r.probeId}`, arrivalMillis: r.arrivalMillis, bytes: r.bytes })));
+  return compress(raw, {
+    params: {
+      [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
+      [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+    },
+  });
+}
+
+async function redisNowMillis(redis: Redis): Promise<number> {
+  const [sec, usec] = await redis.time();
+  return Number(sec) * 1000 + Math.floor(Number(usec) / 1000);
+}
+
+async function holdLock(redis: Redis, opts: CompactOptions): Promise<boolean> {
+  if ((await redis.set(opts.keys.lock, opts.replicaId, 'PX', LOCK_MILLIS, 'NX')) === 'OK') return true;
+  if ((await redis.get(opts.keys.lock)) !== opts.replicaId) return false;
+  await redis.pexpire(opts.keys.lock, LOCK_MILLIS);
+  return true;
+}
+
+/**
+ * One step: compacts the oldest closed chunk not yet compacted. Resolves to whether the watermark
+ * moved (call again to catch up). Safe with several replicas: the watermark is WATCHed, so a
+ * chunk is written once.
+ */
+export async function compactOnce(redis: Redis, opts: CompactOptions): Promise<boolean> {
+  const { keys, chunkMillis } = opts;
+  if (!(await holdLock(redis, opts))) return false;
+  const now = await redisNowMillis(redis);
+  await redis.watch(keys.compacted);
+  try {
+    const wmRaw = await redis.get(keys.compacted);
+    let wm = wmRaw === null ? NaN : Number(wmRaw);
+    if (!Number.isFinite(wm)) {
+      const first = parseRange(await redis.callBuffer('XRANGE', keys.reports, '-', '+', 'COUNT', 1))[0];
+      if (!first) return false;
+      wm = Math.floor(first.millis / chunkMillis) * chunkMillis;
+    }
+    const end = wm + chunkMillis;
+    if (end > now - CLOSE_MARGIN_MILLIS) return false;
+    const entries = parseRange(await redis.callBuffer('XRANGE', keys.reports, String(wm), String(end - 1)));
+    const tx = redis.multi();
+    if (entries.length === 0) {
+      // Nothing then: jump to the chunk of the next entry (or the last closed one).
+      const next = parseRange(await redis.callBuffer('XRANGE', keys.reports, String(end), '+', 'COUNT', 1))[0];
+      const closedEnd = Math.floor((now - CLOSE_MARGIN_MILLIS) / chunkMillis) * chunkMillis;
+      tx.set(keys.compacted, String(Math.max(end, Math.min(closedEnd, next ? Math.floor(next.millis / chunkMillis) * chunkMillis : closedEnd))));
+    } else {
+      const records: StoredRecord[] = [];
+      for (const e of entries) {
+        // A damaged entry is left out of the chunk rather than stopping compaction for good.
+        const rec = await recordOfEntry(e).catch(() => undefined);
+        if (rec) records.push(rec);
+      }
+      const body = await chunkBody(records);
+      const minId = String(Math.max(0, Math.floor(now - opts.retentionMillis)));
+      tx.xadd(keys.history, 'MINID', '~', minId, `${wm}-1`, 'f', String(wm), 't', String(end), 'n', String(records.length), 'b', body);
+      tx.set(keys.compacted, String(end));
+      tx.xtrim(keys.reports, 'MINID', '~', String(Math.max(0, Math.min(end, now - opts.rawKeepMillis))));
+    }
+    const result = await tx.exec();
+    if (result === null) return false; // another replica moved the watermark
+    for (const [err] of result) if (err) throw err;
+    return true;
+  } finally {
+    await redis.unwatch().catch(() => undefined);
+  }
+}
+
+/** Current watermark (0: nothing compacted yet). */
+export async function watermarkMillis(redis: Redis, keys: RedisKeys): Promise<number> {
+  const raw = await redis.get(keys.compacted);
+  const n = raw === null ? 0 : Number(raw);
+  return Number.isFinite(n) ? n : 0;
+}
