@@ -19,7 +19,7 @@ import type { Logger } from '../../common/log.js';
 import type { Reporter } from '../types.js';
 import type { ProcWalker } from '../procfs/walker.js';
 import { bracketInode } from '../procfs/read.js';
-import { addToStringSet, setLatest } from '../node-util.js';
+import { addToStringSet, setLatest, singletonMetric } from '../node-util.js';
 import { cached, hostNodeId } from '../host/reporter.js';
 import { ConntrackFollower, type Flow } from './conntrack.js';
 import { SocketScanner, type NamespaceTable, type ScanResult } from './sockets.js';
@@ -43,6 +43,8 @@ export interface ObservedConnection {
    * `openscope_bytes_sent` (additions to Scope; its decoder ignores unknown latest keys).
    */
   fromLatest?: ReadonlyArray<readonly [key: string, value: string]> | undefined;
+  /** Extra one-sample metrics for the client endpoint node (e.g. `openscope_rtt_us`). */
+  fromMetrics?: ReadonlyArray<readonly [key: string, value: number]> | undefined;
 }
 
 /** Extra connections merged into each endpoint report (open ones and those closed since the last call). */
@@ -190,9 +192,10 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
 
       for (const c of opts.connectionSource?.connections() ?? []) {
         add(c.netns, { ip: c.fromIp, port: c.fromPort, pid: c.fromPid }, { ip: c.toIp, port: c.toPort, pid: c.toPid });
-        if (c.fromLatest) {
+        if (c.fromLatest || c.fromMetrics) {
           const n = node(nodes, endpointId(c.netns, c.fromIp, c.fromPort));
-          for (const [key, value] of c.fromLatest) setLatest(n, key, value, ts);
+          for (const [key, value] of c.fromLatest ?? []) setLatest(n, key, value, ts);
+          for (const [key, value] of c.fromMetrics ?? []) n.metrics.set(key, singletonMetric(ts, value, value));
         }
       }
 
