@@ -41,6 +41,11 @@ export interface AppConfig {
   maxReportBodyBytes?: number;
   /** How long `POST /api/control/…` waits for the probe, in milliseconds. Default 90000 (Scope's write timeout). */
   controlTimeoutMillis?: number;
+  /**
+   * Edges per topology (containers, hosts) exported as `openscope_edge_*` series on `/metrics`: the
+   * K with the most bytes/s (docs/edge-metrics.md). Default 200; 0 exports none.
+   */
+  edgeMetricsTopK?: number;
   /** Most websockets open at once (UI topology streams, pipes, probe control channels). Default 1000. */
   maxWebsockets?: number;
   /** Most pipes known at once (open or tombstoned). Default 1000. */
@@ -128,6 +133,7 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     logHttpHeaders: config.logHttpHeaders ?? false,
     maxReportBodyBytes: config.maxReportBodyBytes ?? config.maxReportBytes,
     controlTimeoutMillis: config.controlTimeoutMillis ?? 90_000,
+    edgeMetricsTopK: config.edgeMetricsTopK ?? 200,
     maxWebsockets: config.maxWebsockets ?? 1000,
     maxPipes: config.maxPipes ?? 1000,
     maxWebsocketMessageBytes: config.maxWebsocketMessageBytes ?? 4 * 1024 * 1024,

@@ -3,6 +3,61 @@
  * process (tests, the all-in-one mode) never share or clash.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { renderTopology, type ApiEdgeMetrics } from '../render/index.js';
+import type { Report } from '../report/types.js';
+
+/** Default of {@link AppMetricsOptions.edgeTopK}. */
+export const DEFAULT_EDGE_TOP_K = 200;
+/** Topologies whose edges get Prometheus series: few, long-lived nodes (bounded cardinality). */
+export const EDGE_TOPOLOGIES = ['containers', 'hosts'] as const;
+
+/** Options of {@link AppMetrics}. */
+export interface AppMetricsOptions {
+  /**
+   * Edges per topology exported as `openscope_edge_*` series: the K with the most bytes/s (both
+   * directions). Default {@link DEFAULT_EDGE_TOP_K}; 0 exports none.
+   */
+  edgeTopK?: number;
+}
+
+/** One edge with figures, as exported. */
+export interface EdgeSeries {
+  topology: string;
+  sourceId: string;
+  targetId: string;
+  source: string;
+  target: string;
+  figures: ApiEdgeMetrics;
+}
+
+const bytesPerSecond = (f: ApiEdgeMetrics): number => (f.bytes_sent_per_s ?? 0) + (f.bytes_received_per_s ?? 0);
+
+/**
+ * The `k` edges of `topology` with the most bytes/s (ties: more connections first, then ids), from
+ * the API render (all nodes, no option filters), with the nodes' labels for readable series.
+ */
+export function topEdges(report: Report, topology: string, k: number): EdgeSeries[] {
+  const nodes = renderTopology(report, topology, {})?.nodes;
+  if (nodes === undefined || k <= 0) return [];
+  const all: EdgeSeries[] = [];
+  for (const n of Object.values(nodes)) {
+    if (n.edge_metrics === undefined) continue;
+    for (const [targetId, figures] of Object.entries(n.edge_metrics)) {
+      all.push({ topology, sourceId: n.id, targetId, source: n.label, target: nodes[targetId]?.label ?? targetId, figures });
+    }
+  }
+  all.sort(
+    (a, b) =>
+      bytesPerSecond(b.figures) - bytesPerSecond(a.figures) ||
+      b.figures.connections - a.figures.connections ||
+      (a.sourceId < b.sourceId ? -1 : a.sourceId > b.sourceId ? 1 : a.targetId < b.targetId ? -1 : a.targetId > b.targetId ? 1 : 0),
+  );
+  return all.slice(0, k);
+}
+
+const EDGE_LABELS = ['topology', 'source', 'target', 'source_id', 'target_id'] as const;
+/** How long one computation of the edge series serves scrapes (all edge gauges of one scrape share it). */
+const EDGE_SNAPSHOT_MILLIS = 1000;
 
 /** Every metric the app updates. */
 export class AppMetrics {
@@ -62,9 +117,108 @@ export class AppMetrics {
     registers: [this.registry],
   });
 
-  constructor() {
+  /** Per-edge traffic (docs/edge-metrics.md, "In /metrics"); filled at scrape time once {@link watchEdges} is called. */
+  readonly edgeBytes = new Gauge({
+    name: 'openscope_edge_bytes_per_second',
+    help: 'Bytes per second on an edge, direction sent (source to target) or received (target to source); top K edges by bytes/s per topology.',
+    labelNames: [...EDGE_LABELS, 'direction'] as const,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgeRtt = new Gauge({
+    name: 'openscope_edge_rtt_seconds',
+    help: 'Smoothed TCP round-trip time of the connections of an edge over the app window, by quantile (0.5, 0.95).',
+    labelNames: [...EDGE_LABELS, 'quantile'] as const,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgeConnections = new Gauge({
+    name: 'openscope_edge_connections',
+    help: 'Connections an edge stands for.',
+    labelNames: EDGE_LABELS,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgeConnectionRate = new Gauge({
+    name: 'openscope_edge_connections_per_second',
+    help: 'New connections per second on an edge.',
+    labelNames: EDGE_LABELS,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgeRetransmits = new Gauge({
+    name: 'openscope_edge_retransmits',
+    help: 'Retransmitted TCP segments of the connections of an edge (per connection since first seen, summed).',
+    labelNames: EDGE_LABELS,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgeResets = new Gauge({
+    name: 'openscope_edge_resets',
+    help: 'TCP resets sent or received by the connections of an edge.',
+    labelNames: EDGE_LABELS,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+  readonly edgesWithFigures = new Gauge({
+    name: 'openscope_edge_metrics_edges',
+    help: 'Edges with traffic figures per topology, before the top-K cut (compare with the exported series).',
+    labelNames: ['topology'] as const,
+    registers: [this.registry],
+    collect: () => this.refreshEdges(),
+  });
+
+  private readonly edgeTopK: number;
+  private edgeReport: (() => Promise<Report>) | undefined;
+  private edgeSnapshot: { atMillis: number; done: Promise<void> } | undefined;
+
+  constructor(options: AppMetricsOptions = {}) {
+    this.edgeTopK = Math.max(0, Math.floor(options.edgeTopK ?? DEFAULT_EDGE_TOP_K));
     collectDefaultMetrics({ register: this.registry });
     // Present from the start, so dashboards see 0 rather than no series.
     for (const kind of ['topology', 'control', 'pipe']) this.websocketClients.labels(kind).set(0);
+  }
+
+  /** Exports per-edge series from the report `current()` returns (the collector's merged report) at each scrape. */
+  watchEdges(current: () => Promise<Report>): void {
+    this.edgeReport = current;
+  }
+
+  /** One computation per scrape: every edge gauge's collect waits for the same one. */
+  private refreshEdges(): Promise<void> {
+    const now = Date.now();
+    if (this.edgeSnapshot !== undefined && now - this.edgeSnapshot.atMillis < EDGE_SNAPSHOT_MILLIS) return this.edgeSnapshot.done;
+    const done = this.computeEdges();
+    this.edgeSnapshot = { atMillis: now, done };
+    return done;
+  }
+
+  private async computeEdges(): Promise<void> {
+    const gauges = [this.edgeBytes, this.edgeRtt, this.edgeConnections, this.edgeConnectionRate, this.edgeRetransmits, this.edgeResets, this.edgesWithFigures];
+    let report: Report | undefined;
+    try {
+      report = this.edgeReport === undefined ? undefined : await this.edgeReport();
+    } catch {
+      report = undefined; // a failing collector costs the edge series, never the scrape
+    }
+    // Reset first: series of edges that went away or fell out of the top K disappear.
+    for (const g of gauges) g.reset();
+    if (report === undefined) return;
+    for (const topology of EDGE_TOPOLOGIES) {
+      const edges = topEdges(report, topology, Number.MAX_SAFE_INTEGER);
+      this.edgesWithFigures.set({ topology }, edges.length);
+      for (const e of edges.slice(0, this.edgeTopK)) {
+        const labels = { topology, source: e.source, target: e.target, source_id: e.sourceId, target_id: e.targetId };
+        const f = e.figures;
+        if (f.bytes_sent_per_s !== undefined) this.edgeBytes.set({ ...labels, direction: 'sent' }, f.bytes_sent_per_s);
+        if (f.bytes_received_per_s !== undefined) this.edgeBytes.set({ ...labels, direction: 'received' }, f.bytes_received_per_s);
+        if (f.rtt_us_median !== undefined) this.edgeRtt.set({ ...labels, quantile: '0.5' }, f.rtt_us_median / 1e6);
+        if (f.rtt_us_p95 !== undefined) this.edgeRtt.set({ ...labels, quantile: '0.95' }, f.rtt_us_p95 / 1e6);
+        this.edgeConnections.set(labels, f.connections);
+        if (f.connections_per_s !== undefined) this.edgeConnectionRate.set(labels, f.connections_per_s);
+        if (f.retransmits !== undefined) this.edgeRetransmits.set(labels, f.retransmits);
+        if (f.resets !== undefined) this.edgeResets.set(labels, f.resets);
+      }
+    }
   }
 }

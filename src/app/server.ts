@@ -75,7 +75,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const tls = cfg.tls ? await readTls(cfg.tls) : undefined;
   // Without a file, audit records go to the app's own log (one line each, `audit: true`).
   const audit = cfg.auditLogFile === undefined ? logAudit(log) : await openAudit(cfg.auditLogFile);
-  const metrics = new AppMetrics();
+  const metrics = new AppMetrics({ edgeTopK: cfg.edgeMetricsTopK });
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
     retentionMillis: cfg.collectorRetentionMillis,
@@ -88,6 +88,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       },
     },
   });
+  metrics.watchEdges(() => collector.report());
   let routing: Routing;
   try {
     // History loaded (restart recovery) and Redis reached before anything is served.
