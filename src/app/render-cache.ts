@@ -9,6 +9,31 @@ import type { AppMetrics } from './metrics.js';
 /** Entries kept per report before the oldest are dropped (bounds memory under odd query mixes). */
 const MAX_ENTRIES_PER_REPORT = 256;
 
+/**
+ * Bounded staleness of {@link RenderCache.recent}: a render cheaper than this (ms, the smaller of
+ * its last two costs, so one cold-JIT render does not count) is always redone for a new report.
+ */
+export const RECENT_MIN_COST_MILLIS = 50;
+/** An expensive render is redone at most once per this many times its cost… */
+export const RECENT_INTERVAL_PER_COST = 10;
+/** …and at least every this many ms. */
+export const RECENT_MAX_INTERVAL_MILLIS = 2000;
+/** A render older than this (ms: one probe publish interval) is never served. */
+export const RECENT_MAX_AGE_MILLIS = 3000;
+
+/** Most keys remembered by {@link RenderCache.recent} (oldest forgotten first). */
+const MAX_RECENT_KEYS = 512;
+
+interface Recent {
+  report: Report;
+  value: unknown;
+  /** `performance.now()` when computed. */
+  atMillis: number;
+  costMillis: number;
+  previousCostMillis: number;
+  refreshing: boolean;
+}
+
 /** What was rendered; `raw` is the encoded report of `GET /api/report`, `json` a serialised render. */
 export type RenderKind = 'list' | 'topology' | 'node' | 'raw' | 'json';
 
@@ -18,7 +43,73 @@ export class RenderCache {
   private readonly diffs = new WeakMap<object, WeakMap<object, string>>();
   private readonly firsts = new WeakMap<object, string>();
 
+  /** The last value computed per key, whatever its report (see {@link RenderCache.recent}). */
+  private readonly recents = new Map<string, Recent>();
+
   constructor(private readonly metrics: AppMetrics) {}
+
+  /**
+   * Like {@link RenderCache.get}, with bounded staleness for expensive renders (hundreds of
+   * probes): while the last value for this key is younger than {@link RECENT_MAX_AGE_MILLIS} and
+   * cost at least {@link RECENT_MIN_COST_MILLIS} twice running, it is served even if `report` is
+   * newer, and recomputed for the newest report after the request — at most once per
+   * {@link RECENT_INTERVAL_PER_COST}× its cost (≤ {@link RECENT_MAX_INTERVAL_MILLIS}), so renders
+   * take a bounded share of a core however often reports arrive, and requests do not wait for
+   * them. Cheap renders (any small deployment, every test) are always fresh.
+   */
+  recent<T>(report: Report, kind: RenderKind, key: string, compute: (report: Report) => T): T {
+    const fullKey = `${kind}\u0000${key}`;
+    const hit = this.byReport.get(report);
+    if (hit?.has(fullKey)) return hit.get(fullKey) as T;
+    const last = this.recents.get(fullKey);
+    if (last !== undefined && last.report !== report && !last.refreshing) {
+      const costMillis = Math.min(last.costMillis, last.previousCostMillis);
+      const ageMillis = performance.now() - last.atMillis;
+      if (costMillis >= RECENT_MIN_COST_MILLIS && ageMillis < RECENT_MAX_AGE_MILLIS) {
+        const intervalMillis = Math.min(RECENT_MAX_INTERVAL_MILLIS, costMillis * RECENT_INTERVAL_PER_COST);
+        if (ageMillis >= intervalMillis) {
+          last.refreshing = true;
+          setImmediate(() => {
+            last.refreshing = false;
+            // A newer report may have been rendered meanwhile; `get` then returns it.
+            this.remember(fullKey, report, kind, key, compute);
+          });
+        }
+        return last.value as T;
+      }
+    }
+    if (last?.refreshing === true) return last.value as T;
+    return this.remember(fullKey, report, kind, key, compute);
+  }
+
+  /** Drops every remembered value, so the next {@link RenderCache.recent} call renders afresh (shortcut reports). */
+  forgetRecent(): void {
+    this.recents.clear();
+  }
+
+  private remember<T>(fullKey: string, report: Report, kind: RenderKind, key: string, compute: (report: Report) => T): T {
+    const cached = this.byReport.get(report);
+    const known = cached?.has(fullKey) === true;
+    const started = performance.now();
+    const value = this.get(report, kind, key, () => compute(report));
+    if (known) return value;
+    const now = performance.now();
+    const previous = this.recents.get(fullKey);
+    this.recents.delete(fullKey);
+    if (this.recents.size >= MAX_RECENT_KEYS) {
+      const oldest = this.recents.keys().next().value;
+      if (oldest !== undefined) this.recents.delete(oldest);
+    }
+    this.recents.set(fullKey, {
+      report,
+      value,
+      atMillis: now,
+      costMillis: now - started,
+      previousCostMillis: previous?.costMillis ?? 0,
+      refreshing: false,
+    });
+    return value;
+  }
 
   /** `compute()`'s result for this key, computed at most once per report (timed into `/metrics`). */
   get<T>(report: Report, kind: RenderKind, key: string, compute: () => T): T {

@@ -1,11 +1,20 @@
 /**
  * The in-memory collector (Scope's `local`, app §1.14): keeps every report that arrived within the
- * last window and serves their merge. The merge is cached until a report arrives or the oldest one
- * leaves the window, so many readers between two probe publishes cost one merge.
+ * last window and serves their merge.
+ *
+ * Incremental: reports are grouped per probe, and each probe's part (the merge of its reports in
+ * the window: a full report and its deltas, wire §2.9) is cached until that probe publishes or one
+ * of its reports leaves the window. The window's merge then folds the parts copy-on-write (nodes
+ * only one probe reports are shared, not copied), so a publish re-merges one probe, not the window.
+ *
+ * Bounded staleness: when merging has become expensive (many probes), a merge is reused for a
+ * while after reports arrive — at most {@link MAX_STALE_MILLIS}, and at most
+ * {@link STALE_PER_MERGE_MILLIS} per ms the last merge took — so merging never takes more than
+ * about 1/{@link STALE_PER_MERGE_MILLIS} of a core however fast reports come; a shortcut report
+ * (wire §4.5) is always served at once. Small windows (cheap merges) are always fresh.
  */
-import { makeReport } from '../../report/model.js';
 import { removePartMergedNodes } from '../../report/delta.js';
-import { mergeReportInto } from '../../report/merge.js';
+import { mergeReportsShared } from '../../report/merge-shared.js';
 import { upgradeReport } from '../../report/upgrade.js';
 import { TOPOLOGIES, type Report } from '../../report/types.js';
 import type { Collector, CollectorListener, CollectorObserver } from './types.js';
@@ -19,10 +28,32 @@ export interface MemoryCollectorOptions {
   observer?: CollectorObserver;
 }
 
+/** A merge faster than this (ms) is redone whenever something changed: no staleness at all. */
+export const STALE_MIN_MERGE_MILLIS = 10;
+/** Longest a merge is reused after a change (ms): well under one publish interval (3 s). */
+export const MAX_STALE_MILLIS = 1000;
+/** Reuse time allowed per ms of the last merge, so merging stays under ~10 % of a core. */
+export const STALE_PER_MERGE_MILLIS = 10;
+
 interface Entry {
   readonly probeId: string;
   readonly report: Report;
   readonly arrivalMillis: number;
+}
+
+/** One probe's reports in the window (ascending by arrival) and their cached merge. */
+interface ProbeReports {
+  readonly probeId: string;
+  readonly entries: Entry[];
+  part: Report | undefined;
+}
+
+/** Inserts `entry` into `list` (ascending by arrival; arrivals are mostly appended). */
+function insertByArrival(list: Entry[], entry: Entry): void {
+  let i = list.length;
+  while (i > 0 && list[i - 1]!.arrivalMillis > entry.arrivalMillis) i--;
+  if (i === list.length) list.push(entry);
+  else list.splice(i, 0, entry);
 }
 
 export class MemoryCollector implements Collector {
@@ -32,7 +63,19 @@ export class MemoryCollector implements Collector {
   private readonly observer: CollectorObserver | undefined;
   /** Ascending by arrival time (arrivals are appended; out-of-order ones inserted). */
   private entries: Entry[] = [];
+  private readonly probes = new Map<string, ProbeReports>();
+  /** Probes whose part must be merged again. */
+  private readonly unmerged = new Set<ProbeReports>();
   private cached: Report | undefined;
+  /** Whether something changed since `cached` was merged. */
+  private dirty = true;
+  /** A shortcut report arrived since `cached` was merged: no staleness allowed. */
+  private urgent = false;
+  /** When `cached` was merged (collector clock, ms). */
+  private cachedAtMillis = 0;
+  /** The cost of the last two merges (ms): both must be slow to allow staleness (a cold JIT is not load). */
+  private lastMergeMillis = 0;
+  private previousMergeMillis = 0;
   private readonly listeners = new Set<CollectorListener>();
   private closed = false;
 
@@ -45,18 +88,28 @@ export class MemoryCollector implements Collector {
   async add(probeId: string, report: Report, arrivalMillis: number): Promise<void> {
     if (this.closed) throw new Error('collector is closed');
     const entry = { probeId, report, arrivalMillis };
-    let i = this.entries.length;
-    while (i > 0 && this.entries[i - 1]!.arrivalMillis > arrivalMillis) i--;
-    this.entries.splice(i, 0, entry);
-    this.cached = undefined;
+    insertByArrival(this.entries, entry);
+    let probe = this.probes.get(probeId);
+    if (probe === undefined) {
+      probe = { probeId, entries: [], part: undefined };
+      this.probes.set(probeId, probe);
+    }
+    insertByArrival(probe.entries, entry);
+    probe.part = undefined;
+    this.unmerged.add(probe);
+    this.dirty = true;
+    if (report.shortcut) this.urgent = true;
     this.expire(this.now());
+    // Re-merge the parts this arrival (and any expiry) touched now, in small steps between
+    // requests, rather than all at once in the next request.
+    this.refreshParts();
     const change = { shortcut: report.shortcut };
     for (const listener of this.listeners) listener(change);
   }
 
   async report(_atMillis?: number): Promise<Report> {
     this.expire(this.now());
-    this.cached ??= this.merge();
+    if (this.cached === undefined || (this.dirty && !this.mayServeStale())) this.cached = this.merge();
     return this.cached;
   }
 
@@ -84,46 +137,84 @@ export class MemoryCollector implements Collector {
   async close(): Promise<void> {
     this.closed = true;
     this.entries = [];
+    this.probes.clear();
     this.cached = undefined;
     this.listeners.clear();
   }
 
-  /** Drops reports that arrived before `nowMillis − window`; invalidates the cache if any went. */
+  /** Whether the cached merge may be served although something changed (see module comment). */
+  private mayServeStale(): boolean {
+    const costMillis = Math.min(this.lastMergeMillis, this.previousMergeMillis);
+    if (this.urgent || costMillis < STALE_MIN_MERGE_MILLIS) return false;
+    const ageMillis = this.now() - this.cachedAtMillis;
+    return ageMillis >= 0 && ageMillis < Math.min(MAX_STALE_MILLIS, costMillis * STALE_PER_MERGE_MILLIS);
+  }
+
+  /** Drops reports that arrived before `nowMillis − window`; their probes' parts are redone. */
   private expire(nowMillis: number): void {
     const cutoff = nowMillis - this.windowMillis;
     let n = 0;
     while (n < this.entries.length && this.entries[n]!.arrivalMillis < cutoff) n++;
-    if (n > 0) {
-      this.entries.splice(0, n);
-      this.cached = undefined;
-    }
+    if (n === 0) return;
+    for (let i = 0; i < n; i++) this.forget(this.entries[i]!);
+    this.entries.splice(0, n);
+    this.dirty = true;
+  }
+
+  /** Removes `entry` from its probe's list (not from `entries`). */
+  private forget(entry: Entry): void {
+    const probe = this.probes.get(entry.probeId);
+    if (probe === undefined) return;
+    const i = probe.entries.indexOf(entry);
+    if (i >= 0) probe.entries.splice(i, 1);
+    probe.part = undefined;
+    this.unmerged.add(probe);
   }
 
   private merge(): Report {
     const started = performance.now();
-    for (;;) {
-      // Merge into a fresh report so stored reports stay untouched (merging copies what it takes).
-      const merged = makeReport();
-      let failed: Entry | undefined;
-      for (const entry of this.entries) {
+    this.refreshParts();
+    const parts: Report[] = [];
+    for (const probe of this.probes.values()) if (probe.part !== undefined) parts.push(probe.part);
+    // Parts are our own merges of typed reports, so this fold cannot meet malformed input.
+    const upgraded = upgradeReport(mergeReportsShared(parts));
+    removePartMergedNodes(upgraded);
+    this.dirty = false;
+    this.urgent = false;
+    this.cachedAtMillis = this.now();
+    this.previousMergeMillis = this.lastMergeMillis;
+    this.lastMergeMillis = performance.now() - started;
+    this.observer?.observeMergeSeconds(this.lastMergeMillis / 1000);
+    return upgraded;
+  }
+
+  /** Merges the parts of the probes that changed; forgets probes left without reports. */
+  private refreshParts(): void {
+    for (const probe of this.unmerged) {
+      if (probe.entries.length > 0) probe.part = this.mergeProbe(probe);
+      // Gone from the window (or every report of it dropped); a later report makes a new entry.
+      if (probe.entries.length === 0 && this.probes.get(probe.probeId) === probe) this.probes.delete(probe.probeId);
+    }
+    this.unmerged.clear();
+  }
+
+  /** One probe's reports merged (stored reports stay untouched: the merge shares, never writes). */
+  private mergeProbe(probe: ProbeReports): Report {
+    try {
+      return mergeReportsShared(probe.entries.map((e) => e.report));
+    } catch {
+      // Decoded reports are typed, so this "cannot happen"; if it does, the culprits go (each is
+      // tried alone) so one bad report cannot stop the app serving.
+      for (const entry of [...probe.entries]) {
         try {
-          mergeReportInto(merged, entry.report);
+          mergeReportsShared([entry.report]);
         } catch (err) {
-          // Decoded reports are typed, so this "cannot happen"; if it does, the culprit goes and
-          // the merge starts over (the accumulator may be half-written).
-          failed = entry;
+          probe.entries.splice(probe.entries.indexOf(entry), 1);
+          this.entries.splice(this.entries.indexOf(entry), 1);
           this.observer?.reportDropped?.(entry.probeId, err);
-          break;
         }
       }
-      if (failed !== undefined) {
-        this.entries.splice(this.entries.indexOf(failed), 1);
-        continue;
-      }
-      const upgraded = upgradeReport(merged);
-      removePartMergedNodes(upgraded);
-      this.observer?.observeMergeSeconds((performance.now() - started) / 1000);
-      return upgraded;
+      return mergeReportsShared(probe.entries.map((e) => e.report));
     }
   }
 }

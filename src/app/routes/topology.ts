@@ -40,14 +40,25 @@ async function reportFor(ctx: AppContext, query: TopologyQuery): Promise<Report>
   return ctx.collector.report(ts === undefined ? undefined : parseTimestampMillis(ts));
 }
 
-function renderCached(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery) {
+function renderFresh(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery) {
   return ctx.renders.get(report, 'topology', `${topologyId}?${queryKey(query)}`, () =>
     renderTopology(report, topologyId, query),
   );
 }
 
+/** A topology's render for `report`, or (under heavy load) a recent one: see RenderCache.recent. */
+function renderCached(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery) {
+  return ctx.renders.recent(report, 'topology', `${topologyId}?${queryKey(query)}`, (r) =>
+    renderTopology(r, topologyId, query),
+  );
+}
+
 export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = ctx.config.basePath;
+  // A shortcut report (wire §4.5) must show at once: no recent render is served after one.
+  ctx.collector.subscribe((change) => {
+    if (change.shortcut) ctx.renders.forgetRecent();
+  });
 
   app.get('/api/topology', async (request, reply) => {
     const query = flatQuery(request);
@@ -65,8 +76,8 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!isKnownTopology(topologyId)) return sendNotFound(reply);
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const body = ctx.renders.get(report, 'json', `topology:${topologyId}?${queryKey(query)}`, () => {
-      const rendered = renderCached(ctx, report, topologyId, query);
+    const body = ctx.renders.recent(report, 'json', `topology:${topologyId}?${queryKey(query)}`, (r) => {
+      const rendered = renderFresh(ctx, r, topologyId, query);
       return rendered && serialise(rendered);
     });
     return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
