@@ -6,7 +6,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { PluginSpec, Report } from '../../report/types.js';
 import type { AppContext } from '../context.js';
-import { sendJson } from '../http.js';
+import { parseTimestampMillis } from '../duration.js';
+import { flatQuery, sendError, sendJson } from '../http.js';
 
 /** PluginSpec in Scope's JSON (description, api_version and status omit-empty). */
 export function pluginSpecJson(p: PluginSpec): Record<string, unknown> {
@@ -63,6 +64,30 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     const query = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
     if (query.has('sparse')) return sendJson(reply, 200, await ctx.collector.hasRecentReports());
     return sendJson(reply, 200, probesOf(await ctx.collector.report()));
+  });
+
+  // Ours (Scope's hosted timeline had its own service): where the history changes, for the UI's
+  // timeline. `from`/`to` are RFC 3339 (default: the last 24 h up to now). Times in the reply are
+  // RFC 3339 UTC with milliseconds.
+  app.get('/api/history', async (request, reply) => {
+    const history = ctx.collector.history?.bind(ctx.collector);
+    if (!ctx.collector.historic || !history) return sendError(reply, 404, 'this collector keeps no history (use file:// or redis://)');
+    const query = flatQuery(request);
+    const nowMillis = Date.now();
+    const to = query.to === undefined ? nowMillis : parseTimestampMillis(query.to);
+    const from = query.from === undefined ? to - 24 * 3_600_000 : parseTimestampMillis(query.from);
+    if (to < 0 || from < 0 || from > to) return sendError(reply, 400, 'from and to must be RFC 3339 times with from ≤ to');
+    const h = await history(from, to);
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return sendJson(reply, 200, {
+      now: iso(nowMillis),
+      from: iso(from),
+      to: iso(to),
+      oldest: h.oldestMillis === null ? null : iso(h.oldestMillis),
+      probes: h.probes.map((p) => ({ id: p.id, first: iso(p.firstMillis), last: iso(p.lastMillis), reports: p.reports })),
+      changes: h.changes.map((c) => ({ at: iso(c.atMillis), probeId: c.probeId, kind: c.kind })),
+      truncated: h.truncated,
+    });
   });
 
   app.get('/admin/summary', async (_request, reply) => {

@@ -2,6 +2,7 @@
  * HTTP transport: the only code (with socket.ts) that talks to the network. Every URL is
  * relative to the directory of the page, so the UI works under a path prefix (app spec §1.1).
  */
+import { parseHistory, type TimelineHistory } from './history.js';
 import type { ApiDetails, ControlResponse, DetailedNode, NodeSummary, TopologyDesc } from '../domain/api-types.js';
 import { parseApiDetails, parseControlResponse, parseDetailedNode, parseNodes, parseTopologies } from './validate.js';
 
@@ -91,6 +92,11 @@ export class ApiClient {
 
   async getNodes(topologyId: string, query: string): Promise<Map<string, NodeSummary>> {
     return parseNodes(await this.json(`api/topology/${encodeURIComponent(topologyId)}${query ? `?${query}` : ''}`));
+  }
+
+  /** `GET /api/history` (historic collectors only): the timeline's range and change marks. */
+  async getHistory(): Promise<TimelineHistory> {
+    return parseHistory(await this.json('api/history'));
   }
 
   /** Node details; resolves null on 404 (the card shows "not found"). */

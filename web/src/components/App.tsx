@@ -7,6 +7,7 @@ import { TableView } from './TableView.js';
 import { ResourceView } from './ResourceView.js';
 import { Sidebar } from './Sidebar.js';
 import { Footer } from './Footer.js';
+import { Timeline } from './Timeline.js';
 import { DetailsPanel } from './DetailsPanel.js';
 import { TerminalDock } from './TerminalDock.js';
 import { HelpPanel } from './HelpPanel.js';
@@ -54,6 +55,7 @@ export function App(): React.JSX.Element {
         {mode !== 'resource' ? <EmptyState /> : null}
       </main>
       <Sidebar />
+      <Timeline />
       <Footer />
       <div className="right-dock">
         <TerminalDock />

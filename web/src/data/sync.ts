@@ -16,12 +16,15 @@ import type { NodeSummary } from '../domain/api-types.js';
 
 const API_POLL_MILLIS = 30_000;
 const TOPOLOGY_POLL_MILLIS = 5_000;
+/** How often the timeline's range and change marks are refreshed (historic collectors). */
+const HISTORY_POLL_MILLIS = 10_000;
 
 export class DataSync {
   private socket: ReconnectingSocket | null = null;
   private socketKey = '';
   private timers: ReturnType<typeof setTimeout>[] = [];
   private topoTimer: ReturnType<typeof setTimeout> | null = null;
+  private historyTimer: ReturnType<typeof setTimeout> | null = null;
   private unsub: (() => void) | null = null;
   /** Positions per view key, for the whole session (nodes that come back reuse theirs). */
   private positions = new Map<string, Record<string, Point>>();
@@ -46,6 +49,7 @@ export class DataSync {
     this.socket?.close();
     for (const t of this.timers) clearTimeout(t);
     if (this.topoTimer) clearTimeout(this.topoTimer);
+    if (this.historyTimer) clearTimeout(this.historyTimer);
     this.layouts.dispose();
   }
 
@@ -71,10 +75,23 @@ export class DataSync {
     try {
       const api = await this.api.getApi();
       this.store.set({ api });
+      if (api.capabilities['historic_reports'] && !this.historyTimer) void this.pollHistory();
       this.later(() => void this.pollApi(), API_POLL_MILLIS);
     } catch {
       this.later(() => void this.pollApi(), 15_000);
     }
+  }
+
+  /** Refreshes the timeline's range and change marks while the app keeps history. */
+  async pollHistory(): Promise<void> {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = null;
+    try {
+      this.store.set({ history: await this.api.getHistory() });
+    } catch {
+      /* the timeline keeps its last range; the connection state comes from the topology poll */
+    }
+    if (!this.stopped) this.historyTimer = setTimeout(() => void this.pollHistory(), HISTORY_POLL_MILLIS);
   }
 
   /** Polls the topology list; its success or failure is what "online"/"offline" means. */
@@ -111,8 +128,9 @@ export class DataSync {
     const topologyId = s.url.topologyId;
     if (!topologyId || !s.topologies) return;
     const query = this.currentQuery(s);
-    const key = `${topologyId}?${query}`;
-    if (s.url.pausedAt) {
+    // A replay streams from `timestamp=` (app §1.6): the server moves it forward at wall-clock speed.
+    const key = `${s.url.pausedAt && s.playback ? 'replay:' : ''}${topologyId}?${query}`;
+    if (s.url.pausedAt && !s.playback) {
       this.socket?.close();
       this.socket = null;
       if (key !== this.socketKey) {
@@ -186,10 +204,20 @@ export class DataSync {
       void this.pollTopologies();
       return;
     }
-    if (u.pausedAt !== p.pausedAt) {
+    if (!u.pausedAt && s.playback) {
+      // Live again (the header's Live button): a replay has nothing left to do.
+      this.store.set({ playback: null });
+      return;
+    }
+    if (u.pausedAt !== p.pausedAt || s.playback !== prev.playback) {
       this.socketKey = '';
       if (!u.pausedAt) void this.pollTopologies();
       else this.ensureStream();
+      // Details and resources follow the chosen moment too.
+      if (u.pausedAt !== p.pausedAt) {
+        void this.loadTopCard();
+        if (u.topologyViewMode === 'resource') void this.loadResources();
+      }
     }
     if (u.nodeDetails !== p.nodeDetails) void this.loadTopCard();
     if (s.structureVersion !== prev.structureVersion || s.relayoutNonce !== prev.relayoutNonce) void this.runLayout(s.relayoutNonce !== prev.relayoutNonce);

@@ -2,6 +2,8 @@
 import type { ApiDetails, ControlResponse, DetailedNode, NodeSummary, TopologyDesc } from '../domain/api-types.js';
 import { DEFAULT_URL_STATE, type UrlState } from '../ui/url-state.js';
 import type { Point } from '../ui/layout.js';
+import type { TimelineHistory } from '../api/history.js';
+import type { Playback } from './timeline.js';
 
 /** Reachability of the app, shown to the user (hubble-ui's status center). */
 export type ConnectionStatus =
@@ -61,6 +63,10 @@ export interface AppState {
   helpOpen: boolean;
   lastControlResponse: ControlResponse | null;
   relayoutNonce: number;
+  /** The timeline's range and change marks (historic collectors only; see store/timeline.ts). */
+  history: TimelineHistory | null;
+  /** Replaying history forward from `url.pausedAt` (not in the URL). */
+  playback: Playback | null;
 }
 
 export function initialState(url: UrlState = DEFAULT_URL_STATE): AppState {
@@ -81,6 +87,8 @@ export function initialState(url: UrlState = DEFAULT_URL_STATE): AppState {
     helpOpen: false,
     lastControlResponse: null,
     relayoutNonce: 0,
+    history: null,
+    playback: null,
   };
 }
 
