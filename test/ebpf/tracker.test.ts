@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../../src/common/log.js';
-import { ConnectionTracker, EbpfConnections, ebpfUnavailableReason, parseTrackerLine, type TrackedConnection } from '../../src/probe/ebpf/index.js';
+import { ConnectionTracker, EbpfConnections, ebpfUnavailableReason, parseSs, parseTrackerLine, type TrackedConnection } from '../../src/probe/ebpf/index.js';
 import { createEndpointReporter, type EndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { firstLine, killAll, spawnNode, waitFor } from '../probe/helpers.js';
@@ -44,55 +44,117 @@ const SERVER = `const s = require('net').createServer((c) => { c.on('data', () =
 const CLIENT = (port: string): string => `setInterval(() => { const c = require('net').connect(${port}, '127.0.0.1', () => c.write('ping'));
   c.on('data', () => c.end()); c.on('error', () => {}); }, 100); console.log('started');`;
 
-test('parser: well-formed lines give events, anything else undefined', () => {
-  assert.deepEqual(parseTrackerLine('E 10 99 4026531833 2 1234 127.0.0.1 40000 127.0.0.1 80'), {
-    kind: 'E', tNanos: 10n, sk: '99', netns: 4026531833, outgoing: true, pid: 1234,
+test('parser: well-formed dump lines give events, anything else undefined', () => {
+  assert.deepEqual(parseTrackerLine('@e0[-131386052795136]: (4026531833, 1, 1234, ::ffff:127.0.0.1, 40000, ::ffff:127.0.0.1, 80)'), {
+    kind: 'e', sk: '-131386052795136', netns: 4026531833, dir: 1, pid: 1234,
     localIp: '127.0.0.1', localPort: 40000, remoteIp: '127.0.0.1', remotePort: 80,
   });
-  assert.equal((parseTrackerLine('E 10 99 1 3 0 ::ffff:127.0.0.1 80 ::ffff:127.0.0.1 40000') as { localIp: string }).localIp, '127.0.0.1', 'v4-mapped as dotted quad');
-  assert.deepEqual(parseTrackerLine('A 11 99 77'), { kind: 'A', tNanos: 11n, sk: '99', pid: 77 });
-  assert.equal(parseTrackerLine('C 12 99 1 ::1 80 ::1 4000 10 20 30')?.kind, 'C');
-  assert.deepEqual(parseTrackerLine('@tx[99]: 1500'), { kind: 'tx', sk: '99', value: 1500 });
-  assert.equal((parseTrackerLine('@rx[-131383619326208]: 9') as { sk: string }).sk, '18446612690090225408', 'signed key mapped back');
-  assert.deepEqual(parseTrackerLine('Lost 3 events'), { kind: 'lost', count: 3 });
-  for (const bad of ['', 'E 1 2', 'E x 99 1 2 1 a 1 b 2', 'E 1 99 1 5 1 a 1 b 2', '@tx[zz]: 1', 'hello', 'A 1 2 -3']) {
+  assert.deepEqual(parseTrackerLine('@o1[7]: (5, 10.0.0.1, 22, 10.0.0.2, 5000)'), {
+    kind: 'e', sk: '7', netns: 5, dir: 2, pid: 0, localIp: '10.0.0.1', localPort: 22, remoteIp: '10.0.0.2', remotePort: 5000,
+  });
+  assert.deepEqual(parseTrackerLine('@a1[99]: 77'), { kind: 'a', sk: '99', pid: 77 });
+  assert.deepEqual(parseTrackerLine('@s0[99]: (10, 20, 30, 1)'), { kind: 's', sk: '99', sentBytes: 10, receivedBytes: 20, srttMicros: 30, retransmits: 1 });
+  assert.equal(parseTrackerLine('@c0[99]: (1, 2, 3, 0, 1, 5, ::1, 80, ::1, 4000)')?.kind, 'c');
+  assert.deepEqual(parseTrackerLine('@n0[1, 42, 5, ::ffff:10.0.0.1, ::ffff:10.0.0.2, 80]: 12'), {
+    kind: 'g', field: 'n', keyText: '1, 42, 5, ::ffff:10.0.0.1, ::ffff:10.0.0.2, 80',
+    key: { outgoing: true, pid: 42, netns: 5, localIp: '10.0.0.1', remoteIp: '10.0.0.2', serverPort: 80 }, value: 12, srttMicros: 0,
+  });
+  assert.equal((parseTrackerLine('@l1[0, 42, 5, ::1, ::1, 80]: (40000, 35)') as { srttMicros: number }).srttMicros, 35);
+  assert.deepEqual(parseTrackerLine('T 3 10866272770629'), { kind: 'T', value: 10866272770629n });
+  assert.deepEqual(parseTrackerLine('Lost 3 events'), { kind: 'lost', value: 3n });
+  for (const bad of ['', '@e0[1]: (1, 2)', '@e0[x]: (1, 1, 1, a, 1, b, 2)', '@e0[1]: (1, 5, 1, ::1, 1, ::1, 2)', '@n0[1, 2]: 3',
+    '@s0[1]: (1, 2, 3)', '@q0[1]: 1', 'hello', 'T x 1', '@a0[1]: -3']) {
     assert.equal(parseTrackerLine(bad), undefined, bad);
   }
 });
 
-test('tracker: out-of-order lines (per-CPU buffers), accepts, byte summaries, each close reported once', () => {
-  const tr = new ConnectionTracker({ logger: silentLogger() });
-  tr.feed('A 20 2 600\n'); // accept read before its ESTABLISHED line
-  tr.feed('E 10 1 5 2 500 127.0.0.1 40000 127.0.0.1 80\nE 11 2 5 3 0 127.0.0.1 80 127.0.0.1 40000\n');
-  tr.feed('@tx[1]: 4\n@rx[1]: 100\n@rtt[1]: 35\nT 30\n');
-  tr.feed('C 50 3 5 127.0.0.1 41000 127.0.0.1 80 1 2 3\n'); // close read before its ESTABLISHED line
-  tr.feed('E 40 3 5 2 501 127.0.0.1 41000 127.0');
-  tr.feed('.0.1 80\n'); // split across chunks
+const NS = 5;
+const tuple = (lp: number, rp: number): string => `${NS}, ::ffff:127.0.0.1, ${lp}, ::ffff:127.0.0.1, ${rp}`;
+
+test('tracker: announces, accepts, snapshots with rates, closes once, socket reuse within a dump', () => {
+  const tr = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 1000 });
+  tr.feed([
+    `@e0[1]: (${NS}, 1, 500, ::ffff:127.0.0.1, 40000, ::ffff:127.0.0.1, 80)`,
+    `@e0[2]: (${NS}, 0, 0, ::ffff:127.0.0.1, 80, ::ffff:127.0.0.1, 40000)`,
+    '@a0[2]: 600',
+    '@s0[1]: (1000, 50, 35, 0)',
+    'T 2 1000000000', '',
+  ].join('\n'));
   let all = tr.drain();
-  const byPort = (p: number, out: boolean): TrackedConnection | undefined => all.find((c) => c.outgoing === out && (out ? c.localPort : c.remotePort) === p);
-  assert.equal(byPort(40000, true)?.pid, 500);
-  assert.equal(byPort(40000, true)?.sentBytes, 4);
-  assert.equal(byPort(40000, true)?.srttMicros, 35);
-  assert.equal(byPort(40000, false)?.pid, 600, 'server pid from the accept');
-  assert.equal(byPort(41000, true)?.closed, true);
-  assert.equal(byPort(41000, true)?.pid, 501);
-  tr.feed('E 45 4 5 3 0 127.0.0.1 80 127.0.0.1 42000\nC 47 4 5 127.0.0.1 80 127.0.0.1 42000 0 0 0\nA 46 4 601\n'); // accept read after the close
-  tr.feed('C 60 1 5 127.0.0.1 40000 127.0.0.1 80 6 0 40\n');
+  const find = (lp: number, out: boolean): TrackedConnection | undefined => all.find((c) => c.outgoing === out && c.localPort === lp);
+  assert.equal(find(40000, true)?.pid, 500);
+  assert.equal(find(40000, true)?.sentBytes, 1000);
+  assert.equal(find(40000, true)?.srttMicros, 35);
+  assert.equal(find(80, false)?.pid, 600, 'server pid from the accept');
+  tr.feed('@s1[1]: (3000, 50, 40, 2)\nT 3 1500000000\n'); // half a second later: 2000 bytes
   all = tr.drain();
-  assert.equal(byPort(40000, true)?.closed, true);
-  assert.equal(byPort(40000, true)?.sentBytes, 10, 'summaries plus the remainder at close');
-  assert.equal(byPort(41000, true), undefined, 'a closed connection is reported once');
-  assert.equal(byPort(42000, false)?.pid, 601, 'an accept read after its close still names the server');
-  assert.equal(tr.drain().filter((c) => c.outgoing).length, 0);
+  assert.equal(find(40000, true)?.sentPerSecond, 4000);
+  assert.equal(find(40000, true)?.retransmits, 2);
+  assert.equal(find(80, false)?.sentPerSecond, 0, 'idle in that dump');
+  // Socket 1 closes and is reused by a new connection in the same generation.
+  tr.feed([
+    `@e0[1]: (${NS}, 1, 501, ::ffff:127.0.0.1, 41000, ::ffff:127.0.0.1, 80)`,
+    `@c0[1]: (3500, 60, 41, 2, 1, ${tuple(40000, 80)})`,
+    'T 4 2500000000', '',
+  ].join('\n'));
+  all = tr.drain();
+  const closed = all.find((c) => c.closed && c.localPort === 40000);
+  assert.equal(closed?.sentBytes, 3500);
+  assert.equal(closed?.resets, 1);
+  assert.equal(find(41000, true)?.pid, 501, 'the reused socket is a new connection');
+  assert.equal(tr.drain().filter((c) => c.closed).length, 0, 'a closed connection is reported once');
 });
 
-test('tracker: seeded connections (start-up /proc scan) close by tuple', () => {
-  const tr = new ConnectionTracker({ logger: silentLogger() });
-  tr.seed([{ netns: 5, outgoing: true, pid: 9, localIp: '10.0.0.1', localPort: 5000, remoteIp: '10.0.0.2', remotePort: 443 }]);
-  assert.equal(tr.drain().length, 1);
-  tr.feed('C 1 77 5 10.0.0.1 5000 10.0.0.2 443 0 0 0\n');
-  assert.deepEqual(tr.drain().map((c) => c.closed), [true]);
+test('tracker: short-lived connections come as aggregates with a count and a stable client port', () => {
+  const tr = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 1000 });
+  const key = `1, 42, ${NS}, ::ffff:10.0.0.1, ::ffff:10.0.0.2, 80`;
+  const dump = (gen: number, n: number, port: number): string =>
+    [`@n0[${key}]: ${n}`, `@t0[${key}]: ${4 * n}`, `@r0[${key}]: ${8 * n}`, `@x0[${key}]: 0`, `@z0[${key}]: 1`, `@l0[${key}]: (${port}, 90)`, `T ${gen} ${gen * 1e9}`, ''].join('\n');
+  tr.feed(dump(2, 10, 50000));
+  tr.feed(dump(3, 10, 50007));
+  let all = tr.drain();
+  assert.equal(all.length, 1);
+  const g = all[0]!;
+  assert.deepEqual([g.aggregated, g.closed, g.outgoing, g.pid, g.count, g.localPort, g.remotePort, g.sentBytes, g.receivedBytes, g.resets, g.srttMicros],
+    [true, true, true, 42, 20, 50000, 80, 80, 160, 2, 90]);
+  assert.equal(g.connectionsPerSecond, 20 / 2, 'over the two dump intervals');
+  tr.feed(dump(4, 5, 50099));
+  all = tr.drain();
+  assert.equal(all[0]?.localPort, 50000, 'the same client port while the group lives (stable node id)');
+  assert.equal(all[0]?.count, 5);
   assert.equal(tr.drain().length, 0);
+});
+
+test('tracker: seeded connections (start-up /proc scan) are placed when met, close by tuple', () => {
+  const tr = new ConnectionTracker({ logger: silentLogger() });
+  tr.seed([
+    { netns: NS, outgoing: true, pid: 9, localIp: '10.0.0.1', localPort: 5000, remoteIp: '10.0.0.2', remotePort: 443 },
+    { netns: NS, outgoing: false, pid: 8, localIp: '10.0.0.1', localPort: 22, remoteIp: '10.0.0.3', remotePort: 6000 },
+  ]);
+  assert.equal(tr.drain().length, 2);
+  tr.feed(`@o0[7]: (${NS}, 10.0.0.1, 5000, 10.0.0.2, 443)\n@s0[7]: (100000, 5, 10, 0)\nT 2 1000000000\n`);
+  let all = tr.drain();
+  const placed = all.find((c) => c.localPort === 5000);
+  assert.equal(placed?.pid, 9);
+  assert.equal(placed?.sentPerSecond, 0, 'the first counters of an old socket are a baseline, not a rate');
+  tr.feed(`@s1[7]: (150000, 5, 10, 0)\n@c1[8]: (1, 2, 3, 0, 0, ${NS}, 10.0.0.1, 22, 10.0.0.3, 6000)\nT 3 2000000000\n`);
+  all = tr.drain();
+  assert.equal(all.find((c) => c.localPort === 5000)?.sentPerSecond, 50000);
+  assert.deepEqual(all.filter((c) => c.closed).map((c) => [c.localPort, c.pid]), [[22, 8]], 'a seeded connection closes by tuple');
+});
+
+test('sock_diag: ss -tinHn output parses into per-socket figures', () => {
+  const text = [
+    'ESTAB 0      0      127.0.0.1:37599 127.0.0.1:57712',
+    '\t cubic wscale:10,10 rto:212 rtt:8.36/14.835 ato:40 mss:32768 bytes_sent:3444 bytes_acked:3444 bytes_received:58753 retrans:0/3 segs_out:14',
+    'ESTAB 0      0      [::ffff:10.0.0.5]:80 [::ffff:10.0.0.6]:41000',
+    '\t cubic rtt:50.2/1 bytes_acked:10 bytes_received:20',
+    'garbage line',
+  ].join('\n');
+  const m = parseSs(text);
+  assert.deepEqual(m.get('127.0.0.1|37599|127.0.0.1|57712'), { sentBytes: 3444, receivedBytes: 58753, srttMicros: 8360, retransmits: 3 });
+  assert.deepEqual(m.get('10.0.0.5|80|10.0.0.6|41000'), { sentBytes: 10, receivedBytes: 20, srttMicros: 50200, retransmits: 0 });
+  assert.equal(m.size, 2);
 });
 
 test('forced off: falls back and says why, in one line', () => {
@@ -130,7 +192,10 @@ test('eBPF: a 100-ms connect loop of short-lived connections is seen with the cl
   const inc = seen.filter((c) => !c.outgoing);
   assert.ok(out.every((c) => c.pid === client.pid), `client pids ${out.map((c) => c.pid).join()}`);
   assert.ok(inc.every((c) => c.pid === server.pid), `server pids ${inc.map((c) => c.pid).join()}`);
-  assert.ok(out.some((c) => c.sentBytes === 4 && c.receivedBytes === 4), 'ping/pong byte counts');
+  // Most arrive aggregated by the kernel; one that spans a dump is reported on its own.
+  const aggregated = out.filter((c) => c.aggregated);
+  assert.ok(aggregated.length > 0, 'short-lived connections arrive aggregated');
+  assert.ok(aggregated.some((c) => c.count >= 1 && c.sentBytes === 4 * c.count && c.receivedBytes === 4 * c.count), `ping/pong byte counts ${out.map((c) => `${c.count}:${c.sentBytes}/${c.receivedBytes}`).join()}`);
   assert.equal(tracker.stats.lost, 0);
   await tracker.stop();
   assert.equal(tracker.running, false);
@@ -161,14 +226,16 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
     for (const [id, n] of nodes) {
       if (n.latest.get('pid')?.value !== String(client.pid)) continue;
       const to = n.adjacency.find((a) => a.endsWith(`;127.0.0.1;${port}`));
-      if (to && nodes.get(to)?.latest.get('pid')?.value === String(server.pid) && n.latest.has('openscope_bytes_sent')) return { id, to, node: n };
+      if (to && nodes.get(to)?.latest.get('pid')?.value === String(server.pid) && n.latest.has('openscope_connections_per_s')) return { id, to, node: n };
     }
     return undefined;
   }, 20_000, 300);
   assert.match(edge.id, /^h-\d+;127\.0\.0\.1;\d+$/, 'loopback endpoints scoped by the netns');
   assert.match(edge.to, /^h-\d+;127\.0\.0\.1;\d+$/);
-  assert.equal(edge.node.latest.get('openscope_bytes_sent')?.value, '4', 'client sent "ping"');
-  assert.equal(edge.node.latest.get('openscope_bytes_received')?.value, '4', 'client received "pong"');
+  const count = Number(edge.node.latest.get('conn_count')?.value ?? '1');
+  assert.equal(edge.node.latest.get('openscope_bytes_sent')?.value, String(4 * count), 'client sent "ping" on each connection');
+  assert.equal(edge.node.latest.get('openscope_bytes_received')?.value, String(4 * count), 'client received "pong" on each');
+  assert.ok(Number(edge.node.latest.get('openscope_connections_per_s')?.value) > 0, 'connection rate');
   assert.equal(source.scanNeeded(), false, '/proc is no longer scanned');
   await walker.walk();
   const later = await reporter.report();

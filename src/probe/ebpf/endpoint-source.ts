@@ -1,40 +1,92 @@
 /**
  * The endpoint reporter's eBPF mode (wire §5.5.5): owns the tracker's life cycle and turns its
- * connections into client → server pairs with pids. Start-up is asynchronous (bpftrace compiles
- * for a few seconds); until it is ready, or if it cannot run, the reporter stays in /proc mode.
- * Exactly one log line says which mode is used and, for the fallback, why.
+ * connections into client → server pairs with pids and the edge figures of docs/edge-metrics.md.
+ * Start-up is asynchronous (bpftrace compiles for a few seconds); until it is ready, or if it
+ * cannot run, the reporter stays in /proc mode, where the figures sock_diag gives (`ss`) are
+ * attached to the connections the /proc scan found. Exactly one log line says which mode is used
+ * and, for the fallback, why.
  */
+import { isLoopback } from '../../report/ip.js';
 import type { Logger } from '../../common/log.js';
 import type { ConnectionSource, ObservedConnection } from '../endpoint/reporter.js';
-import { ConnectionTracker, ebpfUnavailableReason, type TrackedConnection } from './tracker.js';
+import { SockDiag } from './sockdiag.js';
+import { ConnectionTracker, ebpfUnavailableReason, type SeedConnection, type TrackedConnection } from './tracker.js';
 
-/** Per-connection figures, from the client's point of view. */
+export type { SeedConnection } from './tracker.js';
+
+/** Per-connection figures, from the client's point of view (docs/edge-metrics.md). */
 export interface ConnectionStats {
-  /** Bytes the client sent to the server. */
+  /** Bytes the client sent to the server (acknowledged), cumulative. */
   sentBytes: number;
-  /** Bytes the client received from the server. */
+  /** Bytes the client received from the server, cumulative. */
   receivedBytes: number;
+  /** Bytes/s each way over the last interval; undefined if unknown. */
+  sentPerSecond?: number | undefined;
+  receivedPerSecond?: number | undefined;
   /** Last smoothed RTT, µs (0 = no sample). */
   srttMicros: number;
+  /** Retransmitted segments, cumulative; undefined if unknown. */
+  retransmits?: number | undefined;
+  /** Resets sent or received; undefined if unknown. */
+  resets?: number | undefined;
+  /** Connections these figures stand for (aggregates of short-lived ones). Default 1. */
+  count?: number | undefined;
+  /** New connections per second these figures stand for (aggregates). */
+  connectionsPerSecond?: number | undefined;
 }
 
 /** Latest keys of the per-connection figures on the client endpoint node (additions to Scope). */
 export const BYTES_SENT_KEY = 'openscope_bytes_sent';
 export const BYTES_RECEIVED_KEY = 'openscope_bytes_received';
+export const BYTES_SENT_PER_S_KEY = 'openscope_bytes_sent_per_s';
+export const BYTES_RECEIVED_PER_S_KEY = 'openscope_bytes_received_per_s';
+/** Also the id of the RTT metric (one sample per tick). */
 export const RTT_MICROS_KEY = 'openscope_rtt_us';
+export const RETRANSMITS_KEY = 'openscope_retransmits';
+export const RESETS_KEY = 'openscope_resets';
+/** Scope's own key: how many connections the endpoint node stands for. */
+export const CONN_COUNT_KEY = 'conn_count';
+export const CONNECTIONS_PER_S_KEY = 'openscope_connections_per_s';
 
 /** A connection the tracker saw, oriented client → server, with its figures when any. */
 export interface TrackedPair extends ObservedConnection {
   stats?: ConnectionStats | undefined;
 }
 
+const num = (n: number): string => String(Math.round(n));
+
 function statsLatest(s: ConnectionStats): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = [
-    [BYTES_SENT_KEY, String(s.sentBytes)],
-    [BYTES_RECEIVED_KEY, String(s.receivedBytes)],
+    [BYTES_SENT_KEY, num(s.sentBytes)],
+    [BYTES_RECEIVED_KEY, num(s.receivedBytes)],
   ];
-  if (s.srttMicros > 0) out.push([RTT_MICROS_KEY, String(s.srttMicros)]);
+  if (s.sentPerSecond !== undefined) out.push([BYTES_SENT_PER_S_KEY, num(s.sentPerSecond)]);
+  if (s.receivedPerSecond !== undefined) out.push([BYTES_RECEIVED_PER_S_KEY, num(s.receivedPerSecond)]);
+  if (s.srttMicros > 0) out.push([RTT_MICROS_KEY, num(s.srttMicros)]);
+  if (s.retransmits !== undefined) out.push([RETRANSMITS_KEY, num(s.retransmits)]);
+  if (s.resets !== undefined) out.push([RESETS_KEY, num(s.resets)]);
+  if ((s.count ?? 1) > 1) out.push([CONN_COUNT_KEY, num(s.count!)]);
+  if (s.connectionsPerSecond !== undefined) out.push([CONNECTIONS_PER_S_KEY, (Math.round(s.connectionsPerSecond * 100) / 100).toString()]);
   return out;
+}
+
+function statsMetrics(s: ConnectionStats): Array<readonly [string, number]> {
+  return s.srttMicros > 0 ? [[RTT_MICROS_KEY, s.srttMicros]] : [];
+}
+
+/** The client's view of a tracked connection's figures (`flip`: seen from the server side). */
+function statsOf(c: TrackedConnection, flip: boolean): ConnectionStats {
+  return {
+    sentBytes: flip ? c.receivedBytes : c.sentBytes,
+    receivedBytes: flip ? c.sentBytes : c.receivedBytes,
+    sentPerSecond: flip ? c.receivedPerSecond : c.sentPerSecond,
+    receivedPerSecond: flip ? c.sentPerSecond : c.receivedPerSecond,
+    srttMicros: c.srttMicros,
+    retransmits: c.retransmits,
+    resets: c.resets,
+    count: c.count,
+    connectionsPerSecond: c.aggregated ? c.connectionsPerSecond : undefined,
+  };
 }
 
 /** Options of {@link EbpfConnections}. */
@@ -48,10 +100,13 @@ export interface EbpfConnectionsOptions {
   bpftrace?: string;
   /** Summary interval (the spy interval), ms. Default 1000. */
   summaryIntervalMillis?: number;
+  /** In /proc mode, read traffic figures with sock_diag (`ss`). Default true. */
+  sockDiag?: boolean;
 }
 
-/** A connection seen by the start-up /proc scan. */
-export type SeedConnection = Omit<TrackedConnection, 'sentBytes' | 'receivedBytes' | 'srttMicros' | 'closed'>;
+/** Ids are scoped by netns for loopback addresses only (report/ids.ts): the same for pairing. */
+const scope = (netns: number, ipAddr: string): number => (isLoopback(ipAddr) ? netns : 0);
+const pairKey = (p: ObservedConnection): string => `${scope(p.netns, p.fromIp)}|${p.fromIp}|${p.fromPort}|${p.toIp}|${p.toPort}`;
 
 export class EbpfConnections implements ConnectionSource {
   private tracker: ConnectionTracker | undefined;
@@ -59,6 +114,10 @@ export class EbpfConnections implements ConnectionSource {
   private fellBack = false;
   private restarts = 0;
   private lastRestartMillis = 0;
+  private readonly diag: SockDiag | undefined;
+  /** The last /proc scan, in /proc mode (for sock_diag figures). */
+  private lastScan: readonly SeedConnection[] = [];
+  private stopped = false;
   /** Whether the start-up /proc scan was fed to the tracker. */
   seeded = false;
   /** Whether eBPF was given up (disabled, unavailable, or failed): /proc + conntrack. */
@@ -67,6 +126,7 @@ export class EbpfConnections implements ConnectionSource {
   }
 
   constructor(private readonly opts: EbpfConnectionsOptions) {
+    this.diag = opts.sockDiag === false ? undefined : new SockDiag();
     const reason = opts.enabled ? ebpfUnavailableReason(opts.bpftrace === undefined ? {} : { bpftrace: opts.bpftrace }) : 'disabled by --probe.ebpf.connections=false';
     if (reason !== undefined) {
       this.fallBack(reason);
@@ -89,7 +149,7 @@ export class EbpfConnections implements ConnectionSource {
       () => {
         if (this.state !== 'starting' || this.tracker !== tracker) return;
         this.state = 'running';
-        if (this.restarts === 0) opts.logger.info('endpoint: eBPF connection tracking on (bpftrace tracepoints)');
+        if (this.restarts === 0) opts.logger.info('endpoint: eBPF connection tracking on (bpftrace tracepoints, in-kernel aggregation)');
       },
       (err: unknown) => {
         if (this.tracker === tracker) this.fallBack(err instanceof Error ? err.message : String(err));
@@ -116,8 +176,20 @@ export class EbpfConnections implements ConnectionSource {
     return this.tracker;
   }
 
-  /** Feeds a /proc scan (connections with a known pid); the first one after attaching is kept. */
+  /**
+   * Receives each /proc scan (connections with a known pid or not). With eBPF, the first one after
+   * attaching seeds the tracker; in /proc mode, each one is kept for the sock_diag figures.
+   */
   seed(conns: readonly SeedConnection[]): void {
+    if (this.stopped) return;
+    if (this.state === 'off') {
+      if (!this.diag || this.diag.unavailable !== undefined) return;
+      this.lastScan = conns;
+      const namespaces = new Map<number, number>();
+      for (const c of conns) if (c.pid !== undefined && !namespaces.has(c.netns)) namespaces.set(c.netns, c.pid);
+      void this.diag.refresh(namespaces);
+      return;
+    }
     if (this.seeded || !this.active) return;
     this.tracker?.seed(conns.filter((c) => c.pid !== undefined));
     this.seeded = true;
@@ -129,42 +201,93 @@ export class EbpfConnections implements ConnectionSource {
   }
 
   /**
-   * Every open connection and every one closed since the last call, client → server. A connection
-   * between two local processes is seen from both ends (two pairs with the same ends), so both pids
-   * end up on the pair. Empty until the tracker runs, and after a fallback.
+   * Every open connection and every one closed since the last call, client → server (short-lived
+   * ones as aggregates with a count). A connection between two local processes is seen from both
+   * ends (two pairs with the same ends), so both pids end up on the pair. In /proc mode: the last
+   * scan's connections that sock_diag has figures for.
    */
   connections(): TrackedPair[] {
+    if (this.state === 'off') return this.sockDiagPairs();
     const tracker = this.active;
     if (!tracker) return [];
     const out: TrackedPair[] = [];
-    // A local → local connection is seen from both ends: the client's figures win.
-    const clientSide = new Set<string>();
-    for (const c of tracker.drain()) {
-      const has = c.sentBytes > 0 || c.receivedBytes > 0 || c.srttMicros > 0;
-      if (c.outgoing) {
-        out.push({
-          netns: c.netns, fromIp: c.localIp, fromPort: c.localPort, fromPid: c.pid, toIp: c.remoteIp, toPort: c.remotePort,
-          stats: has ? { sentBytes: c.sentBytes, receivedBytes: c.receivedBytes, srttMicros: c.srttMicros } : undefined,
-        });
-        clientSide.add(`${c.netns}|${c.localIp}|${c.localPort}|${c.remoteIp}|${c.remotePort}`);
-      } else {
-        out.push({
-          netns: c.netns, fromIp: c.remoteIp, fromPort: c.remotePort, toIp: c.localIp, toPort: c.localPort, toPid: c.pid,
-          stats: has ? { sentBytes: c.receivedBytes, receivedBytes: c.sentBytes, srttMicros: c.srttMicros } : undefined,
-        });
+    const clientSide = new Map<string, TrackedPair>();
+    /** Client port shown for each aggregate, by (client, server): the server side's aggregate joins it. */
+    const groupPorts = new Map<string, number>();
+    const groupKey = (netns: number, clientIp: string, serverIp: string, serverPort: number): string =>
+      `${scope(netns, clientIp)}|${clientIp}|${serverIp}|${serverPort}`;
+    const all = tracker.drain();
+    for (const c of all) {
+      if (!c.outgoing) continue;
+      const p: TrackedPair = {
+        netns: c.netns, fromIp: c.localIp, fromPort: c.localPort, fromPid: c.pid, toIp: c.remoteIp, toPort: c.remotePort,
+        stats: statsOf(c, false),
+      };
+      out.push(p);
+      clientSide.set(pairKey(p), p);
+      if (c.aggregated) groupPorts.set(groupKey(c.netns, c.localIp, c.remoteIp, c.remotePort), c.localPort);
+    }
+    for (const c of all) {
+      if (c.outgoing) continue;
+      const fromPort = c.aggregated ? groupPorts.get(groupKey(c.netns, c.remoteIp, c.localIp, c.localPort)) ?? c.remotePort : c.remotePort;
+      const p: TrackedPair = {
+        netns: c.netns, fromIp: c.remoteIp, fromPort, toIp: c.localIp, toPort: c.localPort, toPid: c.pid,
+        stats: statsOf(c, true),
+      };
+      out.push(p);
+      const client = clientSide.get(pairKey(p));
+      // The client's figures win; a reset seen only by the server still counts.
+      if (client?.stats) client.stats.resets = Math.max(client.stats.resets ?? 0, p.stats!.resets ?? 0);
+      else {
+        p.fromLatest = statsLatest(p.stats!);
+        p.fromMetrics = statsMetrics(p.stats!);
       }
     }
-    for (const p of out) {
-      if (!p.stats) continue;
-      const seenByClient = p.fromPid !== undefined || p.toPid === undefined || !clientSide.has(`${p.netns}|${p.fromIp}|${p.fromPort}|${p.toIp}|${p.toPort}`);
-      if (seenByClient) p.fromLatest = statsLatest(p.stats);
+    for (const p of clientSide.values()) {
+      p.fromLatest = statsLatest(p.stats!);
+      p.fromMetrics = statsMetrics(p.stats!);
+    }
+    return out;
+  }
+
+  /** /proc mode: the last scan's connections with sock_diag figures, client's view. */
+  private sockDiagPairs(): TrackedPair[] {
+    const diag = this.diag;
+    if (!diag || this.lastScan.length === 0) return [];
+    const out: TrackedPair[] = [];
+    const clientSide = new Set<string>();
+    for (const outgoingPass of [true, false]) {
+      for (const c of this.lastScan) {
+        if (c.outgoing !== outgoingPass) continue;
+        const d = diag.get(c.netns, c.localIp, c.localPort, c.remoteIp, c.remotePort);
+        if (!d) continue;
+        const p: TrackedPair = c.outgoing
+          ? { netns: c.netns, fromIp: c.localIp, fromPort: c.localPort, fromPid: c.pid, toIp: c.remoteIp, toPort: c.remotePort }
+          : { netns: c.netns, fromIp: c.remoteIp, fromPort: c.remotePort, toIp: c.localIp, toPort: c.localPort, toPid: c.pid };
+        const key = pairKey(p);
+        if (!c.outgoing && clientSide.has(key)) continue;
+        if (c.outgoing) clientSide.add(key);
+        p.stats = {
+          sentBytes: c.outgoing ? d.sentBytes : d.receivedBytes,
+          receivedBytes: c.outgoing ? d.receivedBytes : d.sentBytes,
+          sentPerSecond: c.outgoing ? d.sentPerSecond : d.receivedPerSecond,
+          receivedPerSecond: c.outgoing ? d.receivedPerSecond : d.sentPerSecond,
+          srttMicros: d.srttMicros,
+          retransmits: d.retransmits,
+        };
+        p.fromLatest = statsLatest(p.stats);
+        p.fromMetrics = statsMetrics(p.stats);
+        out.push(p);
+      }
     }
     return out;
   }
 
   async stop(): Promise<void> {
     this.state = 'off';
+    this.stopped = true;
     this.fellBack = true; // nothing to fall back from once stopped
+    this.lastScan = [];
     await this.tracker?.stop();
   }
 
@@ -174,7 +297,10 @@ export class EbpfConnections implements ConnectionSource {
     this.fellBack = true;
     void this.tracker?.stop();
     const level = this.opts.enabled ? 'warn' : 'info';
-    this.opts.logger[level]({ reason }, `endpoint: eBPF connection tracking unavailable (${reason}); using /proc + conntrack`);
+    const figures = !this.diag ? 'no traffic figures' : this.diag.unavailable === undefined
+      ? 'traffic figures of open connections from sock_diag (ss); short-lived connections without client pids, no resets'
+      : `no traffic figures (${this.diag.unavailable})`;
+    this.opts.logger[level]({ reason }, `endpoint: eBPF connection tracking unavailable (${reason}); using /proc + conntrack, ${figures}`);
     this.opts.onFallback?.();
   }
 }

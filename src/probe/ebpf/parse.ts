@@ -3,127 +3,196 @@
  * undefined (the program's own warnings and blank lines are not events).
  */
 
-/** A connection reached ESTABLISHED. */
-export interface EstablishedEvent {
-  kind: 'E';
-  tNanos: bigint;
-  sk: string;
+/** A connection's 4-tuple and network namespace, from this host's side. */
+export interface Tuple {
   netns: number;
-  /** true: connect() here (old state SYN_SENT); false: accepted here (SYN_RECV). */
-  outgoing: boolean;
-  /** Connecting pid for outgoing connections; 0 if unknown. */
-  pid: number;
   localIp: string;
   localPort: number;
   remoteIp: string;
   remotePort: number;
 }
 
-/** A task accepted a socket. */
+/** `@e`/`@o`: a connection announced (established during the generation, or older than the tracker). */
+export interface AnnounceEvent extends Tuple {
+  kind: 'e';
+  sk: string;
+  /** 1: connect() here; 0: accepted here; 2: unknown (a socket older than the tracker). */
+  dir: 0 | 1 | 2;
+  /** Connecting pid (dir 1); 0 if unknown. */
+  pid: number;
+}
+
+/** `@a`: a task accepted a socket. */
 export interface AcceptEvent {
-  kind: 'A';
-  tNanos: bigint;
+  kind: 'a';
   sk: string;
   pid: number;
 }
 
-/** An established connection closed. */
-export interface CloseEvent {
-  kind: 'C';
-  tNanos: bigint;
+/** Cumulative kernel counters of a socket (tcp_sock). */
+export interface Counters {
+  /** Data bytes sent (bytes_sent less bytes_retrans; sock_diag: bytes_acked). */
+  sentBytes: number;
+  /** bytes_received. */
+  receivedBytes: number;
+  /** Smoothed RTT, µs (0 = no sample yet). */
+  srttMicros: number;
+  /** total_retrans. */
+  retransmits: number;
+}
+
+/** `@s`: latest counters of a socket that moved during the generation. */
+export interface SnapshotEvent extends Counters {
+  kind: 's';
   sk: string;
+}
+
+/** `@c`: an announced (or pre-existing) connection closed, with its final counters. */
+export interface CloseEvent extends Counters, Tuple {
+  kind: 'c';
+  sk: string;
+  resets: number;
+}
+
+/** Key of an aggregate of short-lived connections. */
+export interface GroupKey {
+  outgoing: boolean;
+  pid: number;
   netns: number;
   localIp: string;
-  localPort: number;
   remoteIp: string;
-  remotePort: number;
-  sentBytes: number;
-  receivedBytes: number;
+  serverPort: number;
+}
+
+/** One field of an aggregate of short-lived connections (`@n`, `@t`, `@r`, `@x`, `@z`, `@l`). */
+export interface GroupEvent {
+  kind: 'g';
+  field: 'n' | 't' | 'r' | 'x' | 'z' | 'l';
+  /** The key as printed (identifies the group within a dump). */
+  keyText: string;
+  key: GroupKey;
+  /** `@l`: a client port; others: the count or sum. */
+  value: number;
+  /** `@l` only: last smoothed RTT, µs. */
   srttMicros: number;
 }
 
-/** One entry of a per-interval map dump. */
-export interface SummaryEvent {
-  kind: 'tx' | 'rx' | 'rtt';
-  sk: string;
-  value: number;
-}
-
-/** Other lines: ready, end of an interval dump, lost events. */
+/** Other lines: ready, end of a dump, lost events. */
 export interface ControlEvent {
   kind: 'R' | 'T' | 'lost';
-  count: number;
+  /** `T`: the kernel clock (ns) at the end of the generation; `lost`: the count. */
+  value: bigint;
 }
 
-export type TrackerEvent = EstablishedEvent | AcceptEvent | CloseEvent | SummaryEvent | ControlEvent;
+export type TrackerEvent = AnnounceEvent | AcceptEvent | SnapshotEvent | CloseEvent | GroupEvent | ControlEvent;
 
+const MAP_LINE = /^@([eoascntrxzl])[01]\[([^\]]+)\]: (.+)$/;
+const SIGNED = /^-?\d+$/;
 const DIGITS = /^\d+$/;
-const MAP_LINE = /^@(tx|rx|rtt)\[(-?\d+)\]: (\d+)$/;
 const LOST = /^Lost (\d+) events/;
 
 function int(s: string | undefined): number | undefined {
-  if (s === undefined || !DIGITS.test(s)) return undefined;
-  return Number(s);
+  return s !== undefined && DIGITS.test(s) ? Number(s) : undefined;
 }
 
 /**
- * IPv4-mapped IPv6 (`::ffff:127.0.0.1`, what a dual-stack listener's sockets show) as the dotted
+ * IPv4-mapped IPv6 (`::ffff:127.0.0.1`, what the program prints for IPv4 sockets) as the dotted
  * quad, like the /proc path (report/ip.ts formatIp), so both ends of a connection get the same ids.
  */
-function ip(s: string): string {
+export function ip(s: string): string {
   return s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : s;
 }
 
-function big(s: string | undefined): bigint | undefined {
-  return s !== undefined && DIGITS.test(s) ? BigInt(s) : undefined;
+const IP = /^[0-9a-fA-F:.]+$/;
+
+/** `(a, b, c)` → ['a', 'b', 'c']; a bare value → [value]. */
+function fields(s: string): string[] {
+  const inner = s.startsWith('(') && s.endsWith(')') ? s.slice(1, -1) : s;
+  return inner.split(', ');
+}
+
+function ints(f: readonly string[], ...at: number[]): number[] | undefined {
+  const out: number[] = [];
+  for (const i of at) {
+    const v = int(f[i]);
+    if (v === undefined) return undefined;
+    out.push(v);
+  }
+  return out;
+}
+
+function address(s: string | undefined): string | undefined {
+  return s !== undefined && IP.test(s) ? ip(s) : undefined;
+}
+
+function mapLine(m: string, keyText: string, valueText: string): TrackerEvent | undefined {
+  const v = fields(valueText);
+  if (m === 'n' || m === 't' || m === 'r' || m === 'x' || m === 'z' || m === 'l') {
+    const k = keyText.split(', ');
+    const kn = ints(k, 0, 1, 2, 5);
+    const localIp = address(k[3]);
+    const remoteIp = address(k[4]);
+    if (k.length !== 6 || !kn || localIp === undefined || remoteIp === undefined || (kn[0] !== 0 && kn[0] !== 1)) return undefined;
+    const vals = m === 'l' ? ints(v, 0, 1) : ints(v, 0);
+    if (!vals || v.length !== (m === 'l' ? 2 : 1)) return undefined;
+    return {
+      kind: 'g', field: m, keyText,
+      key: { outgoing: kn[0] === 1, pid: kn[1]!, netns: kn[2]!, localIp, remoteIp, serverPort: kn[3]! },
+      value: vals[0]!, srttMicros: vals[1] ?? 0,
+    };
+  }
+  if (!SIGNED.test(keyText)) return undefined;
+  const sk = keyText;
+  switch (m) {
+    case 'e': {
+      const n = ints(v, 0, 1, 2, 4, 6);
+      const localIp = address(v[3]);
+      const remoteIp = address(v[5]);
+      if (v.length !== 7 || !n || localIp === undefined || remoteIp === undefined || n[1]! > 2) return undefined;
+      return { kind: 'e', sk, netns: n[0]!, dir: n[1] as 0 | 1 | 2, pid: n[2]!, localIp, localPort: n[3]!, remoteIp, remotePort: n[4]! };
+    }
+    case 'o': {
+      const n = ints(v, 0, 2, 4);
+      const localIp = address(v[1]);
+      const remoteIp = address(v[3]);
+      if (v.length !== 5 || !n || localIp === undefined || remoteIp === undefined) return undefined;
+      return { kind: 'e', sk, netns: n[0]!, dir: 2, pid: 0, localIp, localPort: n[1]!, remoteIp, remotePort: n[2]! };
+    }
+    case 'a': {
+      const pid = int(v[0]);
+      return v.length === 1 && pid !== undefined ? { kind: 'a', sk, pid } : undefined;
+    }
+    case 's': {
+      const n = ints(v, 0, 1, 2, 3);
+      if (v.length !== 4 || !n) return undefined;
+      return { kind: 's', sk, sentBytes: n[0]!, receivedBytes: n[1]!, srttMicros: n[2]!, retransmits: n[3]! };
+    }
+    case 'c': {
+      const n = ints(v, 0, 1, 2, 3, 4, 5, 7, 9);
+      const localIp = address(v[6]);
+      const remoteIp = address(v[8]);
+      if (v.length !== 10 || !n || localIp === undefined || remoteIp === undefined) return undefined;
+      return {
+        kind: 'c', sk, sentBytes: n[0]!, receivedBytes: n[1]!, srttMicros: n[2]!, retransmits: n[3]!, resets: n[4]!,
+        netns: n[5]!, localIp, localPort: n[6]!, remoteIp, remotePort: n[7]!,
+      };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Parses one line; undefined for anything that is not a well-formed event. */
 export function parseTrackerLine(line: string): TrackerEvent | undefined {
-  const c = line.charCodeAt(0);
-  if (c === 64 /* @ */) {
+  if (line.charCodeAt(0) === 64 /* @ */) {
     const m = MAP_LINE.exec(line);
-    if (!m) return undefined;
-    // Map keys come out as signed 64-bit numbers; socket addresses are the unsigned ones.
-    const sk = m[2]!.startsWith('-') ? BigInt.asUintN(64, BigInt(m[2]!)).toString() : m[2]!;
-    return { kind: m[1] as SummaryEvent['kind'], sk, value: Number(m[3]) };
+    return m ? mapLine(m[1]!, m[2]!, m[3]!) : undefined;
   }
-  const f = line.split(' ');
-  switch (f[0]) {
-    case 'R':
-      return { kind: 'R', count: 0 };
-    case 'T':
-      return { kind: 'T', count: 0 };
-    case 'E': {
-      const t = big(f[1]);
-      const netns = int(f[3]);
-      const old = int(f[4]);
-      const pid = int(f[5]);
-      const lp = int(f[7]);
-      const rp = int(f[9]);
-      if (f.length !== 10 || t === undefined || !DIGITS.test(f[2]!) || netns === undefined || (old !== 2 && old !== 3) || pid === undefined || lp === undefined || rp === undefined) return undefined;
-      return { kind: 'E', tNanos: t, sk: f[2]!, netns, outgoing: old === 2, pid, localIp: ip(f[6]!), localPort: lp, remoteIp: ip(f[8]!), remotePort: rp };
-    }
-    case 'A': {
-      const t = big(f[1]);
-      const pid = int(f[3]);
-      if (f.length !== 4 || t === undefined || !DIGITS.test(f[2]!) || pid === undefined) return undefined;
-      return { kind: 'A', tNanos: t, sk: f[2]!, pid };
-    }
-    case 'C': {
-      const t = big(f[1]);
-      const netns = int(f[3]);
-      const lp = int(f[5]);
-      const rp = int(f[7]);
-      const sent = int(f[8]);
-      const received = int(f[9]);
-      const rtt = int(f[10]);
-      if (f.length !== 11 || t === undefined || !DIGITS.test(f[2]!) || netns === undefined || lp === undefined || rp === undefined || sent === undefined || received === undefined || rtt === undefined) return undefined;
-      return { kind: 'C', tNanos: t, sk: f[2]!, netns, localIp: ip(f[4]!), localPort: lp, remoteIp: ip(f[6]!), remotePort: rp, sentBytes: sent, receivedBytes: received, srttMicros: rtt };
-    }
-    default: {
-      const m = LOST.exec(line);
-      return m ? { kind: 'lost', count: Number(m[1]) } : undefined;
-    }
+  if (line === 'R') return { kind: 'R', value: 0n };
+  if (line.startsWith('T ')) {
+    const f = line.split(' ');
+    return f.length === 3 && DIGITS.test(f[1]!) && DIGITS.test(f[2]!) ? { kind: 'T', value: BigInt(f[2]!) } : undefined;
   }
+  const m = LOST.exec(line);
+  return m ? { kind: 'lost', value: BigInt(m[1]!) } : undefined;
 }

@@ -1,99 +1,168 @@
 /**
  * The bpftrace program of the eBPF connection tracker (wire §5.5.5). Tracepoints only (this
- * kernel family has no kprobe_events); BTF is used to read the netns of a socket and the socket
- * behind a descriptor returned by accept().
+ * kernel family has no kprobe_events); BTF is used to read the netns and TCP counters of a socket
+ * and the socket behind a descriptor returned by accept().
  *
- * Lines written to stdout (numbers in decimal; `sk` is the kernel address of the `struct sock`,
- * `ns` the inode of its network namespace, `t` the `nsecs` timestamp — per-CPU buffers may deliver
- * lines slightly out of order, the tracker sorts that out with `t`):
+ * Nothing is printed per event: connections are kept in kernel maps keyed by socket, and the maps
+ * of the generation that just ended are dumped once per interval. Two generations (suffix 0/1,
+ * the parity of `@gen`) alternate: the interval probe flips `@gen`, so the kernel writes the new
+ * generation while user space prints then clears the old one (bpftrace aborts when print() meets
+ * a key the kernel deleted meanwhile; the kernel only deletes from the current generation).
  *
+ * A connection established and closed within one generation (the short-lived ones) is never
+ * dumped on its own: it is added to per-(direction, pid, netns, local ip, remote ip, server port)
+ * aggregates with a count, so the output grows with distinct peers, not with the connection rate.
+ * The others are announced once (`e`), refreshed when they move (`s`), and closed once (`c`).
+ *
+ * Output (numbers in decimal; `sk` is the kernel address of the `struct sock`, printed by
+ * bpftrace as a signed number; addresses as IPv4-mapped IPv6 where the socket is IPv4):
  * - `R` — every probe is attached.
- * - `E t sk ns old pid saddr sport daddr dport` — a connection became ESTABLISHED. `old` 2
- *   (SYN_SENT): outgoing, `pid` is the task that called connect() (recorded at SYN_SENT, which runs
- *   in the caller's context; 0 if unknown). `old` 3 (SYN_RECV): incoming, established in softirq so
- *   the pid comes from an `A` line.
- * - `A t sk pid` — the task `pid` accepted the socket `sk` (sys_exit_accept/accept4).
- * - `C t sk ns saddr sport daddr dport sent received srttMicros` — an established connection
- *   closed; byte counts since the last `B` lines for that socket.
- * - `@tx[sk]: bytes`, `@rx[sk]: bytes`, `@rtt[sk]: micros` then `T t` — per-interval summaries
- *   (bpftrace prints these u64 keys as signed numbers; the parser maps them back)
- *   aggregated in kernel maps (bytes since the previous interval, last smoothed RTT), so the cost
- *   grows with connections, not packets.
+ * - `@eP[sk]: (ns, out, pid, saddr, sport, daddr, dport)` — a connection established during the
+ *   generation and still open. `out` 1: connect() here (pid of the caller, 0 if unknown); 0:
+ *   accepted here (pid from an `a` line); 2: a socket older than the tracker, met while sending.
+ * - `@aP[sk]: pid` — the task `pid` accepted the socket.
+ * - `@sP[sk]: (sent, received, srtt_us, total_retrans)` — latest kernel counters of a socket that
+ *   sent, received or retransmitted during the generation (cumulative data bytes: bytes_sent less
+ *   bytes_retrans, bytes_received; SYN and FIN are not data).
+ * - `@cP[sk]: (sent, received, srtt_us, total_retrans, resets, ns, saddr, sport, daddr, dport)`
+ *   — a connection announced earlier (or older than the tracker) closed.
+ * - `@nP[out, pid, ns, saddr, daddr, server port]: count` and the same keys in `@tP` (sum of
+ *   bytes sent), `@rP` (bytes received), `@xP` (retransmits), `@zP` (resets), `@lP` ((a client
+ *   port, last srtt_us)) — short-lived connections, aggregated. A connect() refused by a reset is
+ *   one of them (out 1, resets 1).
+ * - `T gen nsecs` — end of the dump of generation `gen`.
  */
 
-/** The program text for a summary interval of `intervalMillis` (whole ms, at least 100). */
+/** Generation-suffixed maps, dumped and cleared each interval. */
+const GEN_MAPS = ['e', 'o', 'a', 's', 'c', 'n', 't', 'r', 'x', 'z', 'l'] as const;
+/** Per-socket maps the kernel maintains itself (deleted at close). */
+const SOCKET_MAPS = ['born', 'cpid', 'apid', 'rst'] as const;
+
+/** `body(p)` for the current generation's parity p, as an if/else on `@gen`. */
+function byParity(body: (p: 0 | 1) => string): string {
+  return `if (@gen & 1) {\n${body(1)}\n} else {\n${body(0)}\n}`;
+}
+
+const SNAPSHOT = '((uint64)($tp->bytes_sent - $tp->bytes_retrans), (uint64)$tp->bytes_received, (uint64)($tp->srtt_us >> 3), (uint64)$tp->total_retrans)';
+
+/** Aggregates one short-lived connection (the close probe's variables) into generation p. */
+function aggregate(p: 0 | 1): string {
+  const key = `[$out, $pid, $ns, ntop(args->saddr_v6), ntop(args->daddr_v6), $srv]`;
+  return `
+    @n${p}${key} = count();
+    @t${p}${key} = sum($sent);
+    @r${p}${key} = sum($rcvd);
+    @x${p}${key} = sum($tp->total_retrans);
+    @z${p}${key} = sum($rst);
+    @l${p}${key} = ((uint64)$cli, (uint64)($tp->srtt_us >> 3));
+    delete(@e${p}[$sk]);
+    delete(@a${p}[$sk]);
+    delete(@s${p}[$sk]);`;
+}
+
+/** The program text for a dump interval of `intervalMillis` (whole ms, at least 100). */
 export function trackerScript(intervalMillis: number): string {
   const interval = Math.max(100, Math.round(intervalMillis));
+  const dump = (p: 0 | 1): string => [...GEN_MAPS.map((m) => `print(@${m}${p});`), ...GEN_MAPS.map((m) => `clear(@${m}${p});`)].join(' ');
   return `
-BEGIN { printf("R\\n"); }
+BEGIN { @gen = 2; printf("R\\n"); }
+
+tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept /args->ret >= 0/ {
+  $file = *(curtask->files->fdt->fd + args->ret);
+  $sk = (uint64)((struct socket *)$file->private_data)->sk;
+  if (@born[$sk] != 0) {
+    @apid[$sk] = pid;
+    ${byParity((p) => `    @a${p}[$sk] = pid;`)}
+  }
+}
+
+tracepoint:tcp:tcp_receive_reset, tracepoint:tcp:tcp_send_reset /args->skaddr != 0/ {
+  $sk = (uint64)args->skaddr;
+  if (@born[$sk] != 0 || @cpid[$sk] != 0) { @rst[$sk]++; }
+}
 
 tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
   $sk = (uint64)args->skaddr;
   if (args->newstate == 2) {
+    // SYN_SENT runs in the context of the task calling connect().
     @cpid[$sk] = pid;
   } else if (args->newstate == 1 && (args->oldstate == 2 || args->oldstate == 3)) {
     $ns = ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum;
-    if (args->family == 2) {
-      printf("E %llu %llu %u %d %d %s %u %s %u\\n", nsecs, $sk, $ns, args->oldstate, @cpid[$sk],
-        ntop(args->saddr), args->sport, ntop(args->daddr), args->dport);
-    } else {
-      printf("E %llu %llu %u %d %d %s %u %s %u\\n", nsecs, $sk, $ns, args->oldstate, @cpid[$sk],
-        ntop(args->saddr_v6), args->sport, ntop(args->daddr_v6), args->dport);
-    }
-    delete(@cpid[$sk]);
-  } else if (args->newstate == 7) {
-    if (args->oldstate != 2 && args->oldstate != 3 && args->oldstate != 10) {
-      $ns = ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum;
-      if (args->family == 2) {
-        printf("C %llu %llu %u %s %u %s %u %llu %llu %u\\n", nsecs, $sk, $ns,
-          ntop(args->saddr), args->sport, ntop(args->daddr), args->dport, @tx[$sk], @rx[$sk], @rtt[$sk]);
-      } else {
-        printf("C %llu %llu %u %s %u %s %u %llu %llu %u\\n", nsecs, $sk, $ns,
-          ntop(args->saddr_v6), args->sport, ntop(args->daddr_v6), args->dport, @tx[$sk], @rx[$sk], @rtt[$sk]);
+    $out = args->oldstate == 2 ? 1 : 0;
+    $pid = $out ? @cpid[$sk] : 0;
+    @born[$sk] = @gen * 2 + $out;
+    ${byParity((p) => `    @e${p}[$sk] = ((uint64)$ns, (uint64)$out, (uint64)$pid, ntop(args->saddr_v6), (uint64)args->sport, ntop(args->daddr_v6), (uint64)args->dport);`)}
+  } else if (args->newstate == 7 && args->oldstate != 3 && args->oldstate != 10) {
+    $tp = (struct tcp_sock *)args->skaddr;
+    $ns = ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum;
+    $b = (uint64)@born[$sk];
+    // Both ports read up front: a branch choosing between two ctx fields does not verify.
+    $sp = (uint64)args->sport;
+    $dp = (uint64)args->dport;
+    $rst = @rst[$sk];
+    // Data bytes: bytes_sent less retransmitted bytes; bytes_received less the peer's FIN, which
+    // was received in these states (FIN_WAIT2 → CLOSE is the way to TIME_WAIT).
+    $sent = (uint64)($tp->bytes_sent - $tp->bytes_retrans);
+    $rcvd = (uint64)$tp->bytes_received;
+    $old = args->oldstate;
+    if (($old == 5 || $old == 8 || $old == 9 || $old == 11) && $rcvd > 0) { $rcvd = $rcvd - 1; }
+    if (args->oldstate == 2) {
+      // A connect() that failed: reported when refused by a reset.
+      if ($rst > 0) {
+        $out = 1; $pid = @cpid[$sk]; $srv = $dp; $cli = $sp;
+        ${byParity(aggregate)}
       }
+    } else if ($b != 0 && $b / 2 == (uint64)@gen) {
+      // Established and closed within this generation: aggregated, never dumped on its own.
+      $out = $b & 1;
+      if ($out) { $pid = @cpid[$sk]; $srv = $dp; $cli = $sp; }
+      else { $pid = @apid[$sk]; $srv = $sp; $cli = $dp; }
+      ${byParity(aggregate)}
+    } else {
+      ${byParity((p) => `      @c${p}[$sk] = ($sent, $rcvd, (uint64)($tp->srtt_us >> 3), (uint64)$tp->total_retrans, (uint64)$rst, (uint64)$ns, ntop(args->saddr_v6), $sp, ntop(args->daddr_v6), $dp);
+      delete(@s${p}[$sk]);`)}
     }
+    delete(@born[$sk]);
     delete(@cpid[$sk]);
-    // Zeroed, not deleted: bpftrace aborts ("failed to look up elem") when print() meets a key the
-    // kernel side deleted meanwhile. The interval's clear() (user space) bounds these maps.
-    @tx[$sk] = 0;
-    @rx[$sk] = 0;
-    @rtt[$sk] = 0;
+    delete(@apid[$sk]);
+    delete(@rst[$sk]);
   }
 }
 
-tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept /args->ret >= 0/ {
-  $file = *(curtask->files->fdt->fd + args->ret);
-  $sock = (struct socket *)$file->private_data;
-  printf("A %llu %llu %d\\n", nsecs, (uint64)$sock->sk, pid);
+tracepoint:sock:sock_send_length, tracepoint:sock:sock_recv_length /args->protocol == 6 && args->ret > 0/ {
+  $sk = (uint64)args->sk;
+  $tp = (struct tcp_sock *)args->sk;
+  ${byParity((p) => `  @s${p}[$sk] = ${SNAPSHOT};`)}
+  if (@born[$sk] == 0) {
+    // A socket older than the tracker: announced once, so its counters can be placed.
+    $s = (struct sock *)args->sk;
+    $ns = $s->__sk_common.skc_net.net->ns.inum;
+    $dp = $s->__sk_common.skc_dport;
+    $dport = (($dp & 0xff) << 8) | ($dp >> 8);
+    @born[$sk] = 2;
+    if ($s->__sk_common.skc_family == 2) {
+      ${byParity((p) => `      @o${p}[$sk] = ((uint64)$ns, ntop(2, $s->__sk_common.skc_rcv_saddr), (uint64)$s->__sk_common.skc_num, ntop(2, $s->__sk_common.skc_daddr), (uint64)$dport);`)}
+    } else {
+      ${byParity((p) => `      @e${p}[$sk] = ((uint64)$ns, (uint64)2, (uint64)0, ntop(10, $s->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8), (uint64)$s->__sk_common.skc_num, ntop(10, $s->__sk_common.skc_v6_daddr.in6_u.u6_addr8), (uint64)$dport);`)}
+    }
+  }
 }
 
-tracepoint:sock:sock_send_length /args->protocol == 6 && args->ret > 0/ {
-  @tx[(uint64)args->sk] += (uint64)args->ret;
-}
-
-tracepoint:sock:sock_recv_length /args->protocol == 6 && args->ret > 0/ {
-  @rx[(uint64)args->sk] += (uint64)args->ret;
-}
-
-tracepoint:tcp:tcp_probe {
-  @rtt[(uint64)args->skaddr] = args->srtt;
+tracepoint:tcp:tcp_retransmit_skb /@born[(uint64)args->skaddr] != 0/ {
+  $sk = (uint64)args->skaddr;
+  $tp = (struct tcp_sock *)args->skaddr;
+  ${byParity((p) => `  @s${p}[$sk] = ${SNAPSHOT};`)}
 }
 
 interval:ms:${interval} {
-  print(@tx);
-  print(@rx);
-  print(@rtt);
-  clear(@tx);
-  clear(@rx);
-  clear(@rtt);
-  printf("T %llu\\n", nsecs);
+  $g = @gen;
+  @gen = $g + 1;
+  if ($g & 1) { ${dump(1)} } else { ${dump(0)} }
+  printf("T %d %llu\\n", $g, nsecs);
 }
 
 END {
-  clear(@cpid);
-  clear(@tx);
-  clear(@rx);
-  clear(@rtt);
+  ${[...SOCKET_MAPS.map((m) => `clear(@${m});`), ...[0, 1].flatMap((p) => GEN_MAPS.map((m) => `clear(@${m}${p});`)), 'clear(@gen);'].join(' ')}
 }
 `;
 }

@@ -1,9 +1,13 @@
 /**
  * eBPF connection tracker (wire §5.5.5): runs the bpftrace program of script.ts as a child process
  * and keeps the table of open TCP connections, with the pid of the connecting task (outgoing) or
- * the accepting task (incoming), plus the connections closed since the last `drain()` (reported
- * once, so a connection that lived a few milliseconds is still reported), with byte counts and
- * smoothed RTT.
+ * the accepting task (incoming), their kernel counters (bytes, smoothed RTT, retransmits, resets)
+ * and rates, plus the connections closed since the last `drain()` (reported once). Short-lived
+ * connections arrive already aggregated by the kernel per (direction, pid, netns, addresses,
+ * server port), with a count: the work here grows with distinct peers, not with the rate.
+ *
+ * The program dumps one generation of maps per interval; lines are buffered until the dump's `T`
+ * line and applied together, so the order of maps within a dump does not matter.
  *
  * The child is spawned under `setpriv --pdeathsig KILL`, so it (and its BPF programs, which live
  * as long as its file descriptors) dies with the probe even on SIGKILL; `stop()` kills it too.
@@ -13,28 +17,44 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Logger } from '../../common/log.js';
-import { parseTrackerLine, type CloseEvent, type EstablishedEvent, type TrackerEvent } from './parse.js';
+import { parseTrackerLine, type AnnounceEvent, type CloseEvent, type Counters, type GroupEvent, type GroupKey, type TrackerEvent, type Tuple } from './parse.js';
 import { trackerScript } from './script.js';
 
-/** One tracked connection, from this host's side. */
-export interface TrackedConnection {
-  netns: number;
+/** One tracked connection (or an aggregate of short-lived ones), from this host's side. */
+export interface TrackedConnection extends Tuple, Counters {
   /** true: initiated here (connect); false: accepted here. */
   outgoing: boolean;
   /** Connecting (outgoing) or accepting (incoming) pid; undefined if unknown. */
   pid: number | undefined;
-  localIp: string;
-  localPort: number;
-  remoteIp: string;
-  remotePort: number;
-  /** Bytes this side sent / received since the tracker saw the connection open. */
-  sentBytes: number;
-  receivedBytes: number;
-  /** Last smoothed RTT, µs; 0 if no sample. */
-  srttMicros: number;
+  /** Bytes/s sent and received over the last dump interval (0 if idle). */
+  sentPerSecond: number;
+  receivedPerSecond: number;
+  /** Resets sent or received (cumulative). */
+  resets: number;
   /** Whether it closed (reported once by `drain()`). */
   closed: boolean;
+  /**
+   * How many connections this entry stands for: 1, or the number of short-lived connections
+   * aggregated into it since the last drain (then `localPort`/`remotePort` on the client side is
+   * one of their client ports, kept stable across drains while the group lives).
+   */
+  count: number;
+  /** Whether this entry aggregates short-lived connections (then it is also `closed`). */
+  aggregated: boolean;
+  /** Aggregates: new connections per second since the last drain. 0 for single connections. */
+  connectionsPerSecond: number;
 }
+
+interface Open extends TrackedConnection {
+  /** Counters at the previous snapshot, for rates. */
+  prevSent: number;
+  prevReceived: number;
+  /** Dump (generation) of the last snapshot. */
+  movedAt: number;
+}
+
+/** A connection known from the start-up /proc scan. */
+export type SeedConnection = Omit<TrackedConnection, keyof Counters | 'sentPerSecond' | 'receivedPerSecond' | 'resets' | 'closed' | 'count' | 'aggregated' | 'connectionsPerSecond'>;
 
 /** Why the tracker cannot run, or undefined if it may try. */
 export function ebpfUnavailableReason(opts: { bpftrace?: string; tracefsRoots?: readonly string[] } = {}): string | undefined {
@@ -66,15 +86,21 @@ const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 const MAX_OPEN = 200_000;
 /** Most closed connections kept between two drains (a burst beyond is dropped, counted). */
 const MAX_CLOSED = 50_000;
-/** Most out-of-order accepts/closes waiting for their ESTABLISHED line. */
-const MAX_PENDING = 10_000;
+/** Most aggregates of short-lived connections (and remembered client ports) kept. */
+const MAX_GROUPS = 20_000;
+/** Most lines buffered for one dump. */
+const MAX_DUMP_LINES = 500_000;
 /** Longest line accepted from the child (anything longer is garbage). */
 const MAX_LINE_CHARS = 512;
+/** Entries per kernel map (bpftrace's default, 4096, is too small for a busy host). */
+const MAP_KEYS_MAX = 65_536;
+/** A group's client port is forgotten after this many dumps without the group. */
+const GROUP_PORT_DUMPS = 60;
 
 /** Options of {@link ConnectionTracker}. */
 export interface ConnectionTrackerOptions {
   logger: Logger;
-  /** Interval of the in-kernel byte/RTT summaries, ms. Default 1000. */
+  /** Interval of the in-kernel map dumps, ms (the spy interval). Default 1000. */
   summaryIntervalMillis?: number;
   /** bpftrace binary. Default `bpftrace`. */
   bpftrace?: string;
@@ -82,37 +108,69 @@ export interface ConnectionTrackerOptions {
   startTimeoutMillis?: number;
 }
 
-type Key = string;
-const tupleKey = (netns: number, lip: string, lp: number, rip: string, rp: number): Key => `${netns}|${lip}|${lp}|${rip}|${rp}`;
+const tupleKey = (t: Tuple): string => `${t.netns}|${t.localIp}|${t.localPort}|${t.remoteIp}|${t.remotePort}`;
+const groupId = (k: GroupKey): string => `${k.outgoing ? 1 : 0}|${k.pid}|${k.netns}|${k.localIp}|${k.remoteIp}|${k.serverPort}`;
+const sameTuple = (a: Tuple, b: Tuple): boolean =>
+  a.localPort === b.localPort && a.remotePort === b.remotePort && a.localIp === b.localIp && a.remoteIp === b.remoteIp;
+
+function fresh(t: Tuple, outgoing: boolean, pid: number | undefined): TrackedConnection {
+  return {
+    netns: t.netns, localIp: t.localIp, localPort: t.localPort, remoteIp: t.remoteIp, remotePort: t.remotePort, outgoing, pid,
+    sentBytes: 0, receivedBytes: 0, srttMicros: 0, retransmits: 0, resets: 0, sentPerSecond: 0, receivedPerSecond: 0,
+    closed: false, count: 1, aggregated: false, connectionsPerSecond: 0,
+  };
+}
+
+/** One dump's fields of an aggregate, by the key as printed. */
+interface GroupFields {
+  key: GroupKey;
+  n: number;
+  t: number;
+  r: number;
+  x: number;
+  z: number;
+  port: number;
+  srtt: number;
+}
 
 export class ConnectionTracker {
   private child: ChildProcess | undefined;
-  /** Open connections by socket address. */
-  private readonly open = new Map<string, TrackedConnection & { tNanos: bigint }>();
-  /** Connections known from the start-up /proc scan, by tuple (no socket address). */
-  private readonly seeded = new Map<Key, TrackedConnection>();
+  /** Open connections by socket address (as printed). */
+  private readonly open = new Map<string, Open>();
+  /** Connections known from the start-up /proc scan, by tuple (no socket address yet). */
+  private readonly seeded = new Map<string, SeedConnection>();
   private closed: TrackedConnection[] = [];
-  /** Closed since the last drain, by socket: an accept line may be read after the close line. */
-  private closedBySk = new Map<string, TrackedConnection>();
-  private readonly pendingAccept = new Map<string, { tNanos: bigint; pid: number }>();
-  private readonly pendingClose = new Map<string, CloseEvent>();
+  /** Aggregates of short-lived connections since the last drain. */
+  private groups = new Map<string, TrackedConnection>();
+  /** Client port shown for each group, kept while the group keeps appearing (stable node ids). */
+  private readonly groupPorts = new Map<string, { port: number; seenAt: number }>();
+  private dump: TrackerEvent[] = [];
+  private dumps = 0;
+  private lastDumpNanos: bigint | undefined;
+  /** Sum of the dump intervals since the last drain, ns (for aggregate rates). */
+  private windowNanos = 0;
   private partial = '';
   private stopped = false;
   /** Counters for logs, tests and benchmarks. */
-  readonly stats = { lines: 0, established: 0, accepted: 0, closes: 0, lost: 0, dropped: 0, malformed: 0 };
+  readonly stats = { lines: 0, dumps: 0, announced: 0, accepted: 0, closes: 0, shortLived: 0, lost: 0, dropped: 0, malformed: 0 };
   /** Set when the child exits after having started (the caller falls back). */
   exitReason: string | undefined;
 
   constructor(private readonly opts: ConnectionTrackerOptions) {}
+
+  private get intervalNanos(): number {
+    return Math.max(100, Math.round(this.opts.summaryIntervalMillis ?? 1000)) * 1e6;
+  }
 
   /** Starts bpftrace; resolves once every probe is attached, rejects with the reason otherwise. */
   start(): Promise<void> {
     const script = trackerScript(this.opts.summaryIntervalMillis ?? 1000);
     const bin = this.opts.bpftrace ?? 'bpftrace';
     const args = ['-B', 'line', '-e', script];
+    const env = { ...process.env, BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX) };
     const child = SETPRIV
-      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(SETPRIV, ['--pdeathsig', 'KILL', '--', bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => {
@@ -159,21 +217,32 @@ export class ConnectionTracker {
   }
 
   /** Adds connections that existed before the tracker started (from a /proc scan). */
-  seed(conns: Iterable<Omit<TrackedConnection, 'sentBytes' | 'receivedBytes' | 'srttMicros' | 'closed'>>): void {
+  seed(conns: Iterable<SeedConnection>): void {
     for (const c of conns) {
       if (this.seeded.size >= MAX_OPEN) break;
-      this.seeded.set(tupleKey(c.netns, c.localIp, c.localPort, c.remoteIp, c.remotePort), { ...c, sentBytes: 0, receivedBytes: 0, srttMicros: 0, closed: false });
+      this.seeded.set(tupleKey(c), { ...c });
     }
   }
 
-  /** Open connections, then those closed since the last call (each closed one reported once). */
+  /**
+   * Open connections, then those closed since the last call (each closed one reported once), then
+   * the aggregates of short-lived connections since the last call.
+   */
   drain(): TrackedConnection[] {
-    const out: TrackedConnection[] = [...this.seeded.values(), ...this.open.values(), ...this.closed];
+    const seconds = (this.windowNanos > 0 ? this.windowNanos : this.intervalNanos) / 1e9;
+    const out: TrackedConnection[] = [];
+    for (const s of this.seeded.values()) out.push(fresh(s, s.outgoing, s.pid));
+    for (const o of this.open.values()) out.push(o);
+    out.push(...this.closed);
+    for (const g of this.groups.values()) {
+      g.sentPerSecond = g.sentBytes / seconds;
+      g.receivedPerSecond = g.receivedBytes / seconds;
+      g.connectionsPerSecond = g.count / seconds;
+      out.push(g);
+    }
     this.closed = [];
-    this.closedBySk = new Map();
-    // Accepts and closes whose ESTABLISHED line never came (sockets older than the tracker).
-    if (this.pendingAccept.size > MAX_PENDING / 2) this.pendingAccept.clear();
-    this.pendingClose.clear();
+    this.groups = new Map();
+    this.windowNanos = 0;
     return out;
   }
 
@@ -195,7 +264,6 @@ export class ConnectionTracker {
     });
   }
 
-  /** Feeds raw output (exported for tests through `feed`). */
   private onData(chunk: string, onReady: () => void): void {
     let text = this.partial + chunk;
     let start = 0;
@@ -203,121 +271,181 @@ export class ConnectionTracker {
       const line = text.slice(start, nl);
       start = nl + 1;
       if (line.length === 0 || line.length > MAX_LINE_CHARS) continue;
+      this.stats.lines++;
       const ev = parseTrackerLine(line);
-      if (ev?.kind === 'R') onReady();
-      else if (ev) this.apply(ev);
-      else if (!line.startsWith('Attaching')) this.stats.malformed++;
+      if (!ev) {
+        if (!line.startsWith('Attaching')) this.stats.malformed++;
+      } else if (ev.kind === 'R') onReady();
+      else if (ev.kind === 'T') this.applyDump(ev.value);
+      else if (ev.kind === 'lost') {
+        this.stats.lost += Number(ev.value);
+        this.opts.logger.warn({ lost: Number(ev.value) }, 'eBPF connection tracker lost events (perf buffer full)');
+      } else if (this.dump.length < MAX_DUMP_LINES) this.dump.push(ev);
+      else this.stats.dropped++;
     }
     text = text.slice(start);
     // A line longer than the bound is dropped rather than buffered without limit.
     this.partial = text.length > MAX_LINE_CHARS ? '' : text;
   }
 
-  /** Applies parsed lines directly (for tests). */
+  /** Applies raw program output directly (for tests). */
   feed(lines: string): void {
     this.onData(lines, () => undefined);
   }
 
-  private apply(ev: TrackerEvent): void {
-    this.stats.lines++;
-    switch (ev.kind) {
-      case 'E':
-        this.onEstablished(ev);
-        return;
-      case 'A': {
-        this.stats.accepted++;
-        const c = this.open.get(ev.sk);
-        const closed = this.closedBySk.get(ev.sk);
-        if (c && !c.outgoing && c.tNanos <= ev.tNanos) c.pid = ev.pid;
-        else if (closed && !closed.outgoing && closed.pid === undefined) closed.pid = ev.pid;
-        else if (this.pendingAccept.size < MAX_PENDING) this.pendingAccept.set(ev.sk, { tNanos: ev.tNanos, pid: ev.pid });
-        return;
-      }
-      case 'C':
-        this.onClose(ev);
-        return;
-      case 'tx':
-      case 'rx':
-      case 'rtt': {
-        const c = this.open.get(ev.sk);
-        if (!c) return;
-        if (ev.kind === 'tx') c.sentBytes += ev.value;
-        else if (ev.kind === 'rx') c.receivedBytes += ev.value;
-        else c.srttMicros = ev.value;
-        return;
-      }
-      case 'lost':
-        this.stats.lost += ev.count;
-        this.opts.logger.warn({ lost: ev.count }, 'eBPF connection tracker lost events (perf buffer full)');
-        return;
-      default:
-        return;
+  /** Applies one generation's dump, ended by its `T` line at kernel time `nanos`. */
+  private applyDump(nanos: bigint): void {
+    const intervalNanos = this.lastDumpNanos === undefined || nanos <= this.lastDumpNanos ? this.intervalNanos : Number(nanos - this.lastDumpNanos);
+    this.lastDumpNanos = nanos;
+    const seconds = intervalNanos / 1e9;
+    this.dumps++;
+    this.stats.dumps++;
+    this.windowNanos += intervalNanos;
+    const closes: CloseEvent[] = [];
+    const late: CloseEvent[] = [];
+    const groups = new Map<string, GroupFields>();
+    for (const ev of this.dump) {
+      if (ev.kind === 'c') closes.push(ev);
+      else if (ev.kind === 'g') this.collect(groups, ev);
     }
+    // A socket address may be reused within a generation: the close of the old connection first,
+    // then the announce of the new one; a socket older than the tracker may be announced and
+    // closed in the same generation (its close then comes after its announce).
+    for (const c of closes) if (!this.closeOpen(c, seconds)) late.push(c);
+    for (const ev of this.dump) if (ev.kind === 'e') this.announce(ev);
+    for (const c of late) if (!this.closeOpen(c, seconds)) this.closeSeeded(c);
+    for (const ev of this.dump) {
+      if (ev.kind === 'a') {
+        this.stats.accepted++;
+        const o = this.open.get(ev.sk);
+        if (o && !o.outgoing) o.pid = ev.pid;
+      } else if (ev.kind === 's') {
+        const o = this.open.get(ev.sk);
+        if (o) this.move(o, ev, seconds);
+      }
+    }
+    for (const o of this.open.values()) {
+      if (o.movedAt === this.dumps) continue;
+      o.sentPerSecond = 0;
+      o.receivedPerSecond = 0;
+    }
+    this.addGroups(groups);
+    this.dump = [];
   }
 
-  private onEstablished(ev: EstablishedEvent): void {
-    this.stats.established++;
-    const conn = {
-      netns: ev.netns,
-      outgoing: ev.outgoing,
-      pid: ev.outgoing && ev.pid > 0 ? ev.pid : undefined,
-      localIp: ev.localIp,
-      localPort: ev.localPort,
-      remoteIp: ev.remoteIp,
-      remotePort: ev.remotePort,
-      sentBytes: 0,
-      receivedBytes: 0,
-      srttMicros: 0,
-      closed: false,
-      tNanos: ev.tNanos,
-    };
-    const accept = this.pendingAccept.get(ev.sk);
-    if (accept) {
-      this.pendingAccept.delete(ev.sk);
-      if (!ev.outgoing && accept.tNanos >= ev.tNanos) conn.pid = accept.pid;
-    }
-    // Per-CPU buffers: the close may have been read before its ESTABLISHED line.
-    const close = this.pendingClose.get(ev.sk);
-    if (close && close.tNanos >= ev.tNanos) {
-      this.pendingClose.delete(ev.sk);
-      this.finish(conn, close);
-      return;
-    }
+  private announce(a: AnnounceEvent): void {
+    this.stats.announced++;
     if (this.open.size >= MAX_OPEN) {
       this.stats.dropped++;
       return;
     }
-    this.open.set(ev.sk, conn);
+    const key = tupleKey(a);
+    const seed = this.seeded.get(key);
+    if (seed) this.seeded.delete(key);
+    let conn: TrackedConnection;
+    let baseline = 0;
+    if (a.dir !== 2) conn = fresh(a, a.dir === 1, a.dir === 1 && a.pid > 0 ? a.pid : undefined);
+    else if (seed) {
+      // Older than the tracker: its counters hold its whole past, so the first one is a baseline.
+      conn = fresh(a, seed.outgoing, seed.pid);
+      baseline = -1;
+    } else return; // older than the tracker and unknown to the start-up scan: no direction, no pid
+    this.open.set(a.sk, { ...conn, prevSent: baseline, prevReceived: baseline, movedAt: 0 });
   }
 
-  private onClose(ev: CloseEvent): void {
+  /** Updates counters and rates from a snapshot or a close. */
+  private move(o: Open, c: Counters, seconds: number): void {
+    if (o.prevSent >= 0) {
+      o.sentPerSecond = Math.max(0, c.sentBytes - o.prevSent) / seconds;
+      o.receivedPerSecond = Math.max(0, c.receivedBytes - o.prevReceived) / seconds;
+    }
+    o.prevSent = o.sentBytes = c.sentBytes;
+    o.prevReceived = o.receivedBytes = c.receivedBytes;
+    if (c.srttMicros > 0) o.srttMicros = c.srttMicros;
+    o.retransmits = c.retransmits;
+    o.movedAt = this.dumps;
+  }
+
+  private closeOpen(c: CloseEvent, seconds: number): boolean {
+    const o = this.open.get(c.sk);
+    if (!o || !sameTuple(o, c)) return false;
     this.stats.closes++;
-    // A connection opened just before the start-up scan may be both seeded and tracked: the
-    // seeded copy goes with the first close of that tuple either way.
-    const key = tupleKey(ev.netns, ev.localIp, ev.localPort, ev.remoteIp, ev.remotePort);
-    const seeded = this.seeded.get(key);
-    if (seeded) this.seeded.delete(key);
-    const c = this.open.get(ev.sk);
-    if (c && c.tNanos <= ev.tNanos) {
-      this.open.delete(ev.sk);
-      this.finish(c, ev);
-      this.closedBySk.set(ev.sk, c);
-      return;
-    }
-    if (seeded) {
-      this.finish(seeded, ev);
-      return;
-    }
-    if (this.pendingClose.size < MAX_PENDING) this.pendingClose.set(ev.sk, ev);
+    this.open.delete(c.sk);
+    this.move(o, c, seconds);
+    o.resets = c.resets;
+    o.closed = true;
+    this.pushClosed(o);
+    return true;
   }
 
-  private finish(c: TrackedConnection, ev: CloseEvent): void {
-    c.closed = true;
-    c.sentBytes += ev.sentBytes;
-    c.receivedBytes += ev.receivedBytes;
-    if (ev.srttMicros > 0) c.srttMicros = ev.srttMicros;
+  private closeSeeded(c: CloseEvent): void {
+    const key = tupleKey(c);
+    const seed = this.seeded.get(key);
+    if (!seed) return;
+    this.stats.closes++;
+    this.seeded.delete(key);
+    const conn = fresh(seed, seed.outgoing, seed.pid);
+    conn.sentBytes = c.sentBytes;
+    conn.receivedBytes = c.receivedBytes;
+    conn.srttMicros = c.srttMicros;
+    conn.retransmits = c.retransmits;
+    conn.resets = c.resets;
+    conn.closed = true;
+    this.pushClosed(conn);
+  }
+
+  private pushClosed(c: TrackedConnection): void {
     if (this.closed.length < MAX_CLOSED) this.closed.push(c);
     else this.stats.dropped++;
+  }
+
+  private collect(groups: Map<string, GroupFields>, ev: GroupEvent): void {
+    let g = groups.get(ev.keyText);
+    if (!g) groups.set(ev.keyText, (g = { key: ev.key, n: 0, t: 0, r: 0, x: 0, z: 0, port: 0, srtt: 0 }));
+    if (ev.field === 'l') {
+      g.port = ev.value;
+      g.srtt = ev.srttMicros;
+    } else g[ev.field] = ev.value;
+  }
+
+  private addGroups(groups: Map<string, GroupFields>): void {
+    for (const g of groups.values()) {
+      if (g.n === 0) continue;
+      this.stats.shortLived += g.n;
+      const id = groupId(g.key);
+      let port = this.groupPorts.get(id);
+      if (!port) {
+        if (this.groupPorts.size >= MAX_GROUPS) this.groupPorts.clear();
+        this.groupPorts.set(id, (port = { port: g.port, seenAt: this.dumps }));
+      }
+      port.seenAt = this.dumps;
+      let agg = this.groups.get(id);
+      if (!agg) {
+        if (this.groups.size >= MAX_GROUPS) {
+          this.stats.dropped += g.n;
+          continue;
+        }
+        const k = g.key;
+        const tuple: Tuple = {
+          netns: k.netns, localIp: k.localIp, remoteIp: k.remoteIp,
+          localPort: k.outgoing ? port.port : k.serverPort, remotePort: k.outgoing ? k.serverPort : port.port,
+        };
+        agg = fresh(tuple, k.outgoing, k.pid > 0 ? k.pid : undefined);
+        agg.count = 0;
+        agg.closed = true;
+        agg.aggregated = true;
+        this.groups.set(id, agg);
+      }
+      agg.count += g.n;
+      agg.sentBytes += g.t;
+      agg.receivedBytes += g.r;
+      agg.retransmits += g.x;
+      agg.resets += g.z;
+      if (g.srtt > 0) agg.srttMicros = g.srtt;
+    }
+    if (this.dumps % GROUP_PORT_DUMPS === 0) {
+      for (const [id, p] of this.groupPorts) if (this.dumps - p.seenAt > GROUP_PORT_DUMPS) this.groupPorts.delete(id);
+    }
   }
 }
 
