@@ -5,10 +5,10 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CgroupReader, containerIdsInCgroup } from '../../src/probe/docker/cgroup.js';
+import { CgroupReader, containerIdsInCgroup, containerIdsInCgroupBytes } from '../../src/probe/docker/cgroup.js';
 import { ContainerMetrics } from '../../src/probe/docker/metrics.js';
 
 const ID = 'ab'.repeat(32);
@@ -84,4 +84,47 @@ test('container ids in /proc/<pid>/cgroup texts', () => {
   assert.deepEqual(containerIdsInCgroup(`12:memory:/docker/${ID}\n0::/docker/${ID}\n`), [ID, ID]);
   assert.deepEqual(containerIdsInCgroup(`0::/system.slice/docker-${ID}.scope\n`), [ID]);
   assert.deepEqual(containerIdsInCgroup('0::/user.slice/user-0.slice/session-1.scope\n'), []);
+});
+
+test('container ids from /proc/<pid>/cgroup bytes: exactly 64 hex digits, de-duplicated', () => {
+  const ids = (text: string): readonly string[] => {
+    const buf = Buffer.alloc(text.length + 16, 0x61); // trailing garbage past `length` is ignored
+    buf.write(text, 'latin1');
+    return containerIdsInCgroupBytes(buf, text.length);
+  };
+  assert.deepEqual(ids(`12:memory:/docker/${ID}\n0::/docker/${ID}\n`), [ID]);
+  assert.deepEqual(ids(`0::/system.slice/docker-${ID}.scope`), [ID]);
+  assert.deepEqual(ids(`0::/kubepods/pod1/${ID}/${'cd'.repeat(32)}\n`), [ID, 'cd'.repeat(32)]);
+  assert.deepEqual(ids(`0::/x/${ID}0\n`), [], '65 hex digits are not an id');
+  assert.deepEqual(ids('0::/user.slice/user-0.slice/session-1.scope\n'), []);
+});
+
+test('cgroup files stay open between readings, pick up new values, and are closed by forget/close', async () => {
+  const cg = join(root, 'v2open/cg');
+  const dir = join(cg, `docker/${ID}`);
+  write(join(cg, 'cgroup.controllers'), 'cpu memory\n');
+  write(join(dir, 'cpu.stat'), 'usage_usec 1\nuser_usec 1\n');
+  write(join(dir, 'memory.current'), '100\n');
+  write(join(dir, 'memory.max'), '4096\n');
+  write(join(dir, 'memory.stat'), 'anon 1\ninactive_file 40\n');
+  const fdCount = (): number => readdirSync('/proc/self/fd').length;
+  const before = fdCount();
+  const reader = new CgroupReader({ cgroupRoot: cg, procRoot: join(root, 'nowhere') });
+  assert.deepEqual(await reader.read(ID, 0), { cpuUsageNanos: 1000, memoryBytes: 60, memoryLimitBytes: 4096 });
+  assert.equal(reader.openCount, 1);
+  assert.equal(fdCount(), before + 4);
+  writeFileSync(join(dir, 'cpu.stat'), 'usage_usec 123456789012\nuser_usec 1\n'); // same inode, rewritten
+  writeFileSync(join(dir, 'memory.current'), '200\n');
+  assert.deepEqual(await reader.read(ID, 0), { cpuUsageNanos: 123456789012000, memoryBytes: 160, memoryLimitBytes: 4096 });
+  assert.equal(fdCount(), before + 4, 'no new file opened');
+  reader.forget(ID);
+  assert.equal(fdCount(), before);
+  await reader.read(ID, 0);
+  reader.close();
+  assert.equal(reader.openCount, 0);
+  assert.equal(fdCount(), before);
+
+  writeFileSync(join(dir, 'cpu.stat'), 'user_usec 1\n');
+  await assert.rejects(reader.read(ID, 0), /usage_usec/, 'a file without the number is an error');
+  assert.equal(reader.openCount, 0, 'and the files are closed again');
 });

@@ -77,7 +77,7 @@ test('a container on a user network is reported with every field of wire §5.6',
   const ip = inspect.NetworkSettings.Networks[NET].IPAddress as string;
   assert.deepEqual(n.sets.get('docker_container_ips'), [ip]);
   // The same address is also found inside the container's network namespace (and not duplicated).
-  const nsIps = await new NamespaceAddresses().read([inspect.State.Pid as number]);
+  const nsIps = new NamespaceAddresses().read([inspect.State.Pid as number]);
   assert.deepEqual(nsIps.get(inspect.State.Pid as number), [ip]);
   assert.deepEqual(n.sets.get('docker_container_ips_with_scopes'), [`;${ip}`]);
   assert.deepEqual(n.sets.get('docker_container_networks'), [NET]);

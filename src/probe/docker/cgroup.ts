@@ -1,10 +1,14 @@
 /**
  * Container CPU and memory read straight from the container's cgroup (v2 or v1), instead of Scope's
  * one Docker stats stream per container (which costs dockerd + containerd ~12 % of a core at 55
- * containers). A few small file reads per running container per report.
+ * containers). The cgroup files of each container are opened once and re-read from offset 0 every
+ * report (the kernel regenerates them), synchronously into one reused buffer and parsed as bytes:
+ * ~5 µs per file, against ~170 µs of process CPU for an `fs.promises.readFile` (thread-pool round
+ * trips for open, fstat, read and close). Four small reads per running container per report.
  */
-import { readFile, access } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ProcFileReader, tryClose, tryOpen } from '../procfs/read.js';
 
 /** One reading of a container's cgroup. */
 export interface CgroupSample {
@@ -17,6 +21,18 @@ export interface CgroupSample {
 }
 
 type CgroupPaths = { kind: 'v2'; dir: string } | { kind: 'v1'; cpuDir: string; memDir: string };
+
+/** The open files of one container's cgroup. */
+interface OpenCgroup {
+  kind: 'v2' | 'v1';
+  /** `cpu.stat` (v2) or `cpuacct.usage` (v1). */
+  cpu: number;
+  /** `memory.current` (v2) or `memory.usage_in_bytes` (v1). */
+  usage: number;
+  /** `memory.max` (v2) or `memory.limit_in_bytes` (v1). */
+  limit: number;
+  memoryStat: number;
+}
 
 /** Options of {@link CgroupReader}. */
 export interface CgroupReaderOptions {
@@ -32,38 +48,83 @@ const exists = async (p: string): Promise<boolean> =>
     () => false,
   );
 
-async function readNumber(path: string): Promise<number> {
-  const text = (await readFile(path, 'utf8')).trim();
-  if (text === 'max') return Infinity;
-  const n = Number(text);
-  if (!Number.isFinite(n)) throw new Error(`${path}: not a number`);
-  return n;
-}
-
-async function readStat(path: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const line of (await readFile(path, 'utf8')).split('\n')) {
-    const sp = line.indexOf(' ');
-    if (sp > 0) out.set(line.slice(0, sp), Number(line.slice(sp + 1)));
+/** A cgroup file could not be read or parsed (the container stopped, or an unexpected layout). */
+export class CgroupReadError extends Error {
+  constructor(detail: string) {
+    super(`cgroup: ${detail}`);
+    this.name = 'CgroupReadError';
   }
-  return out;
 }
 
-/** Finds and reads containers' cgroups; remembers each container's cgroup directory. */
+/** Unsigned decimal in `buf[start, end)` (digits only; stops at the first non-digit); NaN if none. */
+function decimalAt(buf: Buffer, start: number, end: number): number {
+  let n = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = buf[i]! - 48;
+    if (c < 0 || c > 9) break;
+    n = n * 10 + c;
+  }
+  return i === start ? NaN : n;
+}
+
+/** A single-number file (`123\n`, or `max` = unlimited). */
+function numberIn(buf: Buffer, length: number): number {
+  if (length >= 3 && buf[0] === 0x6d && buf[1] === 0x61 && buf[2] === 0x78) return Infinity; // "max"
+  return decimalAt(buf, 0, length);
+}
+
+const KEYS = {
+  usageUsec: Buffer.from('usage_usec '),
+  inactiveFile: Buffer.from('inactive_file '),
+  cache: Buffer.from('cache '),
+};
+
+/** The value of `key` (with its trailing space) in a `key value` per line file; NaN when absent. */
+function keyedIn(buf: Buffer, length: number, key: Buffer): number {
+  for (let line = 0; line < length; ) {
+    let eol = buf.indexOf(10, line);
+    if (eol < 0 || eol > length) eol = length;
+    if (eol - line > key.length && buf.compare(key, 0, key.length, line, line + key.length) === 0) {
+      return decimalAt(buf, line + key.length, eol);
+    }
+    line = eol + 1;
+  }
+  return NaN;
+}
+
+/**
+ * Finds and reads containers' cgroups; keeps each container's cgroup files open until
+ * {@link CgroupReader.forget} (or {@link CgroupReader.close}).
+ */
 export class CgroupReader {
   private readonly root: string;
   private readonly proc: string;
   private v2: boolean | undefined;
-  private readonly paths = new Map<string, CgroupPaths>();
+  private readonly open = new Map<string, OpenCgroup>();
+  private readonly reader = new ProcFileReader();
 
   constructor(opts: CgroupReaderOptions = {}) {
     this.root = opts.cgroupRoot ?? '/sys/fs/cgroup';
     this.proc = opts.procRoot ?? '/proc';
   }
 
-  /** Forgets a container (it stopped or was removed; a restart may move its cgroup). */
+  /** Forgets a container (it stopped or was removed; a restart may move its cgroup) and closes its files. */
   forget(containerId: string): void {
-    this.paths.delete(containerId);
+    const o = this.open.get(containerId);
+    if (!o) return;
+    this.open.delete(containerId);
+    for (const fd of [o.cpu, o.usage, o.limit, o.memoryStat]) tryClose(fd);
+  }
+
+  /** Closes every open cgroup file. */
+  close(): void {
+    for (const id of [...this.open.keys()]) this.forget(id);
+  }
+
+  /** Number of containers whose cgroup files are open (for tests). */
+  get openCount(): number {
+    return this.open.size;
   }
 
   /**
@@ -71,40 +132,76 @@ export class CgroupReader {
    * Rejects when the cgroup cannot be found or read (the caller falls back to Docker's stats API).
    */
   async read(containerId: string, pid: number): Promise<CgroupSample> {
-    let paths = this.paths.get(containerId);
-    if (!paths) {
-      paths = await this.resolve(containerId, pid);
-      this.paths.set(containerId, paths);
+    let o = this.open.get(containerId);
+    if (!o) {
+      o = this.openFiles(await this.resolve(containerId, pid));
+      // Another read of the same container may have opened it meanwhile.
+      const raced = this.open.get(containerId);
+      if (raced) {
+        for (const fd of [o.cpu, o.usage, o.limit, o.memoryStat]) tryClose(fd);
+        o = raced;
+      } else {
+        this.open.set(containerId, o);
+      }
     }
     try {
-      return await this.readPaths(paths);
+      return this.readOpen(o);
     } catch (err) {
-      this.paths.delete(containerId);
+      // A removed cgroup answers ENODEV on its still-open files: resolve again next time.
+      this.forget(containerId);
       throw err;
     }
   }
 
-  private async readPaths(p: CgroupPaths): Promise<CgroupSample> {
-    if (p.kind === 'v2') {
-      const [cpu, current, max, stat] = await Promise.all([
-        readStat(join(p.dir, 'cpu.stat')),
-        readNumber(join(p.dir, 'memory.current')),
-        readNumber(join(p.dir, 'memory.max')),
-        readStat(join(p.dir, 'memory.stat')),
-      ]);
-      const usec = cpu.get('usage_usec');
-      if (usec === undefined || !Number.isFinite(usec)) throw new Error(`${p.dir}/cpu.stat: no usage_usec`);
-      // As `docker stats` does on cgroup v2: in use minus reclaimable inactive file pages.
-      return { cpuUsageNanos: usec * 1000, memoryBytes: Math.max(0, current - (stat.get('inactive_file') ?? 0)), memoryLimitBytes: max };
+  private openFiles(p: CgroupPaths): OpenCgroup {
+    const names =
+      p.kind === 'v2'
+        ? [join(p.dir, 'cpu.stat'), join(p.dir, 'memory.current'), join(p.dir, 'memory.max'), join(p.dir, 'memory.stat')]
+        : [
+            join(p.cpuDir, 'cpuacct.usage'),
+            join(p.memDir, 'memory.usage_in_bytes'),
+            join(p.memDir, 'memory.limit_in_bytes'),
+            join(p.memDir, 'memory.stat'),
+          ];
+    const fds: number[] = [];
+    for (const name of names) {
+      const fd = tryOpen(name);
+      if (fd === undefined) {
+        for (const f of fds) tryClose(f);
+        throw new CgroupReadError(`cannot open ${name}`);
+      }
+      fds.push(fd);
     }
-    const [usage, memUsage, limit, stat] = await Promise.all([
-      readNumber(join(p.cpuDir, 'cpuacct.usage')),
-      readNumber(join(p.memDir, 'memory.usage_in_bytes')),
-      readNumber(join(p.memDir, 'memory.limit_in_bytes')),
-      readStat(join(p.memDir, 'memory.stat')),
-    ]);
-    // Scope: memory_stats.usage − memory_stats.stats.cache.
-    return { cpuUsageNanos: usage, memoryBytes: Math.max(0, memUsage - (stat.get('cache') ?? 0)), memoryLimitBytes: limit };
+    return { kind: p.kind, cpu: fds[0]!, usage: fds[1]!, limit: fds[2]!, memoryStat: fds[3]! };
+  }
+
+  /** Re-reads one file from offset 0 into the shared buffer; its length. */
+  private pread(fd: number, what: string): number {
+    const n = this.reader.preadInto(fd);
+    if (n <= 0) throw new CgroupReadError(`cannot read ${what}`);
+    return n;
+  }
+
+  private readOpen(o: OpenCgroup): CgroupSample {
+    const v2 = o.kind === 'v2';
+    let n = this.pread(o.cpu, v2 ? 'cpu.stat' : 'cpuacct.usage');
+    // v2: microseconds in cpu.stat; v1: nanoseconds in cpuacct.usage.
+    const cpuUsageNanos = v2 ? keyedIn(this.reader.buffer, n, KEYS.usageUsec) * 1000 : numberIn(this.reader.buffer, n);
+    n = this.pread(o.usage, 'memory usage');
+    const usage = numberIn(this.reader.buffer, n);
+    n = this.pread(o.limit, 'memory limit');
+    const limit = numberIn(this.reader.buffer, n);
+    n = this.pread(o.memoryStat, 'memory.stat');
+    // v2 as `docker stats` does: in use minus reclaimable inactive file pages; v1 as Scope: usage − cache.
+    const reclaimable = keyedIn(this.reader.buffer, n, v2 ? KEYS.inactiveFile : KEYS.cache);
+    if (!Number.isFinite(cpuUsageNanos)) throw new CgroupReadError(v2 ? 'no usage_usec in cpu.stat' : 'cpuacct.usage: not a number');
+    if (!Number.isFinite(usage)) throw new CgroupReadError('memory usage: not a number');
+    if (Number.isNaN(limit)) throw new CgroupReadError('memory limit: not a number');
+    return {
+      cpuUsageNanos,
+      memoryBytes: Math.max(0, usage - (Number.isFinite(reclaimable) ? reclaimable : 0)),
+      memoryLimitBytes: limit,
+    };
   }
 
   private async isV2(): Promise<boolean> {
@@ -124,7 +221,7 @@ export class CgroupReader {
 
   private async resolve(id: string, pid: number): Promise<CgroupPaths> {
     const v2 = await this.isV2();
-    const fromProc = pid > 0 ? await this.procCgroups(pid) : new Map<string, string>();
+    const fromProc = pid > 0 ? this.procCgroups(pid) : new Map<string, string>();
     const guesses = [`/system.slice/docker-${id}.scope`, `/docker/${id}`, `/kubepods/${id}`];
     if (v2) {
       const candidates = [...(fromProc.has('') ? [fromProc.get('') ?? ''] : []), ...guesses];
@@ -132,7 +229,7 @@ export class CgroupReader {
         const dir = join(this.root, rel);
         if (await exists(join(dir, 'cpu.stat'))) return { kind: 'v2', dir };
       }
-      throw new Error(`cgroup v2 of container ${id.slice(0, 12)} not found`);
+      throw new CgroupReadError(`v2 cgroup of container ${id.slice(0, 12)} not found`);
     }
     const cpuCandidates = [fromProc.get('cpuacct'), ...guesses].filter((x): x is string => x !== undefined);
     const memCandidates = [fromProc.get('memory'), ...guesses].filter((x): x is string => x !== undefined);
@@ -140,19 +237,15 @@ export class CgroupReader {
     for (const rel of cpuCandidates) if (!cpuDir) cpuDir = await this.v1Dir('cpuacct', rel);
     let memDir: string | undefined;
     for (const rel of memCandidates) if (!memDir) memDir = await this.v1Dir('memory', rel);
-    if (!cpuDir || !memDir) throw new Error(`cgroup v1 of container ${id.slice(0, 12)} not found`);
+    if (!cpuDir || !memDir) throw new CgroupReadError(`v1 cgroup of container ${id.slice(0, 12)} not found`);
     return { kind: 'v1', cpuDir, memDir };
   }
 
   /** controller → path from `/proc/<pid>/cgroup` (`''` for the v2 unified line). */
-  private async procCgroups(pid: number): Promise<Map<string, string>> {
+  private procCgroups(pid: number): Map<string, string> {
     const out = new Map<string, string>();
-    let text: string;
-    try {
-      text = await readFile(join(this.proc, String(pid), 'cgroup'), 'utf8');
-    } catch {
-      return out;
-    }
+    const text = this.reader.readText(join(this.proc, String(pid), 'cgroup'));
+    if (text === undefined) return out;
     for (const line of text.split('\n')) {
       const first = line.indexOf(':');
       const second = line.indexOf(':', first + 1);
@@ -168,3 +261,27 @@ export class CgroupReader {
 export function containerIdsInCgroup(text: string): string[] {
   return text.match(/[0-9a-f]{64}/g) ?? [];
 }
+
+/**
+ * The distinct container ids in the first `length` bytes of a `/proc/<pid>/cgroup` file: the
+ * runs of exactly 64 lower-case hex digits. No string is made unless one is found.
+ */
+export function containerIdsInCgroupBytes(buf: Buffer, length: number): readonly string[] {
+  let out: string[] | undefined;
+  let run = 0;
+  for (let i = 0; i <= length; i++) {
+    const c = i < length ? buf[i]! : 0;
+    if ((c >= 48 && c <= 57) || (c >= 97 && c <= 102)) {
+      run++;
+      continue;
+    }
+    if (run === 64) {
+      const id = buf.toString('latin1', i - 64, i);
+      out ??= [];
+      if (!out.includes(id)) out.push(id);
+    }
+    run = 0;
+  }
+  return out ?? NO_IDS;
+}
+const NO_IDS: readonly string[] = [];

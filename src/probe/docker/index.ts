@@ -104,6 +104,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
     stop: async () => {
       unregister();
       await registry.stop();
+      cgroups.close();
     },
   };
 }

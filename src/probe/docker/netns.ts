@@ -4,8 +4,8 @@
  * does not know). We read `/proc/<pid>/net/fib_trie` instead: the kernel lists each local address
  * of that namespace as a `/32 host LOCAL` leaf, with no namespace switching needed.
  */
-import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ProcFileReader, tryReadlink } from '../procfs/read.js';
 
 /** Local IPv4 addresses in a `fib_trie` text, without loopback and link-local ones. */
 export function localAddressesInFibTrie(text: string): string[] {
@@ -26,47 +26,42 @@ export function localAddressesInFibTrie(text: string): string[] {
 export class NamespaceAddresses {
   private readonly cache = new Map<number, { at: number; ips: string[] }>();
   private hostNs: string | undefined;
+  private readonly reader = new ProcFileReader();
 
   constructor(
     private readonly procRoot = '/proc',
     private readonly ttlMillis = 30_000,
   ) {}
 
-  /** The addresses for each pid (pids in the host's namespace or unreadable give none). */
-  async read(pids: readonly number[]): Promise<Map<number, string[]>> {
+  /**
+   * The addresses for each pid (pids in the host's namespace or unreadable give none). Reads are
+   * synchronous (small procfs files; a thread-pool round trip costs far more CPU than the read).
+   */
+  read(pids: readonly number[]): Map<number, string[]> {
     const now = Date.now();
     const live = new Set(pids);
     for (const pid of this.cache.keys()) if (!live.has(pid)) this.cache.delete(pid);
-    this.hostNs ??= (await this.netns(1)) ?? (await this.netns('self')) ?? '';
+    this.hostNs ??= this.netns(1) ?? this.netns('self') ?? '';
     const out = new Map<number, string[]>();
-    await Promise.all(
-      pids.map(async (pid) => {
-        const hit = this.cache.get(pid);
-        if (hit && now - hit.at < this.ttlMillis) {
-          out.set(pid, hit.ips);
-          return;
-        }
-        let ips: string[] = [];
-        const ns = await this.netns(pid);
-        if (ns && ns !== this.hostNs) {
-          try {
-            ips = localAddressesInFibTrie(await readFile(join(this.procRoot, String(pid), 'net/fib_trie'), 'utf8'));
-          } catch {
-            ips = [];
-          }
-        }
-        this.cache.set(pid, { at: now, ips });
-        out.set(pid, ips);
-      }),
-    );
+    for (const pid of pids) {
+      const hit = this.cache.get(pid);
+      if (hit && now - hit.at < this.ttlMillis) {
+        out.set(pid, hit.ips);
+        continue;
+      }
+      let ips: string[] = [];
+      const ns = this.netns(pid);
+      if (ns && ns !== this.hostNs) {
+        const text = this.reader.readText(join(this.procRoot, String(pid), 'net/fib_trie'));
+        ips = text === undefined ? [] : localAddressesInFibTrie(text);
+      }
+      this.cache.set(pid, { at: now, ips });
+      out.set(pid, ips);
+    }
     return out;
   }
 
-  private async netns(pid: number | 'self'): Promise<string | undefined> {
-    try {
-      return await readlink(join(this.procRoot, String(pid), 'ns/net'));
-    } catch {
-      return undefined;
-    }
+  private netns(pid: number | 'self'): string | undefined {
+    return tryReadlink(join(this.procRoot, String(pid), 'ns/net'));
   }
 }

@@ -133,10 +133,8 @@ export class DockerReporter implements Reporter {
     const containers = [...this.registry.containers.values()];
     if (containers.length === 0 && !this.registry.connected) return r;
     const running = containers.filter((c) => c.info.state.running);
-    const [metrics, nsIps] = await Promise.all([
-      this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid }))),
-      this.namespaces.read(running.filter((c) => c.info.state.pid > 0).map((c) => c.info.state.pid)),
-    ]);
+    const metrics = await this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid })));
+    const nsIps = this.namespaces.read(running.filter((c) => c.info.state.pid > 0).map((c) => c.info.state.pid));
     const host = this.hostInfo();
     const now = nowTime();
     const hostNodeId = makeHostNodeId(this.opts.hostId);
