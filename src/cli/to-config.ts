@@ -126,6 +126,8 @@ export function toProbeConfig(
       username: probe.kubernetes.username,
       password: probe.kubernetes.password,
     },
+    cri: probe.cri.enabled,
+    criEndpoint: probe.cri.endpoint,
     version: facts.version,
   });
 }

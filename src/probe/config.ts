@@ -70,6 +70,13 @@ export interface ProbeConfig {
   kubernetesNodeName: string;
   /** `--probe.kubernetes.*` connection flags; all empty = in-cluster configuration. */
   kubernetesConnection: KubernetesConnection;
+  /** `--probe.cri`: report the containers of a CRI runtime (containerd, CRI-O). Default false. */
+  cri: boolean;
+  /**
+   * `--probe.cri.endpoint`: `unix://<path>` or a path. Default Scope's `unix///var/run/dockershim.sock`;
+   * when that socket is absent, the first of today's runtime sockets present is used.
+   */
+  criEndpoint: string;
   /** Version string sent in `X-Scope-Probe-Version`, `User-Agent` and `host_scope_version`. */
   version: string;
   /** Timeout of each HTTP request to an app. Default 12000 (Scope's). */
@@ -120,6 +127,8 @@ export function defaultProbeConfig(overrides: Partial<ProbeConfig> = {}): ProbeC
       username: '',
       password: '',
     },
+    cri: false,
+    criEndpoint: 'unix///var/run/dockershim.sock',
     version: '0.1.0',
     requestTimeoutMillis: 12_000,
     fdWalkBudgetPerTick: 4000,

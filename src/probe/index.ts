@@ -141,6 +141,18 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
     }
   }
 
+  // CRI (wire §5.8): containerd / CRI-O containers, beside or instead of Docker's.
+  if (cfg.cri) {
+    try {
+      const cri = await import('./cri/index.js');
+      const plugin = cri.createCriPlugin({ endpoint: cfg.criEndpoint }, log);
+      pipeline.reporters.push(plugin.reporter);
+      stops.push(() => plugin.stop());
+    } catch (err) {
+      log.warn({ err: errorFields(err) }, 'CRI support unavailable; continuing without it');
+    }
+  }
+
   if (cfg.kubernetesRole !== 'cluster') {
     const host = createHostReporter({
       hostId: cfg.hostId,
