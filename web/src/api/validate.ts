@@ -3,7 +3,7 @@
  * where a field is merely missing (excalidraw's `restore` approach). Anything unusable throws
  * `ApiShapeError`; past this module the data is typed.
  */
-import type { ApiDetails, ControlResponse, DetailedNode, NodeSummary, TopologyDesc, TopologyDiff } from '../domain/api-types.js';
+import type { ApiDetails, ControlResponse, DetailedNode, EdgeMetrics, NodeSummary, TopologyDesc, TopologyDiff } from '../domain/api-types.js';
 
 export class ApiShapeError extends Error {
   constructor(what: string) {
@@ -81,7 +81,33 @@ export function parseNodeSummary(v: unknown): NodeSummary {
     if (v[k] !== undefined && !Array.isArray(v[k])) delete n[k];
   }
   if (n.metrics) n.metrics = n.metrics.filter((m) => isObj(m) && typeof m.value === 'number');
+  if (v['edge_metrics'] !== undefined) {
+    const edges = parseEdgeMetrics(v['edge_metrics']);
+    if (edges === undefined) delete n.edge_metrics;
+    else n.edge_metrics = edges;
+  }
   return n;
+}
+
+const EDGE_FIELDS = ['bytes_sent_per_s', 'bytes_received_per_s', 'connections_per_s', 'rtt_us_median', 'rtt_us_p95', 'retransmits', 'resets', 'bytes_sent', 'bytes_received'] as const;
+
+/** `edge_metrics` (OpenScope): per target, finite non-negative numbers only; undefined when nothing usable. */
+function parseEdgeMetrics(v: unknown): Record<string, EdgeMetrics> | undefined {
+  if (!isObj(v)) return undefined;
+  const out: Record<string, EdgeMetrics> = Object.create(null) as Record<string, EdgeMetrics>;
+  let any = false;
+  const num = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  for (const [target, raw] of Object.entries(v)) {
+    if (!isObj(raw)) continue;
+    const f: EdgeMetrics = { connections: num(raw['connections']) ? raw['connections'] : 0 };
+    for (const k of EDGE_FIELDS) {
+      const x = raw[k];
+      if (num(x)) f[k] = x;
+    }
+    out[target] = f;
+    any = true;
+  }
+  return any ? out : undefined;
 }
 
 export function parseNodes(v: unknown): Map<string, NodeSummary> {

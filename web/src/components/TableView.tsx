@@ -1,7 +1,8 @@
-/** Table view (app spec §6.9): sortable columns, search filtering, click opens details. */
+/** Table view (app spec §6.9): sortable columns, search and traffic filtering, click opens details. */
 import { useMemo, useState } from 'react';
 import { useActions, useStore } from '../store/react.js';
-import { cellValue, defaultSort, inDegrees, sortRows, tableColumns, type Column } from '../ui/table-model.js';
+import { formatRate, formatRtt, nodeTraffic, parseRate } from '../ui/edge-traffic.js';
+import { cellValue, defaultSort, inDegrees, passesTrafficFilter, sortRows, tableColumns, type Column, type TrafficFilter } from '../ui/table-model.js';
 import { formatMetadata, formatMetric } from '../ui/format.js';
 import { nodeColor } from '../ui/color.js';
 import { useSearchView, useTopologyNames, visibleNodes } from './use-view-model.js';
@@ -10,6 +11,7 @@ const PAGE = 1000;
 
 function renderCell(v: string | number | null, col: Column): string {
   if (v === null) return '';
+  if (col.kind === 'traffic' && typeof v === 'number') return col.format === 'rate' ? formatRate(v) : col.format === 'rtt' ? formatRtt(v) : String(v);
   if (col.kind === 'metric' && typeof v === 'number') return formatMetric(v, col.format);
   if (col.kind === 'metadata') return formatMetadata(String(v), col.dataType, Date.now());
   return String(v);
@@ -26,15 +28,44 @@ export function TableView(): React.JSX.Element {
   const [limit, setLimit] = useState(PAGE);
   const columns = useMemo(() => tableColumns(nodes.values(), names), [nodes, names]);
   const indeg = useMemo(() => inDegrees(nodes.values()), [nodes]);
+  const traffic = useMemo(() => nodeTraffic(nodes.values()), [nodes]);
+  const hasTraffic = columns.some((c) => c.kind === 'traffic');
+  const [minRateText, setMinRateText] = useState('');
+  const [onlyProblems, setOnlyProblems] = useState(false);
+  const minRate = parseRate(minRateText);
+  const minBytesPerSecond = Number.isNaN(minRate) ? 0 : minRate;
   const def = defaultSort(columns);
   const col = columns.find((c) => c.id === sortedBy) ?? columns.find((c) => c.id === def.by) ?? columns[0];
   const desc = sortedBy && col?.id === sortedBy ? (sortedDesc ?? false) : def.desc;
   const rows = useMemo(() => {
-    const list = visibleNodes(nodes, hidden).filter((n) => !matches || matches.has(n.id));
-    return col ? sortRows(list, col, desc, indeg) : list;
-  }, [nodes, hidden, matches, col, desc, indeg]);
+    const filter: TrafficFilter | null = hasTraffic ? { minBytesPerSecond, onlyProblems } : null;
+    const list = visibleNodes(nodes, hidden).filter((n) => (!matches || matches.has(n.id)) && (!filter || passesTrafficFilter(n.id, filter, traffic)));
+    return col ? sortRows(list, col, desc, indeg, traffic) : list;
+  }, [nodes, hidden, matches, col, desc, indeg, traffic, hasTraffic, minBytesPerSecond, onlyProblems]);
   return (
     <div className="table-view" data-testid="table-view">
+      {hasTraffic ? (
+        <div className="table-filters" data-testid="traffic-filter" style={{ display: 'flex', gap: 14, alignItems: 'center', padding: '4px 8px', fontSize: 13 }}>
+          <label>
+            Traffic at least{' '}
+            <input
+              type="text"
+              inputMode="decimal"
+              size={8}
+              placeholder="e.g. 10k"
+              data-testid="traffic-filter-min"
+              aria-invalid={Number.isNaN(minRate)}
+              value={minRateText}
+              onChange={(ev) => setMinRateText(ev.target.value)}
+            />{' '}
+            B/s
+          </label>
+          <label>
+            <input type="checkbox" data-testid="traffic-filter-problems" checked={onlyProblems} onChange={(ev) => setOnlyProblems(ev.target.checked)} /> only with
+            retransmits or resets
+          </label>
+        </div>
+      ) : null}
       <table className="node-table">
         <thead>
           <tr>
@@ -44,7 +75,7 @@ export function TableView(): React.JSX.Element {
                 data-testid={`column-${c.id}`}
                 aria-sort={c.id === col?.id ? (desc ? 'descending' : 'ascending') : 'none'}
                 className={c.dataType === 'number' ? 'num' : ''}
-                onClick={() => actions.setGridSort(c.id, c.id === col?.id ? !desc : c.kind === 'metric' || c.kind === 'count')}
+                onClick={() => actions.setGridSort(c.id, c.id === col?.id ? !desc : c.kind === 'metric' || c.kind === 'count' || c.kind === 'traffic')}
               >
                 {c.label}
                 {c.id === col?.id ? (desc ? ' ▾' : ' ▴') : ''}
@@ -64,7 +95,7 @@ export function TableView(): React.JSX.Element {
                   </td>
                 ) : (
                   <td key={c.id} className={c.dataType === 'number' ? 'num' : ''}>
-                    {renderCell(cellValue(n, c, indeg), c)}
+                    {renderCell(cellValue(n, c, indeg, traffic), c)}
                   </td>
                 ),
               )}

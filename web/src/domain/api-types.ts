@@ -130,6 +130,22 @@ export interface NodeSummary {
   metrics?: MetricRow[];
   tables?: Table[];
   adjacency?: string[];
+  /** OpenScope: traffic figures per edge, by target id (docs/edge-metrics.md); absent from Scope apps. */
+  edge_metrics?: Record<string, EdgeMetrics>;
+}
+
+/** Figures of one edge source → target ("sent" = source → target), §edge-metrics. */
+export interface EdgeMetrics {
+  connections: number;
+  bytes_sent_per_s?: number;
+  bytes_received_per_s?: number;
+  connections_per_s?: number;
+  rtt_us_median?: number;
+  rtt_us_p95?: number;
+  retransmits?: number;
+  resets?: number;
+  bytes_sent?: number;
+  bytes_received?: number;
 }
 
 export interface ControlInstance {

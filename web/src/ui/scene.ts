@@ -2,7 +2,8 @@
  * The graph scene, pure: what each node and edge looks like given nodes, positions, search,
  * metric and hover/selection. Painters (components/graph/) only draw what this returns.
  */
-import type { MetricRow, NodeSummary } from '../domain/api-types.js';
+import type { EdgeMetrics, MetricRow, NodeSummary } from '../domain/api-types.js';
+import { edgeAlert, edgeBytesPerSecond, edgeFigures, trafficWidth } from './edge-traffic.js';
 import { neighbourIndex, type Edge } from './graph-diff.js';
 import { nodeColor, type NodeColor } from './color.js';
 import { normalizeShape, type Shape } from './shapes.js';
@@ -39,6 +40,12 @@ export interface SceneEdge extends Edge {
   cx: number;
   cy: number;
   faded: boolean;
+  /** Traffic figures of the edge (OpenScope apps with eBPF probes), else undefined. */
+  traffic: EdgeMetrics | undefined;
+  /** Extra stroke width by throughput, 0..MAX_TRAFFIC_WIDTH (log scale of bytes/s). */
+  width: number;
+  /** Retransmits or resets seen: drawn red. */
+  alert: boolean;
 }
 
 export interface Scene {
@@ -130,10 +137,21 @@ export function buildScene(input: SceneInput): Scene {
       const t = byId.get(target);
       if (!t) continue;
       const { cx, cy } = curveControl(s.x, s.y, t.x, t.y);
-      edges.push({ id: `${s.id}---${t.id}`, source: s.id, target: t.id, sx: s.x, sy: s.y, tx: t.x, ty: t.y, cx, cy, faded: s.faded || t.faded });
+      const traffic = edgeFigures(s.node, t.id);
+      edges.push({
+        id: `${s.id}---${t.id}`, source: s.id, target: t.id, sx: s.x, sy: s.y, tx: t.x, ty: t.y, cx, cy, faded: s.faded || t.faded,
+        traffic, width: trafficWidth(edgeBytesPerSecond(traffic)), alert: edgeAlert(traffic),
+      });
     }
   }
   return { nodes, byId, edges, neighbours: neighbourIndex(edges) };
+}
+
+/** `e` with the traffic figures of its (updated) source node; `e` itself when they did not change. */
+function withTraffic(e: SceneEdge, source: NodeSummary): SceneEdge {
+  const traffic = edgeFigures(source, e.target);
+  if (traffic === e.traffic) return e;
+  return { ...e, traffic, width: trafficWidth(edgeBytesPerSecond(traffic)), alert: edgeAlert(traffic) };
 }
 
 /**
@@ -148,13 +166,24 @@ export function nextScene(prev: { scene: Scene; input: SceneInput } | null, inpu
     return buildScene(input);
   }
   let changed: NodeSummary[] | null = null;
+  let trafficChanged: Map<string, NodeSummary> | null = null;
   for (const n of input.nodes.values()) {
     const old = p.nodes.get(n.id);
     if (old === n) continue;
     if (!old || !sameList(old.adjacency, n.adjacency)) return buildScene(input);
     (changed ??= []).push(n);
+    if (old.edge_metrics !== n.edge_metrics) (trafficChanged ??= new Map()).set(n.id, n);
   }
   if (!changed) return prev.scene;
+  // Traffic changes every tick on busy edges: only those edges are rebuilt (same places).
+  let edges = prev.scene.edges;
+  if (trafficChanged) {
+    const tc = trafficChanged;
+    edges = edges.map((e) => {
+      const source = tc.get(e.source);
+      return source ? withTraffic(e, source) : e;
+    });
+  }
   const byId = new Map(prev.scene.byId);
   for (const n of changed) {
     const old = byId.get(n.id);
@@ -162,7 +191,7 @@ export function nextScene(prev: { scene: Scene; input: SceneInput } | null, inpu
     byId.set(n.id, sceneNode(n, { x: old.x, y: old.y }, input));
   }
   const nodes = prev.scene.nodes.map((sn) => byId.get(sn.id) ?? sn);
-  return { nodes, byId, edges: prev.scene.edges, neighbours: prev.scene.neighbours };
+  return { nodes, byId, edges, neighbours: prev.scene.neighbours };
 }
 
 function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {

@@ -1,22 +1,37 @@
 /** Table view model (app spec §6.9), pure: columns from the node set, cell values, sorting. */
 import type { NodeSummary } from '../domain/api-types.js';
+import type { NodeTraffic } from './edge-traffic.js';
 
 export interface Column {
   id: string;
   label: string;
-  kind: 'label' | 'parent' | 'metadata' | 'metric' | 'count';
+  kind: 'label' | 'parent' | 'metadata' | 'metric' | 'count' | 'traffic';
   dataType?: string;
   format?: string;
 }
 
 const HIDDEN_METADATA = new Set(['docker_container_ports', 'docker_container_id', 'docker_image_id', 'docker_container_command', 'docker_container_networks']);
 
-/** Columns: name, parents (per topology, e.g. host), metadata, metrics, edge counts. */
+/**
+ * Traffic columns (sums over a node's edges, both directions; OpenScope apps with eBPF probes):
+ * `format` tells the view how to print them.
+ */
+export const TRAFFIC_COLUMNS: readonly Column[] = [
+  { id: 'traffic:sent', label: 'Sent/s', kind: 'traffic', dataType: 'number', format: 'rate' },
+  { id: 'traffic:received', label: 'Received/s', kind: 'traffic', dataType: 'number', format: 'rate' },
+  { id: 'traffic:rtt', label: 'RTT p95', kind: 'traffic', dataType: 'number', format: 'rtt' },
+  { id: 'traffic:retransmits', label: 'Retransmits', kind: 'traffic', dataType: 'number' },
+  { id: 'traffic:resets', label: 'Resets', kind: 'traffic', dataType: 'number' },
+];
+
+/** Columns: name, parents (per topology, e.g. host), metadata, metrics, traffic (when any), edge counts. */
 export function tableColumns(nodes: Iterable<NodeSummary>, topologyNames: Record<string, string>): Column[] {
+  let traffic = false;
   const parents = new Map<string, Column>();
   const metadata = new Map<string, Column>();
   const metrics = new Map<string, Column>();
   for (const n of nodes) {
+    if (n.edge_metrics !== undefined) traffic = true;
     for (const p of n.parents ?? []) if (!parents.has(p.topologyId)) parents.set(p.topologyId, { id: `parent:${p.topologyId}`, label: topologyNames[p.topologyId] ?? p.topologyId, kind: 'parent' });
     for (const m of n.metadata ?? []) {
       if (HIDDEN_METADATA.has(m.id) || metadata.has(m.id)) continue;
@@ -37,6 +52,7 @@ export function tableColumns(nodes: Iterable<NodeSummary>, topologyNames: Record
     ...[...parents.values()].sort(byLabel),
     ...[...metadata.values()].sort(byLabel),
     ...[...metrics.values()].sort(byLabel),
+    ...(traffic ? TRAFFIC_COLUMNS : []),
     { id: 'count:in', label: 'In', kind: 'count', dataType: 'number' },
     { id: 'count:out', label: 'Out', kind: 'count', dataType: 'number' },
   ];
@@ -44,7 +60,8 @@ export function tableColumns(nodes: Iterable<NodeSummary>, topologyNames: Record
 
 export type Cell = string | number | null;
 
-export function cellValue(n: NodeSummary, col: Column, inDegree: ReadonlyMap<string, number>): Cell {
+/** A cell; traffic columns read `traffic` (from `nodeTraffic`), empty for nodes without figures. */
+export function cellValue(n: NodeSummary, col: Column, inDegree: ReadonlyMap<string, number>, traffic?: ReadonlyMap<string, NodeTraffic>): Cell {
   switch (col.kind) {
     case 'label':
       return n.label;
@@ -66,6 +83,24 @@ export function cellValue(n: NodeSummary, col: Column, inDegree: ReadonlyMap<str
     }
     case 'count':
       return col.id === 'count:in' ? (inDegree.get(n.id) ?? 0) : (n.adjacency?.length ?? 0);
+    case 'traffic': {
+      const t = traffic?.get(n.id);
+      if (t === undefined) return null;
+      switch (col.id) {
+        case 'traffic:sent':
+          return t.sentPerSecond;
+        case 'traffic:received':
+          return t.receivedPerSecond;
+        case 'traffic:rtt':
+          return t.rttP95Micros;
+        case 'traffic:retransmits':
+          return t.retransmits;
+        case 'traffic:resets':
+          return t.resets;
+        default:
+          return null;
+      }
+    }
   }
 }
 
@@ -83,9 +118,15 @@ export function defaultSort(columns: readonly Column[]): { by: string; desc: boo
 }
 
 /** Sorts rows by a column; empty cells always last; ties broken by label then id. */
-export function sortRows(nodes: readonly NodeSummary[], col: Column, desc: boolean, inDegree: ReadonlyMap<string, number>): NodeSummary[] {
+export function sortRows(
+  nodes: readonly NodeSummary[],
+  col: Column,
+  desc: boolean,
+  inDegree: ReadonlyMap<string, number>,
+  traffic?: ReadonlyMap<string, NodeTraffic>,
+): NodeSummary[] {
   const keyed = nodes.map((n) => {
-    let v = cellValue(n, col, inDegree);
+    let v = cellValue(n, col, inDegree, traffic);
     if (typeof v === 'string' && col.dataType === 'ip') v = ipKey(v);
     if (typeof v === 'number' && Number.isNaN(v)) v = null;
     return { n, v };
@@ -107,4 +148,19 @@ export function inDegrees(nodes: Iterable<NodeSummary>): Map<string, number> {
   const m = new Map<string, number>();
   for (const n of nodes) for (const t of n.adjacency ?? []) m.set(t, (m.get(t) ?? 0) + 1);
   return m;
+}
+
+/** Table filter on traffic: minimum bytes/s both ways, and only nodes with retransmits or resets. */
+export interface TrafficFilter {
+  minBytesPerSecond: number;
+  onlyProblems: boolean;
+}
+
+/** Whether node `id` passes `filter` (nodes without figures fail any active filter). */
+export function passesTrafficFilter(id: string, filter: TrafficFilter, traffic: ReadonlyMap<string, NodeTraffic>): boolean {
+  if (filter.minBytesPerSecond <= 0 && !filter.onlyProblems) return true;
+  const t = traffic.get(id);
+  if (t === undefined) return false;
+  if (t.sentPerSecond + t.receivedPerSecond < filter.minBytesPerSecond) return false;
+  return !filter.onlyProblems || t.retransmits + t.resets > 0;
 }

@@ -9,6 +9,7 @@ import { SpatialIndex } from '../../ui/spatial-index.js';
 import { boundsOf, fitZoom, toWorld, zoomAround } from '../../ui/viewport.js';
 import { levelOfDetail, type Detail } from '../../ui/lod.js';
 import type { Zoom } from '../../ui/url-state.js';
+import { edgeBytesPerSecond, edgeTooltipLines } from '../../ui/edge-traffic.js';
 import { LabelLayer } from './label-layer.js';
 import { NODE_RADIUS, paintInteractive, paintStatic, readTheme, type Theme } from './painter.js';
 
@@ -29,6 +30,10 @@ export class GraphRenderer {
   private staticCanvas: HTMLCanvasElement;
   private interactiveCanvas: HTMLCanvasElement;
   private labelRoot: HTMLDivElement;
+  /** Hover text of the hovered edge: direction, bytes/s each way, RTT, connections. */
+  private tooltip: HTMLDivElement;
+  /** Last pointer position in the host, px (where the edge tooltip goes). */
+  private pointer = { x: 0, y: 0 };
   private labels: LabelLayer;
   private scene: Scene = { nodes: [], byId: new Map(), edges: [], neighbours: new Map() };
   private index = new SpatialIndex<SceneNode>([]);
@@ -73,7 +78,16 @@ export class GraphRenderer {
     this.interactiveCanvas.className = 'graph-layer';
     this.labelRoot = document.createElement('div');
     this.labelRoot.className = 'graph-labels';
-    root.append(this.staticCanvas, this.interactiveCanvas, this.labelRoot);
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'edge-tooltip';
+    this.tooltip.setAttribute('data-testid', 'edge-tooltip');
+    this.tooltip.setAttribute('role', 'tooltip');
+    Object.assign(this.tooltip.style, {
+      position: 'absolute', top: '0', left: '0', display: 'none', pointerEvents: 'none', whiteSpace: 'pre', zIndex: '5',
+      font: '12px/1.45 system-ui, sans-serif', padding: '5px 9px', borderRadius: '5px', color: 'var(--fg, #32324b)',
+      background: 'var(--panel, #fff)', border: '1px solid var(--border, #e2e2ec)', boxShadow: 'var(--shadow, none)',
+    });
+    root.append(this.staticCanvas, this.interactiveCanvas, this.labelRoot, this.tooltip);
     this.labels = new LabelLayer(this.labelRoot, (id) => this.setHover(id, null), (id) => this.hoveredNode === id && this.setHover(null, null));
     this.theme = readTheme(root);
     this.resizeObserver = new ResizeObserver(() => this.resize());
@@ -105,6 +119,7 @@ export class GraphRenderer {
     this.staticCanvas.remove();
     this.interactiveCanvas.remove();
     this.labelRoot.remove();
+    this.tooltip.remove();
   }
 
   private resize(): void {
@@ -140,6 +155,12 @@ export class GraphRenderer {
     if (!samePlaces) this.index = new SpatialIndex(scene.nodes, 200);
     if (this.hoveredNode && !scene.byId.has(this.hoveredNode)) this.hoveredNode = null;
     this.recomputeHighlight();
+    this.updateTooltip();
+    // For tests and curious users: which edges are drawn thicker for their traffic (first 200).
+    const thick: string[] = [];
+    for (const e of scene.edges) if (e.width > 0 && thick.length < 200) thick.push(`${e.id}=${e.width}`);
+    const thickText = thick.join(' ');
+    if (this.root.dataset['trafficEdges'] !== thickText) this.root.dataset['trafficEdges'] = thickText;
     this.invalidate(true);
   }
 
@@ -210,7 +231,35 @@ export class GraphRenderer {
     this.root.dataset['hoveredEdge'] = edge ?? '';
     this.root.style.cursor = node || edge ? 'pointer' : '';
     this.cb.onHover?.(node, edge);
+    this.updateTooltip();
     this.invalidate(false);
+  }
+
+  /** Shows the hovered edge's figures next to the pointer (a hovered node wins: no tooltip). */
+  private updateTooltip(): void {
+    const tip = this.tooltip;
+    const e = this.hoveredNode || !this.hoveredEdge ? undefined : this.scene.edges.find((x) => x.id === this.hoveredEdge);
+    if (!e) {
+      if (tip.style.display !== 'none') tip.style.display = 'none';
+      return;
+    }
+    const label = (id: string): string => this.scene.byId.get(id)?.label ?? id;
+    const text = edgeTooltipLines(label(e.source), label(e.target), e.traffic).join('\n');
+    if (tip.textContent !== text) tip.textContent = text;
+    tip.dataset['edgeId'] = e.id;
+    tip.dataset['bytesPerSecond'] = String(edgeBytesPerSecond(e.traffic));
+    tip.style.display = '';
+    this.placeTooltip();
+  }
+
+  private placeTooltip(): void {
+    const tip = this.tooltip;
+    // Right of and below the pointer, flipped when it would leave the graph.
+    const w = tip.offsetWidth;
+    const h = tip.offsetHeight;
+    const x = this.pointer.x + 14 + w > this.width ? this.pointer.x - 14 - w : this.pointer.x + 14;
+    const y = this.pointer.y + 16 + h > this.height ? this.pointer.y - 12 - h : this.pointer.y + 16;
+    tip.style.transform = `translate(${Math.max(0, x).toFixed(0)}px, ${Math.max(0, y).toFixed(0)}px)`;
   }
 
   /** Hover wins; otherwise the selected node's neighbourhood stays highlighted (without animation). */
@@ -369,8 +418,10 @@ export class GraphRenderer {
       }
     }
     if (ev.target !== this.root && !(ev.target instanceof HTMLCanvasElement) && !(ev.target as HTMLElement).classList.contains('graph-labels')) return;
+    this.pointer = p;
     const hit = this.hitTest(p.x, p.y);
     this.setHover(hit.node?.id ?? null, hit.edge?.id ?? null);
+    if (hit.edge && !hit.node) this.placeTooltip();
   };
 
   private onPointerUp = (ev: PointerEvent): void => {

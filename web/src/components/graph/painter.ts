@@ -7,6 +7,7 @@ import type { Scene, SceneEdge, SceneNode } from '../../ui/scene.js';
 import { isDotted, shapePath, type Shape } from '../../ui/shapes.js';
 import type { Zoom } from '../../ui/url-state.js';
 import type { Detail } from '../../ui/lod.js';
+import { MAX_TRAFFIC_WIDTH } from '../../ui/edge-traffic.js';
 
 /** Node radius in world units. */
 export const NODE_RADIUS = 24;
@@ -15,6 +16,8 @@ export interface Theme {
   background: string;
   edge: string;
   edgeHighlight: string;
+  /** Edges with retransmits or resets. */
+  edgeAlert: string;
   nodeFill: string;
   nodeDot: string;
   veil: string;
@@ -36,6 +39,7 @@ export function readTheme(el: HTMLElement): Theme {
     background: v('--graph-bg', '#f8f8fb'),
     edge: v('--graph-edge', '#9a9ab5'),
     edgeHighlight: v('--graph-edge-hi', '#4b4b8f'),
+    edgeAlert: v('--graph-edge-alert', '#d62728'),
     nodeFill: v('--graph-node-fill', '#ffffff'),
     nodeDot: v('--graph-node-dot', '#3b3b5c'),
     veil: v('--graph-veil', 'rgba(248,248,251,0.78)'),
@@ -46,6 +50,11 @@ export function readTheme(el: HTMLElement): Theme {
 
 function applyView(ctx: CanvasRenderingContext2D, zoom: Zoom, dpr: number): void {
   ctx.setTransform(zoom.k * dpr, 0, 0, zoom.k * dpr, zoom.x * dpr, zoom.y * dpr);
+}
+
+/** Stroke width of an edge: the base width plus its traffic steps (world units). */
+export function edgeWidth(base: number, trafficSteps: number): number {
+  return base + trafficSteps * 1.25;
 }
 
 function edgePath(ctx: CanvasRenderingContext2D, e: SceneEdge, curves: boolean): void {
@@ -139,18 +148,26 @@ export function paintStatic(ctx: CanvasRenderingContext2D, p: PaintInput): void 
   const minY = -p.zoom.y / k - 200;
   const maxX = (p.width - p.zoom.x) / k + 200;
   const maxY = (p.height - p.zoom.y) / k + 200;
-  ctx.lineWidth = Math.max(1, 1.5 / Math.sqrt(k));
-  ctx.strokeStyle = p.theme.edge;
-  for (const faded of [true, false]) {
-    ctx.globalAlpha = faded ? 0.18 : 0.85;
-    ctx.beginPath();
-    for (const e of p.scene.edges) {
-      if (e.faded !== faded) continue;
-      if (Math.max(e.sx, e.tx) < minX || Math.min(e.sx, e.tx) > maxX || Math.max(e.sy, e.ty) < minY || Math.min(e.sy, e.ty) > maxY) continue;
-      edgePath(ctx, e, p.detail.curves);
-    }
-    ctx.stroke();
+  // One stroke per (faded, alert, width) bucket: thicker edges carry more bytes/s (log scale),
+  // red ones had retransmits or resets. Scope-only apps send no figures: one bucket, as before.
+  const base = Math.max(1, 1.5 / Math.sqrt(k));
+  const buckets: SceneEdge[][] = [];
+  const perAlert = MAX_TRAFFIC_WIDTH + 1;
+  for (const e of p.scene.edges) {
+    if (Math.max(e.sx, e.tx) < minX || Math.min(e.sx, e.tx) > maxX || Math.max(e.sy, e.ty) < minY || Math.min(e.sy, e.ty) > maxY) continue;
+    const i = (e.faded ? 0 : 2 * perAlert) + (e.alert ? perAlert : 0) + e.width;
+    (buckets[i] ??= []).push(e);
   }
+  buckets.forEach((list, i) => {
+    const faded = i < 2 * perAlert;
+    const alert = i % (2 * perAlert) >= perAlert;
+    ctx.globalAlpha = faded ? 0.18 : 0.85;
+    ctx.strokeStyle = alert ? p.theme.edgeAlert : p.theme.edge;
+    ctx.lineWidth = edgeWidth(base, i % perAlert);
+    ctx.beginPath();
+    for (const e of list) edgePath(ctx, e, p.detail.curves);
+    ctx.stroke();
+  });
   ctx.globalAlpha = 1;
   for (const n of p.visibleNodes) {
     if (n.matched) {
@@ -217,23 +234,31 @@ export function paintInteractive(ctx: CanvasRenderingContext2D, p: InteractiveIn
     }
   }
   const edges = p.scene.edges.filter((e) => p.highlightEdges.has(e.id));
-  ctx.strokeStyle = p.theme.edgeHighlight;
-  ctx.fillStyle = p.theme.edgeHighlight;
-  ctx.lineWidth = Math.max(2, 2.5 / Math.sqrt(k));
-  ctx.beginPath();
-  for (const e of edges) edgePath(ctx, e, true);
-  ctx.stroke();
+  const hiBase = Math.max(2, 2.5 / Math.sqrt(k));
+  // Few highlighted edges: one stroke each, at its own traffic width and colour.
+  for (const e of edges) {
+    ctx.strokeStyle = e.alert ? p.theme.edgeAlert : p.theme.edgeHighlight;
+    ctx.lineWidth = edgeWidth(hiBase, e.width);
+    ctx.beginPath();
+    edgePath(ctx, e, true);
+    ctx.stroke();
+  }
   // Flowing dashes from source to target make the direction obvious even without arrows.
   ctx.save();
-  ctx.lineWidth = Math.max(2.5, 3.5 / Math.sqrt(k));
   ctx.setLineDash([6, 14]);
   ctx.lineDashOffset = -(p.timeMillis / 40) % 20;
   ctx.strokeStyle = p.theme.background;
-  ctx.beginPath();
-  for (const e of edges) edgePath(ctx, e, true);
-  ctx.stroke();
+  for (const e of edges) {
+    ctx.lineWidth = Math.max(2.5, 3.5 / Math.sqrt(k)) + e.width * 0.6;
+    ctx.beginPath();
+    edgePath(ctx, e, true);
+    ctx.stroke();
+  }
   ctx.restore();
-  for (const e of edges) drawArrow(ctx, e, 11);
+  for (const e of edges) {
+    ctx.fillStyle = e.alert ? p.theme.edgeAlert : p.theme.edgeHighlight;
+    drawArrow(ctx, e, 11 + e.width);
+  }
   for (const id of p.highlightNodes) {
     const n = p.scene.byId.get(id);
     if (n) drawNode(ctx, { ...n, faded: false }, p.theme, { ...p.detail, shapes: true }, k);
