@@ -10,7 +10,7 @@ import type { AppMetrics } from './metrics.js';
 const MAX_ENTRIES_PER_REPORT = 256;
 
 /**
- * Bounded staleness of {@link RenderCache.recent}: a render cheaper than this (ms, the smaller of
+ * Bounded staleness of {@link RenderCache.recent}: a render cheaper than this (ms of CPU time, the smaller of
  * its last two costs, so one cold-JIT render does not count) is always redone for a new report.
  */
 export const RECENT_MIN_COST_MILLIS = 50;
@@ -20,6 +20,12 @@ export const RECENT_INTERVAL_PER_COST = 10;
 export const RECENT_MAX_INTERVAL_MILLIS = 2000;
 /** A render older than this (ms: one probe publish interval) is never served. */
 export const RECENT_MAX_AGE_MILLIS = 3000;
+
+/** CPU time of this process in ms: wall time would make a loaded machine look like a big deployment. */
+function cpuMillis(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 /** Most keys remembered by {@link RenderCache.recent} (oldest forgotten first). */
 const MAX_RECENT_KEYS = 512;
@@ -84,16 +90,18 @@ export class RenderCache {
 
   /** Drops every remembered value, so the next {@link RenderCache.recent} call renders afresh (shortcut reports). */
   forgetRecent(): void {
-    this.recents.clear();
+    // Their costs stay known; only their values become too old to serve.
+    for (const r of this.recents.values()) r.atMillis = -Infinity;
   }
 
   private remember<T>(fullKey: string, report: Report, kind: RenderKind, key: string, compute: (report: Report) => T): T {
     const cached = this.byReport.get(report);
     const known = cached?.has(fullKey) === true;
-    const started = performance.now();
+    const started = cpuMillis();
     const value = this.get(report, kind, key, () => compute(report));
     if (known) return value;
     const now = performance.now();
+    const costMillis = cpuMillis() - started;
     const previous = this.recents.get(fullKey);
     this.recents.delete(fullKey);
     if (this.recents.size >= MAX_RECENT_KEYS) {
@@ -104,7 +112,7 @@ export class RenderCache {
       report,
       value,
       atMillis: now,
-      costMillis: now - started,
+      costMillis,
       previousCostMillis: previous?.costMillis ?? 0,
       refreshing: false,
     });

@@ -1,0 +1,121 @@
+/**
+ * The memory collector's incremental merge (per-probe parts folded copy-on-write) serves what a
+ * plain fold of the window would, and RenderCache.recent's bounded staleness for costly renders.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import fc from 'fast-check';
+import { MemoryCollector } from '../../src/app/collector/index.js';
+import { AppMetrics } from '../../src/app/metrics.js';
+import { RECENT_MAX_INTERVAL_MILLIS, RECENT_MIN_COST_MILLIS, RenderCache } from '../../src/app/render-cache.js';
+import { removePartMergedNodes } from '../../src/report/delta.js';
+import { mergeReportInto } from '../../src/report/merge.js';
+import { makeNode, makeReport } from '../../src/report/model.js';
+import type { Report } from '../../src/report/types.js';
+import { upgradeReport } from '../../src/report/upgrade.js';
+import { arbReport, canonicalReport, t } from '../report/support.js';
+
+function foldWindow(reports: readonly Report[]): Report {
+  const out = makeReport();
+  for (const r of reports) mergeReportInto(out, r);
+  const upgraded = upgradeReport(out);
+  removePartMergedNodes(upgraded);
+  return upgraded;
+}
+
+describe('MemoryCollector incremental merge', () => {
+  test('any sequence of arrivals and expiries gives the fold of the window', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.tuple(fc.constantFrom('p1', 'p2', 'p3', ''), arbReport(true), fc.integer({ min: 0, max: 700 })), { maxLength: 12 }),
+        async (arrivals) => {
+          let now = 0;
+          const c = new MemoryCollector({ windowMillis: 1000, now: () => now });
+          const seen: { probe: string; report: Report; at: number }[] = [];
+          for (const [probe, report, stepMillis] of arrivals) {
+            now += stepMillis;
+            await c.add(probe, report, now);
+            seen.push({ probe, report, at: now });
+            const inWindow = seen.filter((s) => s.at >= now - 1000);
+            // Per-probe grouping changes the fold order; with `arbReport(true)` ties carry equal data.
+            const byProbe = [...new Set(inWindow.map((s) => s.probe))].flatMap((p) => inWindow.filter((s) => s.probe === p));
+            assert.deepEqual(
+              canonicalReport(await c.report(), { sums: true }),
+              canonicalReport(foldWindow(byProbe.map((s) => s.report)), { sums: true }),
+            );
+          }
+          await c.close();
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  test('a delta keeps its nodes while its probe’s full report is in the window, not after', async () => {
+    let now = 0;
+    const c = new MemoryCollector({ windowMillis: 1000, now: () => now });
+    const full = makeReport();
+    const node = makeNode('h;1', 'process');
+    node.latest.set('name', { timestamp: t(1), value: 'old' });
+    full.topologies.process.nodes.set(node.id, node);
+    const delta = makeReport();
+    const partial = makeNode('', '');
+    partial.latest.set('name', { timestamp: t(2), value: 'new' });
+    delta.topologies.process.nodes.set('h;1', partial);
+    await c.add('p1', full, now);
+    now = 600;
+    await c.add('p1', delta, now);
+    await c.add('p2', makeReport(), now);
+    assert.equal((await c.report()).topologies.process.nodes.get('h;1')?.latest.get('name')?.value, 'new');
+    now = 1200; // the full report has left the window: the delta's node is part-merged
+    assert.equal((await c.report()).topologies.process.nodes.has('h;1'), false);
+    assert.equal(full.topologies.process.nodes.get('h;1')?.latest.get('name')?.value, 'old', 'stored report untouched');
+    await c.close();
+  });
+});
+
+/** Spends `millis` of CPU time (the cache measures costs in CPU time, not wall time). */
+function burn(millis: number): void {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  const end = cpu() + millis;
+  while (cpu() < end) {
+    // busy: a costly render
+  }
+}
+
+describe('RenderCache.recent', () => {
+  test('cheap renders are always fresh', () => {
+    const cache = new RenderCache(new AppMetrics());
+    const a = makeReport();
+    const b = makeReport();
+    assert.equal(cache.recent(a, 'json', 'k', () => 'a'), 'a');
+    assert.equal(cache.recent(b, 'json', 'k', () => 'b'), 'b');
+    assert.equal(cache.recent(a, 'json', 'k', () => 'x'), 'a', 'per report, computed once');
+  });
+
+  test('a costly render is served for newer reports while it is recent, then refreshed after the request', async () => {
+    const cache = new RenderCache(new AppMetrics());
+    const reports = [makeReport(), makeReport(), makeReport(), makeReport()];
+    const costly = (label: string) => () => {
+      burn(RECENT_MIN_COST_MILLIS + 10);
+      return label;
+    };
+    assert.equal(cache.recent(reports[0]!, 'json', 'k', costly('0')), '0');
+    assert.equal(cache.recent(reports[1]!, 'json', 'k', costly('1')), '1', 'one costly render is not enough (cold JIT)');
+    assert.equal(cache.recent(reports[2]!, 'json', 'k', costly('2')), '1', 'two costly renders: the recent one is served');
+    cache.forgetRecent();
+    assert.equal(cache.recent(reports[3]!, 'json', 'k', costly('3')), '3', 'after a shortcut report: fresh');
+    // Served stale once its interval (≤ 10× cost) has passed, the newest report is rendered after the request.
+    await new Promise((r) => setTimeout(r, RECENT_MAX_INTERVAL_MILLIS + 100));
+    const fresh = makeReport();
+    let computed = false;
+    assert.equal(cache.recent(fresh, 'json', 'k', () => { computed = true; burn(RECENT_MIN_COST_MILLIS + 10); return 'fresh'; }), '3');
+    assert.equal(computed, false);
+    await new Promise((r) => setImmediate(r));
+    assert.equal(computed, true);
+    assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'later'), 'fresh');
+  });
+});
