@@ -33,6 +33,18 @@ export interface AppConfig {
 
   /** How long the file and Redis collectors keep reports, in ms (`--app.collector.retention`). Default 24 h. */
   collectorRetentionMillis?: number;
+  /** S3 bucket of the DynamoDB collector, `s3://[key:secret@]<region-or-host>/<bucket>` (`--app.collector.s3`). Default `local` (none). */
+  collectorS3?: string;
+  /** Create the DynamoDB table and S3 bucket when missing (`--app.aws.create.tables`). Default false. */
+  awsCreateTables?: boolean;
+  /**
+   * Cross-replica control routing (`--app.control.router`): `local`, or `redis://host:port/db` to
+   * route controls through Redis with any collector. Default `local` (with a Redis collector,
+   * routing goes through that Redis anyway).
+   */
+  controlRouter?: string;
+  /** Cross-replica pipe routing (`--app.pipe.router`): `local` or `redis://…`, as `controlRouter`. Default `local`. */
+  pipeRouter?: string;
   /** Path prefix the UI and API are mounted under, e.g. `/scope`. Default '' (root). */
   basePath?: string;
   /** Directory of the built web UI. Default `<repo>/web/dist` when it exists; else a built-in page. */
@@ -105,10 +117,21 @@ export function defaultAppConfig(): AppConfig {
 
 /** Fills defaults and checks values; throws {@link AppConfigError} with a clear message. */
 export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
-  if (!(COLLECTOR_KINDS as readonly string[]).includes(config.collector) && !/^(file|rediss?):\/\//.test(config.collector)) {
+  if (!(COLLECTOR_KINDS as readonly string[]).includes(config.collector) && !/^(file|rediss?|dynamodb):\/\//.test(config.collector)) {
     throw new AppConfigError(
-      `unsupported collector "${config.collector}": use ${COLLECTOR_KINDS.join(', ')}, file:///dir or redis://host:port/db`,
+      `unsupported collector "${config.collector}": use ${COLLECTOR_KINDS.join(', ')}, file:///dir, redis://host:port/db or dynamodb://[key:secret@]region/table`,
     );
+  }
+  for (const [flag, value] of [['app.control.router', config.controlRouter], ['app.pipe.router', config.pipeRouter]] as const) {
+    if (value !== undefined && value !== 'local' && !/^rediss?:\/\//.test(value)) {
+      throw new AppConfigError(`unsupported --${flag} "${value}": use local or redis://host:port/db (Scope's sqs:// and consul:// routers are not supported)`);
+    }
+  }
+  if (
+    config.controlRouter !== undefined && config.pipeRouter !== undefined &&
+    /^rediss?:/.test(config.controlRouter) && /^rediss?:/.test(config.pipeRouter) && config.controlRouter !== config.pipeRouter
+  ) {
+    throw new AppConfigError('--app.control.router and --app.pipe.router must name the same Redis (one bus carries both)');
   }
   positive('windowMillis', config.windowMillis);
   positive('maxReportBytes', config.maxReportBytes);
@@ -144,6 +167,10 @@ export function resolveAppConfig(config: AppConfig): ResolvedAppConfig {
     pipeTombstoneMillis: config.pipeTombstoneMillis ?? 600_000,
     requestTimeoutMillis: config.requestTimeoutMillis ?? 90_000,
     collectorRetentionMillis: config.collectorRetentionMillis ?? 24 * 3_600_000,
+    collectorS3: config.collectorS3 ?? 'local',
+    awsCreateTables: config.awsCreateTables ?? false,
+    controlRouter: config.controlRouter ?? 'local',
+    pipeRouter: config.pipeRouter ?? 'local',
   };
   for (const key of [
     'maxReportBodyBytes',

@@ -11,6 +11,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
+import { redact } from './collector/aws-url.js';
 import { logAudit, openAuditLog } from './audit.js';
 import { Authenticator } from './auth.js';
 import { addSecurityHeaders } from './browser-safety.js';
@@ -79,6 +80,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const collector = createCollector(cfg.collector, {
     windowMillis: cfg.windowMillis,
     retentionMillis: cfg.collectorRetentionMillis,
+    s3Url: cfg.collectorS3,
+    awsCreateTables: cfg.awsCreateTables,
     logger: log,
     observer: {
       observeMergeSeconds: (s) => metrics.mergeSeconds.observe(s),
@@ -94,7 +97,8 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
     // History loaded (restart recovery) and Redis reached before anything is served.
     await collector.ready?.();
     routing = await createRouting({
-      collector: cfg.collector,
+      // A Redis router named by --app.control.router / --app.pipe.router routes with any collector.
+      collector: [cfg.controlRouter, cfg.pipeRouter].find((u) => u !== 'local') ?? cfg.collector,
       onProbeCountChange: (n) => metrics.connectedProbes.set(n),
       pipes: {
         idleMillis: cfg.pipeIdleMillis,
@@ -168,7 +172,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
   const address = `${boundHost.includes(':') ? `[${boundHost}]` : boundHost}:${port}`;
   const urlHost = boundHost === '::' || boundHost === '0.0.0.0' ? 'localhost' : address.slice(0, address.lastIndexOf(':'));
   const url = `${tls ? 'https' : 'http'}://${urlHost}:${port}${cfg.basePath}/`;
-  log.info({ address, url, appId: ctx.appId, collector: cfg.collector }, 'app listening');
+  log.info({ address, url, appId: ctx.appId, collector: redact(cfg.collector) }, 'app listening');
 
   let closing: Promise<void> | undefined;
   return {

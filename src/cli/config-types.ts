@@ -36,6 +36,13 @@ export interface AppCliConfig {
   readonly collector: string;
   /** How long the file and Redis collectors keep reports. Default 24 h. */
   readonly collectorRetentionMillis: number;
+  /** `--app.collector.s3` as given (`local` = none; `s3://…` for the DynamoDB collector). */
+  readonly collectorS3: string;
+  /** `--app.aws.create.tables`. */
+  readonly awsCreateTables: boolean;
+  /** `--app.control.router` / `--app.pipe.router` as given (`local` or `redis://…`). */
+  readonly controlRouter: string;
+  readonly pipeRouter: string;
   /** Largest accepted report after decompression. Default 64 MiB. */
   readonly maxReportBytes: number;
   /** 0 = no limit. Default 10000. */

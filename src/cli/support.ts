@@ -9,7 +9,8 @@ import type { ParsedArgs } from './parse-args.js';
  */
 export const APPLIED_FLAGS: ReadonlySet<string> = new Set([
   'mode', 'debug', 'dry-run', 'version', 'no-app', 'no-probe',
-  'app.http.address', 'app.window', 'app.collector', 'app.collector.retention', 'app.max-report-bytes', 'app.log.level', 'app.stopTimeout',
+  'app.http.address', 'app.window', 'app.collector', 'app.collector.retention', 'app.collector.s3', 'app.aws.create.tables',
+  'app.control.router', 'app.pipe.router', 'app.max-report-bytes', 'app.log.level', 'app.stopTimeout',
   'app.log.http', 'app.log.httpHeaders', 'app.basicAuth', 'app.basicAuth.username', 'app.basicAuth.password',
   'app.basicAuth.password.filename', 'app.auth', 'app.auth.token', 'app.auth.viewer-token', 'app.auth.token-file', 'app.auth.header', 'app.auth.roles-file',
   'app.probe.token', 'app.tls.cert', 'app.tls.key', 'app.audit-log',

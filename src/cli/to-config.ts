@@ -71,6 +71,11 @@ export function toAppConfig(config: CliConfig, facts: RuntimeFacts, secrets: App
     auth: authConfig(config, secrets),
     ...(app.tls === undefined ? {} : { tls: { certFile: app.tls.certFile, keyFile: app.tls.keyFile } }),
     ...(app.auditLogPath === '' ? {} : { auditLogFile: app.auditLogPath }),
+    // AWS collector and cross-replica routers: only when set (the defaults are the app's own).
+    ...(app.collectorS3 === 'local' ? {} : { collectorS3: app.collectorS3 }),
+    ...(app.awsCreateTables ? { awsCreateTables: true } : {}),
+    ...(app.controlRouter === 'local' ? {} : { controlRouter: app.controlRouter }),
+    ...(app.pipeRouter === 'local' ? {} : { pipeRouter: app.pipeRouter }),
   };
 }
 

@@ -48,7 +48,7 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
 }
 
 /** Starts `openscope <args>` with `--app.http.address=127.0.0.1:<free port>` and waits for `GET /api`. */
-export async function startOpenScope(args: string[], opts: { env?: Record<string, string> } = {}): Promise<OpenScopeProcess> {
+export async function startOpenScope(args: string[], opts: { env?: Record<string, string>; timeoutMillis?: number } = {}): Promise<OpenScopeProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, ...args], {
     cwd: REPO_ROOT,
@@ -78,7 +78,7 @@ export async function startOpenScope(args: string[], opts: { env?: Record<string
       if (child.exitCode !== null) throw new Error(`openscope exited with ${child.exitCode}: ${out}`);
       const res = await fetch(`${url}/api`);
       return res.ok ? true : undefined;
-    }, 20_000);
+    }, opts.timeoutMillis ?? 20_000);
   } catch (err) {
     await proc.stop();
     throw new Error(`${err instanceof Error ? err.message : 'start failed'}\n--- output ---\n${out}`, { cause: err });
