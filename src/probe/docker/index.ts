@@ -11,13 +11,21 @@ import { createDockerClient, withTimeout } from './client.js';
 import { registerDockerControls } from './controls.js';
 import { ContainerMetrics } from './metrics.js';
 import { NamespaceAddresses } from './netns.js';
-import { DockerRegistry } from './registry.js';
+import { DockerRegistry, type KnownContainer } from './registry.js';
+import { ShortcutBatcher } from './shortcuts.js';
 import { DockerReporter } from './reporter.js';
 import { ContainerTagger } from './tagger.js';
 
 export { CONTROL_IDS, CONTAINER_CONTROLS } from './templates.js';
 export { EXEC_SCRIPT } from './controls.js';
 export { humanBytes, humanDuration, imageNameAndTag } from './format.js';
+
+/**
+ * How long container changes are gathered into one shortcut report (wire §4.5), milliseconds:
+ * Scope rate-limits publishes to one per `publish.interval / 100` (30 ms). A burst of events
+ * (a Compose project starting, a re-list finding many changes) then costs one encode and POST.
+ */
+export const SHORTCUT_COALESCE_MILLIS = 30;
 
 /** Options of {@link createDockerPlugin} (Scope's `--probe.docker.*` and `--probe.omit.*` flags). */
 export interface DockerOptions {
@@ -70,13 +78,21 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
     {
       changed: (c, cause) => {
         // The initial listing is in the next regular report; only changes are worth a shortcut.
-        if (cause !== 'initial') ctx.publishShortcut(reporter.shortcutFor(c));
+        if (cause !== 'initial') shortcuts.changed(c.info.id);
       },
-      removed: (id) => ctx.publishShortcut(reporter.deletedShortcut(id)),
+      removed: (id) => shortcuts.removed(id),
     },
     log,
   );
   // Used by the listener above only once the registry has started, below.
+  const shortcuts = new ShortcutBatcher(SHORTCUT_COALESCE_MILLIS, (changedIds, removedIds) => {
+    const changed: KnownContainer[] = [];
+    for (const id of changedIds) {
+      const c = registry.containers.get(id);
+      if (c) changed.push(c);
+    }
+    ctx.publishShortcut(reporter.shortcutForMany(changed, removedIds));
+  });
   const reporter = new DockerReporter(registry, metrics, {
     hostId: ctx.hostId,
     probeId: ctx.probeId,
@@ -104,6 +120,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
     stop: async () => {
       unregister();
       await registry.stop();
+      shortcuts.stop();
       cgroups.close();
     },
   };

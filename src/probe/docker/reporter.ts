@@ -120,6 +120,22 @@ export class DockerReporter implements Reporter {
     return r;
   }
 
+  /**
+   * One shortcut report for several container changes at once: the current node of each changed
+   * container, and a `deleted` node for each removed one (a removal wins over a change).
+   */
+  shortcutForMany(changed: Iterable<KnownContainer>, removed: Iterable<string>): Report {
+    const r = this.emptyReport();
+    r.shortcut = true;
+    r.ts = ZERO_TIME;
+    const nodes = r.topologies.container.nodes;
+    const host = this.hostInfo();
+    for (const c of changed) nodes.set(makeContainerNodeId(c.info.id), this.containerNode(c, host));
+    const now = nowTime();
+    for (const id of removed) nodes.set(makeContainerNodeId(id), deletedContainerNode(id, now));
+    return r;
+  }
+
   /** A shortcut report saying the container was destroyed. */
   deletedShortcut(id: string): Report {
     const r = this.emptyReport();
