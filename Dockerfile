@@ -12,6 +12,15 @@ LABEL org.opencontainers.image.title="OpenScope" \
       org.opencontainers.image.description="Live network-topology monitoring for Docker hosts and Kubernetes clusters" \
       org.opencontainers.image.licenses="Apache-2.0"
 
+# eBPF connection tracking (--probe.ebpf.connections, issue #10) runs bpftrace on kernel
+# tracepoints; iproute2's ss gives sock_diag traffic figures when eBPF is off; nsenter and
+# setpriv are util-linux's. Skipped on a base without apt (the probe then logs why and falls back).
+RUN if command -v apt-get >/dev/null; then \
+      (command -v bpftrace && command -v ss && command -v nsenter) >/dev/null \
+      || { apt-get update -qq && apt-get install -y -qq --no-install-recommends bpftrace iproute2 util-linux \
+           && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb; }; \
+    fi
+
 WORKDIR /opt/openscope
 COPY package.json ./
 COPY node_modules ./node_modules
