@@ -6,6 +6,7 @@
  * objects through `upsert`/`remove` (which stream watch events), deny resources (403), and restart
  * the server on the same port.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -35,6 +36,9 @@ export const RESOURCES: readonly ResourceInfo[] = [
   { groupVersion: 'batch/v1', plural: 'cronjobs', kind: 'CronJob', namespaced: true },
   { groupVersion: 'storage.k8s.io/v1', plural: 'storageclasses', kind: 'StorageClass', namespaced: false },
 ];
+
+/** The CSI snapshot CRD's resource, served only by servers made with `{ snapshotCrd: true }`. */
+export const SNAPSHOT_RESOURCE: ResourceInfo = { groupVersion: 'snapshot.storage.k8s.io/v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true };
 
 type Json = Record<string, unknown>;
 
@@ -94,8 +98,12 @@ export class FakeApiServer {
   /** Plurals answered with 403 Forbidden. */
   readonly denied = new Set<string>();
 
-  constructor(load = true) {
-    for (const r of RESOURCES) {
+  /** The resources this server serves (RESOURCES, plus the snapshot CRD when asked). */
+  private readonly resources: readonly ResourceInfo[];
+
+  constructor(load = true, opts: { snapshotCrd?: boolean } = {}) {
+    this.resources = opts.snapshotCrd === true ? [...RESOURCES, SNAPSHOT_RESOURCE] : RESOURCES;
+    for (const r of this.resources) {
       const m = new Map<string, Json>();
       this.objects.set(r.plural, m);
       if (load) for (const o of loadObjects(r.plural)) this.put(r.plural, o);
@@ -208,7 +216,7 @@ export class FakeApiServer {
     if (url.pathname === '/api') return this.json(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '192.168.49.2:8443' }] });
     if (url.pathname === '/apis') {
       const groups = new Map<string, string[]>();
-      for (const r of RESOURCES) {
+      for (const r of this.resources) {
         if (r.groupVersion === 'v1') continue;
         const [g, v] = r.groupVersion.split('/') as [string, string];
         const vs = groups.get(g) ?? [];
@@ -237,7 +245,7 @@ export class FakeApiServer {
       return this.status(res, 404, 'NotFound', `the server could not find the requested resource`);
     }
     if (rest.length === 0) {
-      const rs = RESOURCES.filter((r) => r.groupVersion === gv);
+      const rs = this.resources.filter((r) => r.groupVersion === gv);
       if (rs.length === 0) return this.status(res, 404, 'NotFound', 'the server could not find the requested resource');
       return this.json(res, 200, {
         kind: 'APIResourceList',
@@ -252,12 +260,13 @@ export class FakeApiServer {
       rest = rest.slice(2);
     }
     const [plural, name, sub] = rest as [string, string | undefined, string | undefined];
-    const info = RESOURCES.find((r) => r.groupVersion === gv && r.plural === plural);
+    const info = this.resources.find((r) => r.groupVersion === gv && r.plural === plural);
     if (!info) return this.status(res, 404, 'NotFound', `the server could not find the requested resource`);
     if (this.denied.has(plural)) {
       return this.status(res, 403, 'Forbidden', `${plural} is forbidden: User "system:serviceaccount:openscope:openscope" cannot ${method === 'GET' ? 'list' : method.toLowerCase()} resource "${plural}" in API group "${gv.includes('/') ? gv.split('/')[0] : ''}" at the cluster scope`);
     }
     const map = this.objects.get(plural)!;
+    if (name === undefined && method === 'POST') return this.create(plural, info, ns, body, res);
     if (name === undefined) {
       if (method !== 'GET') return this.status(res, 405, 'MethodNotAllowed', 'method not allowed');
       const nodeName = /^spec\.nodeName=(.*)$/.exec(url.searchParams.get('fieldSelector') ?? '')?.[1] ?? '';
@@ -304,6 +313,19 @@ export class FakeApiServer {
       return this.json(res, 200, this.get(plural, ns, name));
     }
     return this.status(res, 405, 'MethodNotAllowed', 'method not allowed');
+  }
+
+  /** POST on a collection: the object stored with a fresh uid, resourceVersion and creation time; 201. */
+  private create(plural: string, info: ResourceInfo, ns: string, body: unknown, res: ServerResponse): void {
+    const o = structuredClone((body ?? {}) as Json);
+    const meta = (o.metadata ?? {}) as Json;
+    const name = typeof meta.name === 'string' ? meta.name : '';
+    if (name === '') return this.status(res, 422, 'Invalid', `${info.kind} is invalid: metadata.name: Required value`);
+    if (info.namespaced && ns === '') return this.status(res, 404, 'NotFound', 'namespace required');
+    if (this.objects.get(plural)!.has(`${ns}/${name}`)) return this.status(res, 409, 'AlreadyExists', `${plural} "${name}" already exists`);
+    o.metadata = { ...meta, namespace: info.namespaced ? ns : undefined, uid: randomUUID(), creationTimestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    this.upsert(plural, o);
+    return this.json(res, 201, this.get(plural, ns, name));
   }
 
   private watch(plural: string, nodeName: string, fromRv: number, res: ServerResponse): void {

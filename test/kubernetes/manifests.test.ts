@@ -91,7 +91,15 @@ describe('Kubernetes manifests', () => {
   });
 
   it('gives least privilege: read verbs for the reporter, only the controls\' write verbs', () => {
-    const allowedWrites = new Set(['pods:delete', 'nodes:patch', 'deployments/scale:update', 'statefulsets/scale:update']);
+    const allowedWrites = new Set([
+      'pods:delete',
+      'nodes:patch',
+      'deployments/scale:update',
+      'statefulsets/scale:update',
+      'volumesnapshots:create',
+      'volumesnapshots:delete',
+      'persistentvolumeclaims:create',
+    ]);
     for (const name of ['openscope-agent', 'openscope-cluster-agent']) {
       const rules = (find('ClusterRole', name) as Doc & { rules: Array<{ resources: string[]; verbs: string[]; apiGroups: string[] }> }).rules;
       for (const r of rules) {

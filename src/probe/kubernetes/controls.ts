@@ -1,13 +1,21 @@
 /**
  * Kubernetes controls (wire §5.9): delete pod, scale deployments and stateful sets, cordon and
- * uncordon nodes, pod logs and describe as read-only pipes. Objects are found by UID in the
- * informers' stores; the API calls go through the official client.
+ * uncordon nodes, create / clone / delete volume snapshots, pod logs and describe as read-only
+ * pipes. Objects are found by UID in the informers' stores; the API calls go through the official
+ * client.
+ *
+ * Volume snapshots use the CSI snapshot API (`snapshot.storage.k8s.io/v1`, Kubernetes ≥ 1.20)
+ * where Scope used the long-gone `volumesnapshot.external-storage.k8s.io/v1` CRD: a clone is a PVC
+ * whose `dataSource` is the snapshot, in the source claim's storage class (Scope looked for a
+ * "snapshot-promoter" storage class, which CSI does not use).
  */
+import { randomUUID } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import {
   AppsV1Api,
   BatchV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   Log,
   PatchStrategy,
   StorageV1Api,
@@ -20,11 +28,24 @@ import { parseHostNodeId, parseNodeId } from '../../report/ids.js';
 import type { ControlHandler, ControlRequest, ControlResponse, ProbeContext } from '../types.js';
 import type { Stores } from './informers.js';
 import { podNodeId } from './nodes.js';
-import type { Meta, PodInfo } from './objects.js';
+import type { Meta, PersistentVolumeClaimInfo, PodInfo } from './objects.js';
 import { K8S_CONTROL_IDS as C } from './templates.js';
 
 /** Log lines sent before following. */
 const LOG_TAIL_LINES = 1000;
+
+/** The CSI volume snapshot resource. */
+const SNAPSHOTS = { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots' } as const;
+
+/** `YYYYMMDDhhmmss` in UTC, as Scope named snapshots (`snapshot-<stamp>-<uuid part>`). */
+export function snapshotStamp(d: Date): string {
+  return d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+}
+
+/** The first 8 hex digits of a random UUID (Scope's "uuid part" of generated names). */
+function uuidPart(): string {
+  return randomUUID().slice(0, 8);
+}
 
 /** What the controls need from the rest of the plugin. */
 export interface K8sControlDeps {
@@ -58,6 +79,7 @@ export function registerKubernetesControls(deps: K8sControlDeps): () => void {
   const apps = kc.makeApiClient(AppsV1Api);
   const batch = kc.makeApiClient(BatchV1Api);
   const storage = kc.makeApiClient(StorageV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
   const closers = new Set<() => void>();
 
   /** Opens a read-only pipe; `feed` writes into it and returns a cleanup run when the pipe closes. */
@@ -142,6 +164,8 @@ export function registerKubernetesControls(deps: K8sControlDeps): () => void {
         return core.readNamespacedPersistentVolumeClaim(nn(findByUid(stores.persistentVolumeClaims, nodeId, 'PersistentVolumeClaim').meta));
       case 'storage_class':
         return storage.readStorageClass({ name: findByUid(stores.storageClasses, nodeId, 'StorageClass').meta.name });
+      case 'volume_snapshot':
+        return custom.getNamespacedCustomObject({ ...SNAPSHOTS, ...nn(findByUid(stores.volumeSnapshots, nodeId, 'VolumeSnapshot').meta) });
       default:
         throw new Error(`cannot describe ${nodeId}`);
     }
@@ -157,6 +181,49 @@ export function registerKubernetesControls(deps: K8sControlDeps): () => void {
     [C.scaleDown]: scale(-1),
     [C.cordon]: cordon(true),
     [C.uncordon]: cordon(false),
+    [C.createSnapshot]: async (req) => {
+      const pvc = findByUid(stores.persistentVolumeClaims, req.nodeId, 'PersistentVolumeClaim');
+      const { namespace } = pvc.meta;
+      const body = {
+        apiVersion: `${SNAPSHOTS.group}/${SNAPSHOTS.version}`,
+        kind: 'VolumeSnapshot',
+        metadata: {
+          name: `snapshot-${snapshotStamp(new Date())}-${uuidPart()}`,
+          namespace,
+          // Scope recorded the claim's size; clones fall back to it when the snapshot has no restoreSize yet.
+          ...(pvc.capacity !== '' ? { annotations: { capacity: pvc.capacity } } : {}),
+        },
+        spec: { source: { persistentVolumeClaimName: pvc.meta.name } },
+      };
+      await custom.createNamespacedCustomObject({ ...SNAPSHOTS, namespace, body });
+      return {};
+    },
+    [C.cloneSnapshot]: async (req) => {
+      const vs = findByUid(stores.volumeSnapshots, req.nodeId, 'VolumeSnapshot');
+      const { namespace } = vs.meta;
+      let source: PersistentVolumeClaimInfo | undefined;
+      for (const p of stores.persistentVolumeClaims.values()) if (p.meta.namespace === namespace && p.meta.name === vs.claimName) source = p;
+      const size = vs.restoreSize || vs.meta.annotations.get('capacity') || source?.capacity || '';
+      if (size === '') throw new Error(`snapshot ${namespace}/${vs.meta.name} has no size yet (status.restoreSize); try again when it is ready`);
+      const body = {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: `clone-${vs.claimName || vs.meta.name}-${uuidPart()}`, namespace },
+        spec: {
+          ...(source !== undefined && source.storageClassName !== '' ? { storageClassName: source.storageClassName } : {}),
+          accessModes: source !== undefined && source.accessModes.length > 0 ? [...source.accessModes] : ['ReadWriteOnce'],
+          resources: { requests: { storage: size } },
+          dataSource: { apiGroup: SNAPSHOTS.group, kind: 'VolumeSnapshot', name: vs.meta.name },
+        },
+      };
+      await core.createNamespacedPersistentVolumeClaim({ namespace, body });
+      return {};
+    },
+    [C.deleteSnapshot]: async (req) => {
+      const vs = findByUid(stores.volumeSnapshots, req.nodeId, 'VolumeSnapshot');
+      await custom.deleteNamespacedCustomObject({ ...SNAPSHOTS, namespace: vs.meta.namespace, name: vs.meta.name });
+      return { removedNode: req.nodeId };
+    },
     [C.describe]: async (req) => {
       const obj = await readObject(req.nodeId);
       return readOnlyPipe(req, (out) => {

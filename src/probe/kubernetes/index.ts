@@ -87,6 +87,7 @@ export function createKubernetesPlugin(ctx: ProbeContext, opts: KubernetesOption
     controlsEnabled: ctx.controlsEnabled,
     scope,
     nodeName,
+    snapshotsServed: () => informers.watching('volumeSnapshots'),
   });
   const unregister = ctx.controlsEnabled ? registerKubernetesControls({ ctx, kc, stores: informers.stores, logger: log }) : () => undefined;
   informers.start();

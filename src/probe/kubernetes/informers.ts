@@ -192,6 +192,11 @@ export class Informers {
     void this.discover();
   }
 
+  /** Whether an informer for `key` was started (its resource is served and in scope). */
+  watching(key: keyof Stores): boolean {
+    return this.running.some((r) => r.def.key === key);
+  }
+
   /** Whether every started informer has completed its first list. */
   synced(): boolean {
     return this.running.length > 0 && this.running.every((r) => r.synced);

@@ -40,6 +40,8 @@ export interface NodeContext {
   probeId: string;
   controlsEnabled: boolean;
   now: Time;
+  /** The API server serves volume snapshots (`snapshot.storage.k8s.io/v1`): claims offer "Create snapshot". */
+  snapshots?: boolean;
 }
 
 /** Static pods are known to the kubelet by their config hash (Scope's pod id rule). */
@@ -162,7 +164,9 @@ export function persistentVolumeNode(p: PersistentVolumeInfo, ctx: NodeContext):
 }
 
 export function persistentVolumeClaimNode(p: PersistentVolumeClaimInfo, ctx: NodeContext): Node {
-  const n = metaNode(makePersistentVolumeClaimNodeId(p.meta.uid), 'persistent_volume_claim', p.meta, ctx, [C.describe]);
+  // Beyond Scope: "Create snapshot" only where snapshots exist (Scope offered it on every claim).
+  const controls = ctx.snapshots === true ? [C.createSnapshot, C.describe] : [C.describe];
+  const n = metaNode(makePersistentVolumeClaimNodeId(p.meta.uid), 'persistent_volume_claim', p.meta, ctx, controls);
   const t = ctx.now;
   setLatest(n, 'kubernetes_node_type', 'Persistent Volume Claim', t);
   setLatest(n, 'kubernetes_status', p.phase, t);
@@ -180,7 +184,7 @@ export function storageClassNode(s: StorageClassInfo, ctx: NodeContext): Node {
 }
 
 export function volumeSnapshotNode(s: VolumeSnapshotInfo, ctx: NodeContext): Node {
-  const n = metaNode(makeVolumeSnapshotNodeId(s.meta.uid), 'volume_snapshot', s.meta, ctx, [C.describe]);
+  const n = metaNode(makeVolumeSnapshotNodeId(s.meta.uid), 'volume_snapshot', s.meta, ctx, [C.cloneSnapshot, C.deleteSnapshot, C.describe]);
   const t = ctx.now;
   setLatest(n, 'kubernetes_node_type', 'Volume Snapshot', t);
   setLatest(n, 'kubernetes_volume_claim', s.claimName, t);

@@ -112,6 +112,8 @@ export interface PersistentVolumeClaimInfo {
   volumeName: string;
   storageClassName: string;
   capacity: string;
+  /** `spec.accessModes` (for clones of its snapshots). */
+  accessModes: readonly string[];
 }
 
 export interface StorageClassInfo {
@@ -124,6 +126,8 @@ export interface VolumeSnapshotInfo {
   claimName: string;
   /** Bound snapshot content (`snapshot.storage.k8s.io`) — Scope's "snapshot data". */
   contentName: string;
+  /** `status.restoreSize`: the smallest volume a restore needs (e.g. `1Gi`), or ''. */
+  restoreSize: string;
 }
 
 /** A cluster node (for cordon state and host nodes). */
@@ -356,6 +360,7 @@ export function parsePersistentVolumeClaim(v: unknown): PersistentVolumeClaimInf
     volumeName: str(spec.volumeName),
     storageClassName: meta.annotations.get('volume.beta.kubernetes.io/storage-class') ?? str(spec.storageClassName),
     capacity: str(requests.storage),
+    accessModes: arr(spec.accessModes).filter((m): m is string => typeof m === 'string'),
   };
 }
 
@@ -372,6 +377,7 @@ export function parseVolumeSnapshot(v: unknown): VolumeSnapshotInfo | undefined 
     meta,
     claimName: str(obj(obj(obj(v).spec).source).persistentVolumeClaimName),
     contentName: str(obj(obj(v).status).boundVolumeSnapshotContentName),
+    restoreSize: str(obj(obj(v).status).restoreSize),
   };
 }
 

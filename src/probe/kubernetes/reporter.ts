@@ -48,6 +48,8 @@ export interface KubernetesReporterOptions {
   scope: WatchScope;
   /** Report only pods scheduled on this node; '' = every pod. */
   nodeName: string;
+  /** Whether volume snapshots are served (asked at each report: discovery may come late). Default: no. */
+  snapshotsServed?: () => boolean;
 }
 
 function addParent(n: Node, topology: string, id: string): void {
@@ -67,7 +69,7 @@ export class KubernetesReporter implements Reporter {
   ) {}
 
   private ctx(): NodeContext {
-    return { probeId: this.opts.probeId, controlsEnabled: this.opts.controlsEnabled, now: nowTime() };
+    return { probeId: this.opts.probeId, controlsEnabled: this.opts.controlsEnabled, now: nowTime(), snapshots: this.opts.snapshotsServed?.() ?? false };
   }
 
   private emptyReport(): Report {

@@ -14,6 +14,9 @@ export const K8S_CONTROL_IDS = {
   scaleDown: 'kubernetes_scale_down',
   cordon: 'kubernetes_cordon_node',
   uncordon: 'kubernetes_uncordon_node',
+  createSnapshot: 'kubernetes_create_volume_snapshot',
+  cloneSnapshot: 'kubernetes_clone_volume_snapshot',
+  deleteSnapshot: 'kubernetes_delete_volume_snapshot',
 } as const;
 
 function control(id: string, human: string, icon: string, rank: number, confirmation = '', probeId = ''): Control {
@@ -147,6 +150,9 @@ export function decorateKubernetesTopologies(r: Report, controlsEnabled: boolean
     add(name, control(K8S_CONTROL_IDS.scaleDown, 'Scale down', 'fa fa-minus', 0));
     add(name, control(K8S_CONTROL_IDS.scaleUp, 'Scale up', 'fa fa-plus', 1));
   }
+  add('persistent_volume_claim', control(K8S_CONTROL_IDS.createSnapshot, 'Create snapshot', 'fa fa-camera', 0));
+  add('volume_snapshot', control(K8S_CONTROL_IDS.cloneSnapshot, 'Clone snapshot', 'far fa-clone', 0));
+  add('volume_snapshot', control(K8S_CONTROL_IDS.deleteSnapshot, 'Delete', 'far fa-trash-alt', 1, 'Are you sure you want to delete this snapshot?'));
   // Host controls route to this probe, not to the host's own probe (wire §5.9).
   add('host', control(K8S_CONTROL_IDS.cordon, 'Cordon', 'fa fa-toggle-off', 1, '', probeId));
   add('host', control(K8S_CONTROL_IDS.uncordon, 'Uncordon', 'fa fa-toggle-on', 0, '', probeId));
