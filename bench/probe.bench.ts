@@ -6,9 +6,10 @@
  *    to a plain read of the same /proc files (readdir /proc; every /proc/<pid>/stat; stat of every
  *    /proc/<pid>/fd; /proc/stat; net/tcp and tcp6 once per namespace) — no parsing, no report.
  *    Target ≤ 3×. The cold first tick (full fd walk) is reported too.
- * 2. The whole probe (compiled JS, as deployed) idle on this host for IDLE_SECONDS, publishing to
- *    a local sink: CPU % of one core and RSS. Scope 1.13.2: 2.9 % / 103 MiB; target ≤ 1.5 %,
- *    ≤ 80 MiB. (A shorter window than the 60 s of the issue, to keep `npm run bench` quick.)
+ * 2. The whole probe (compiled JS, as deployed, default flags) idle on this host for 60 s as in the
+ *    issue, publishing to a local sink: CPU % of one core (utime + stime of the probe process) and
+ *    RSS. Scope 1.13.2: 2.9 % / 103 MiB; target ≤ 1.5 %, ≤ 80 MiB. The CPU of the probe's helper
+ *    children (bpftrace for eBPF connection tracking, or conntrack) is reported beside it.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -28,7 +29,7 @@ import type { BenchResult } from './lib/types.js';
 const PROCESSES = 500;
 const CONNECTIONS = 5000;
 const CLIENTS = 10;
-const IDLE_SECONDS = 20;
+const IDLE_SECONDS = 60;
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const cpus = (await import('node:os')).cpus().length;
 
@@ -178,6 +179,24 @@ function procCpuMillis(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
 }
+/** CPU ms of the direct children of `pid` (bpftrace, conntrack), by child pid. */
+function childrenCpuMillis(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let kids: string[] = [];
+  try {
+    kids = readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(' ').filter((k) => k !== '');
+  } catch {
+    // no children file (old kernel)
+  }
+  for (const k of kids) {
+    try {
+      out.set(Number(k), procCpuMillis(Number(k)));
+    } catch {
+      // exited
+    }
+  }
+  return out;
+}
 function procRssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   return Number(m?.[1] ?? 0) / 1024;
@@ -202,13 +221,18 @@ async function idleBench(): Promise<BenchResult[]> {
   try {
     await sleep(5000); // start-up: module load, first walks
     const cpu0 = procCpuMillis(child.pid!);
+    const kids0 = childrenCpuMillis(child.pid!);
+    const load0 = loadavg()[0]!;
     const posts0 = posts;
     await sleep(IDLE_SECONDS * 1000);
     const cpu = ((procCpuMillis(child.pid!) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
+    let kidsMillis = 0;
+    for (const [k, ms] of childrenCpuMillis(child.pid!)) kidsMillis += ms - (kids0.get(k) ?? ms);
+    const kidsNote = `helper children (bpftrace/conntrack) ${((kidsMillis / (IDLE_SECONDS * 1000)) * 100).toFixed(2)} % more`;
     const rss = procRssMiB(child.pid!);
     const procs = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
     return [
-      { name: `probe idle CPU over ${IDLE_SECONDS} s (${procs} processes on host)`, value: cpu, unit: '% of one core', baseline: { name: 'Scope 1.13.2', value: 2.9 }, target: '≤ 1.5 %', note: `${note}; ${posts - posts0} reports published; host load average ${loadavg()[0]!.toFixed(1)} (shared machine: CPU time per operation grows with contention)` },
+      { name: `probe idle CPU over ${IDLE_SECONDS} s (${procs} processes on host)`, value: cpu, unit: '% of one core', baseline: { name: 'Scope 1.13.2', value: 2.9 }, target: '≤ 1.5 %', note: `${note}; ${posts - posts0} reports published; ${kidsNote}; host load average ${load0.toFixed(1)} → ${loadavg()[0]!.toFixed(1)} (shared machine: CPU time per operation grows with contention)` },
       { name: 'probe idle RSS', value: rss, unit: 'MiB', baseline: { name: 'Scope 1.13.2', value: 103 }, target: '≤ 80 MiB', note },
     ];
   } finally {

@@ -26,6 +26,7 @@ export function metricTemplate(id: string, label: string, format: string, priori
 
 /** Inserts `value` into a sorted, de-duplicated string set, returning the new set. */
 export function addToStringSet(set: readonly string[], value: string): readonly string[] {
+  if (set.length === 0) return [value]; // the common case (an endpoint's first peer): one small array
   let lo = 0;
   let hi = set.length;
   while (lo < hi) {

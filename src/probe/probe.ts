@@ -41,7 +41,8 @@ function mergeOwned(reports: Report[]): Report {
   };
   let base = reports[0]!;
   for (const r of reports) if (size(r) > size(base)) base = r;
-  for (const r of reports) if (r !== base) mergeReportInto(base, r);
+  // Owned: the base may take the others' nodes and Maps instead of copying them.
+  for (const r of reports) if (r !== base) mergeReportInto(base, r, { adoptSource: true });
   return base;
 }
 

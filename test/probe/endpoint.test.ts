@@ -5,6 +5,7 @@ import { silentLogger } from '../../src/common/log.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { createEndpointReporter, type EndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { conntrackEventsEnabled } from '../../src/probe/endpoint/conntrack.js';
+import { SocketScanner, type ScanResult } from '../../src/probe/endpoint/sockets.js';
 import type { Node, Report } from '../../src/report/types.js';
 import { firstLine, killAll, spawnNode, waitFor } from './helpers.js';
 
@@ -133,4 +134,23 @@ test('connections from another tracker (eBPF) are added with both pids and loopb
   assert.deepEqual(client?.adjacency, ['h-42;127.0.0.1;80']);
   assert.equal(client?.latest.get('pid')?.value, '11');
   assert.equal(server?.latest.get('pid')?.value, '22');
+});
+
+test('re-reads of moved namespace tables are bounded per scan and caught up later, stalest first', async () => {
+  const walker = new ProcWalker();
+  const bounded = new SocketScanner({ procRoot: '/proc', procSpy: true, fdBudgetPerTick: 4000, maxTableRereadsPerTick: 0 });
+  const free = new SocketScanner({ procRoot: '/proc', procSpy: true, fdBudgetPerTick: 4000, maxTableRereadsPerTick: 10_000 });
+  const first = await walker.walk();
+  await bounded.scan(first);
+  await free.scan(first);
+  // A new connection in the probe's namespace moves its TCP counters.
+  const server = spawnNode(children, SERVER('127.0.0.1'));
+  const port = Number(await firstLine(server));
+  const client = spawnNode(children, CLIENT('127.0.0.1', String(port)));
+  await firstLine(client);
+  const has = (r: ScanResult): boolean => r.namespaces.some((ns) => ns.connections.some((s) => s.remotePort === port || s.localPort === port));
+  const snap = await walker.walk();
+  assert.equal(has(await bounded.scan(snap)), false, 'no re-read budget: the previous table is kept');
+  assert.ok(bounded.lastTablesDeferred >= 1);
+  assert.equal(has(await free.scan(snap)), true, 'with budget, it is re-read');
 });

@@ -85,3 +85,12 @@ test('net/snmp TCP signature: opens, resets and established count', async () => 
   assert.equal(tcpSignature(snmp), '6262/4502/87/3');
   assert.equal(tcpSignature('nothing'), '');
 });
+
+test('net/sockstat6: tcp6 is read only when TCPv6 sockets are in use (or the count is unknown)', async () => {
+  const { hasTcp6Sockets } = await import('../../src/probe/endpoint/sockets.js');
+  assert.equal(hasTcp6Sockets('TCP6: inuse 0\nUDP6: inuse 2\n'), false);
+  assert.equal(hasTcp6Sockets('TCP6: inuse 10\nUDP6: inuse 0\n'), true);
+  assert.equal(hasTcp6Sockets('TCP6: inuse 01\n'), true);
+  assert.equal(hasTcp6Sockets('garbage'), true);
+  assert.equal(hasTcp6Sockets(undefined), true);
+});

@@ -53,6 +53,16 @@ export function tcpSignature(snmp: string): string {
   return `${values[4]}/${values[5]}/${values[7]}/${values[8]}`;
 }
 
+/**
+ * Whether `/proc/<pid>/net/sockstat6` text reports TCPv6 sockets in use (`TCP6: inuse N`, N > 0);
+ * true when unreadable or unparsable, so that `tcp6` is read then.
+ */
+export function hasTcp6Sockets(sockstat6: string | undefined): boolean {
+  if (sockstat6 === undefined) return true;
+  const m = /^TCP6: inuse (\d+)/m.exec(sockstat6);
+  return m === null || m[1] !== '0';
+}
+
 interface PidSockets {
   startTime: number;
   /** Walk sequence number of the last walk (0 = never). */
@@ -72,6 +82,13 @@ export interface SocketScannerOptions {
   sliceMillis?: number;
   /** Re-read a namespace's tables at least every this many scans. Default 10. */
   maxTableAgeTicks?: number;
+  /**
+   * Most re-reads of already known namespaces' tables per scan, stalest first (first reads are
+   * not counted). With many busy namespaces (containers opening connections every second) each is
+   * then re-read every few scans instead of every scan; short-lived connections come from
+   * conntrack or eBPF anyway. Default 16.
+   */
+  maxTableRereadsPerTick?: number;
 }
 
 export class SocketScanner {
@@ -80,6 +97,9 @@ export class SocketScanner {
   private scanNumber = 0;
   /** Table reads skipped by the last scan because the TCP counters had not moved. */
   lastTablesReused = 0;
+  /** Re-reads of moved tables put off to a later scan by the per-scan budget (last scan). */
+  lastTablesDeferred = 0;
+  private rereadBudget = 0;
   private readonly owners = new Map<number, number>();
   private readonly pids = new Map<number, PidSockets>();
   /** Unowned inode → walk sequence number when first seen unowned. */
@@ -107,7 +127,11 @@ export class SocketScanner {
     const namespaces: NamespaceTable[] = [];
     const present = new Set<number>();
     let sliceStart = performance.now();
-    for (const [netns, procs] of byNetns) {
+    // Stalest first, so that the re-read budget goes round all busy namespaces.
+    const order = [...byNetns].sort((a, b) => (this.nsState.get(a[0])?.readAtTick ?? 0) - (this.nsState.get(b[0])?.readAtTick ?? 0));
+    this.rereadBudget = this.opts.maxTableRereadsPerTick ?? 16;
+    this.lastTablesDeferred = 0;
+    for (const [netns, procs] of order) {
       const table = this.readNamespace(netns, procs);
       if (!table) continue;
       namespaces.push(table);
@@ -132,9 +156,10 @@ export class SocketScanner {
       st = { parser: new TcpTableParser(), readerPid: undefined, signature: '', table: undefined, readAtTick: 0 };
       this.nsState.set(netns, st);
     }
-    const candidates = st.readerPid !== undefined ? [st.readerPid, ...procs.map((p) => p.pid)] : procs.map((p) => p.pid);
     const maxAge = this.opts.maxTableAgeTicks ?? 10;
-    for (const pid of candidates) {
+    // The last reader first (almost always still there), then any pid of the namespace.
+    for (let i = st.readerPid !== undefined ? -1 : 0; i < procs.length; i++) {
+      const pid = i < 0 ? st.readerPid! : procs[i]!.pid;
       const base = `${this.opts.procRoot}/${pid}/net/`;
       const snmp = this.reader.readText(`${base}snmp`);
       if (snmp === undefined) continue;
@@ -143,12 +168,24 @@ export class SocketScanner {
         this.lastTablesReused++;
         return st.table;
       }
+      if (st.table) {
+        // A re-read: bounded per tick (a table read costs ~1.5 ms of kernel time however small).
+        if (this.rereadBudget <= 0) {
+          this.lastTablesDeferred++;
+          return st.table;
+        }
+        this.rereadBudget--;
+      }
       const n4 = this.reader.readInto(`${base}tcp`);
       if (n4 < 0) continue;
       const table = st.parser.begin();
       st.parser.parse(this.reader.buffer, n4, table);
-      const n6 = this.reader.readInto(`${base}tcp6`);
-      if (n6 >= 0) st.parser.parse(this.reader.buffer, n6, table);
+      // tcp6 costs as much as tcp even when empty; sockstat6 (µs) says whether there is any TCPv6
+      // socket at all (dual-stack listeners and their IPv4 connections count as TCPv6).
+      if (hasTcp6Sockets(this.reader.readText(`${base}sockstat6`))) {
+        const n6 = this.reader.readInto(`${base}tcp6`);
+        if (n6 >= 0) st.parser.parse(this.reader.buffer, n6, table);
+      }
       st.readerPid = pid;
       st.signature = signature;
       st.readAtTick = this.scanNumber;

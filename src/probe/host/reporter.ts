@@ -5,7 +5,7 @@
  */
 import { makeNode, makeReport } from '../../report/model.js';
 import { nowTime } from '../../report/time.js';
-import type { Report, Topology } from '../../report/types.js';
+import type { LatestEntry, Report, Topology } from '../../report/types.js';
 import type { Reporter, Tagger } from '../types.js';
 import { metadataTemplate, metricTemplate, setLatest, singletonMetric } from '../node-util.js';
 import { HostSampler, kernelVersion, localNetworks } from './system.js';
@@ -106,11 +106,13 @@ export function createHostTagger(hostId: string): Tagger {
   return {
     name: 'host',
     tag(report: Report): void {
-      const ts = nowTime();
+      // Entries and StringSets are immutable values (report/merge.ts): one of each serves every node.
+      const entry: LatestEntry = { timestamp: nowTime(), value: id };
+      const parents: readonly string[] = [id];
       for (const name of HOST_TAGGED) {
         for (const node of report.topologies[name].nodes.values()) {
-          setLatest(node, 'host_node_id', id, ts);
-          node.parents.set('host', [id]);
+          node.latest.set('host_node_id', entry);
+          node.parents.set('host', parents);
         }
       }
     },
