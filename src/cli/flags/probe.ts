@@ -40,7 +40,7 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   dur(10n * SEC, 'probe.docker.interval', 'probe', 'probe-docker', 'Docker image/network re-list period and retry delay.'),
   str('docker0', 'probe.docker.bridge', 'probe', 'probe-docker', 'Docker bridge whose subnets are host-local.'),
   bool(false, 'probe.cri', 'probe', 'probe-docker', 'Collect CRI (containerd, CRI-O) containers.'),
-  str('unix///var/run/dockershim.sock', 'probe.cri.endpoint', 'probe', 'probe-docker', 'CRI endpoint (unix socket).'),
+  str('unix///var/run/dockershim.sock', 'probe.cri.endpoint', 'probe', 'probe-docker', 'CRI endpoint (unix socket); when this default socket is absent, the containerd, CRI-O or cri-dockerd socket found.'),
 
   bool(false, 'probe.kubernetes', 'probe', 'probe-kubernetes', 'Collect Kubernetes objects and tag containers with pods.'),
   str('', 'probe.kubernetes.role', 'probe', 'probe-kubernetes',
