@@ -76,11 +76,18 @@ export async function redisAvailable(): Promise<boolean> {
   });
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * With `persistDir`, Redis writes an append-only file there, fsynced on every write, so a
+ * SIGKILLed server comes back with every acknowledged write (as a production Redis with AOF).
+ */
+export async function startRedis(opts: { persistDir?: string } = {}): Promise<TestRedis> {
   const port = await freePort();
   let proc: ChildProcess | undefined;
+  const persistence = opts.persistDir
+    ? ['--dir', opts.persistDir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always']
+    : ['--save', '', '--appendonly', 'no'];
   const launch = async (): Promise<void> => {
-    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);

@@ -91,7 +91,7 @@ function TimelineBar(): React.JSX.Element {
     <div className="timeline" data-testid="timeline" data-live={live ? 'true' : 'false'}>
       <div className="timeline-buttons">
         <button type="button" data-testid="timeline-prev-change" title="Previous change (PageUp)" onClick={() => jumpToChange(store, -1)}>
-          ⏮
+          ‹ change
         </button>
         <button type="button" data-testid="timeline-back" title={`Back ${STEP_MILLIS / 1000} s (←)`} onClick={() => step(store, -STEP_MILLIS)}>
           −{STEP_MILLIS / 1000}s
@@ -109,7 +109,7 @@ function TimelineBar(): React.JSX.Element {
           +{STEP_MILLIS / 1000}s
         </button>
         <button type="button" data-testid="timeline-next-change" title="Next change (PageDown)" disabled={live} onClick={() => jumpToChange(store, 1)}>
-          ⏭
+          change ›
         </button>
         <button type="button" data-testid="timeline-live" className={live ? 'active' : ''} aria-pressed={live} title="Back to live (End)" onClick={() => travelTo(store, null)}>
           ● Live

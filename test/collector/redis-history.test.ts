@@ -1,0 +1,151 @@
+/**
+ * The Redis collector's history (issue #8) against a real redis-server: compaction into chunks,
+ * time travel across the watermark, several compactors, the change index; and its outage promises:
+ * logs once, keeps serving, no report acknowledged while Redis was up is lost (Redis with AOF).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { Writable } from 'node:stream';
+import { RedisCollector } from '../../src/app/collector/index.js';
+import { containerIds, redisAvailable, reportWithContainers, startRedis, tempDir, type TestRedis } from './helpers.js';
+
+const available = await redisAvailable();
+if (!available && process.env.CI === 'true') throw new Error('redis-server is required in CI');
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A pino logger that keeps its lines, to count warnings. */
+function capturingLogger(): { logger: pino.Logger; lines: { level: number; msg: string }[] } {
+  const lines: { level: number; msg: string }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l) as { level: number; msg: string });
+      cb();
+    },
+  });
+  return { logger: pino({ level: 'info' }, sink), lines };
+}
+
+describe('RedisCollector history', { skip: available ? false : 'redis-server not installed' }, () => {
+  let redis: TestRedis;
+  let client: Redis;
+  before(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+  });
+  after(async () => {
+    client.disconnect();
+    await redis.kill();
+  });
+
+  test('closed chunks are compacted; time travel reads chunks below the watermark and raw entries above, once each', async () => {
+    const opts = { url: redis.url, windowMillis: 1000, keyPrefix: 'cmp:', chunkMillis: 500, compactEveryMillis: 3_600_000 };
+    const a = new RedisCollector(opts);
+    const b = new RedisCollector(opts);
+    try {
+      await Promise.all([a.ready(), b.ready()]);
+      const t0 = Date.now();
+      for (let i = 0; i < 4; i++) {
+        await a.add('p', reportWithContainers('h', ['old', 'kept']), Date.now());
+        await sleep(150);
+      }
+      const withOld = Date.now();
+      await sleep(1200);
+      for (let i = 0; i < 4; i++) {
+        await a.add('p', reportWithContainers('h', ['kept']), Date.now());
+        await sleep(150);
+      }
+      await sleep(1600); // every chunk so far is closed (500 ms + 1 s margin)
+      // Two replicas compacting at once: the watermark is WATCHed, so each chunk is written once.
+      await Promise.all([a.compact(), b.compact()]);
+      const wm = Number(await client.get('cmp:compacted'));
+      assert.ok(wm > withOld + 1200, `watermark ${wm} covers the reports`);
+      const chunks = (await client.xrange('cmp:history', '-', '+')) as [string, string[]][];
+      const inChunks = chunks.reduce((n, [, f]) => n + Number(f[f.indexOf('n') + 1]), 0);
+      assert.equal(inChunks, 8, 'every report in exactly one chunk');
+
+      await a.add('p', reportWithContainers('h', ['kept', 'new']), Date.now()); // above the watermark
+      const all = await b.range(t0 - 1, Date.now() + 1);
+      assert.equal(all.length, 9, 'chunks and raw entries, no duplicates');
+      assert.equal(new Set(all.map((r) => r.key)).size, 9);
+      assert.deepEqual(containerIds(await b.report(withOld)), ['kept;<container>', 'old;<container>'], 'from a chunk');
+      assert.deepEqual(containerIds(await b.report(withOld + 1500)), ['kept;<container>']);
+
+      // The change index: the probe appeared, then its node set changed twice.
+      const h = await a.history(t0 - 1, Date.now() + 1);
+      assert.deepEqual(h.changes.map((c) => c.kind), ['appeared', 'nodes', 'nodes']);
+      assert.ok(h.oldestMillis !== null && h.oldestMillis <= t0 + 50);
+      assert.equal(h.probes[0]?.reports, 9);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a report body stored as received (gzip) is served back', async () => {
+    const c = new RedisCollector({ url: redis.url, windowMillis: 1000, keyPrefix: 'rcv:' });
+    try {
+      await c.ready();
+      const { encodeReportBody } = await import('../../src/report/codec/index.js');
+      const r = reportWithContainers('h', ['x']);
+      const body = await encodeReportBody(r, 'msgpack');
+      await c.add('p', reportWithContainers('h', ['x']), Date.now(), { bytes: body, format: 'msgpack', contentEncoding: 'gzip' });
+      const at = Date.now();
+      const entries = await client.xrangeBuffer('rcv:reports', '-', '+');
+      const fields: Buffer[] = entries[0]?.[1] ?? [];
+      assert.ok(fields.some((f) => f.equals(Buffer.from(body))), 'the body as the probe sent it');
+      await sleep(1500);
+      assert.deepEqual(containerIds(await c.report(at)), ['x;<container>']);
+    } finally {
+      await c.close();
+    }
+  });
+});
+
+describe('RedisCollector outage promises', { skip: available ? false : 'redis-server not installed' }, () => {
+  test('Redis (AOF) killed and restarted: logs once, keeps serving, no acknowledged report is lost', async () => {
+    const tmp = tempDir('redis-aof-');
+    const server = await startRedis({ persistDir: tmp.dir });
+    const { logger, lines } = capturingLogger();
+    const c = new RedisCollector({ url: server.url, windowMillis: 60_000, keyPrefix: 'dur:', logger });
+    const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await c.ready();
+      await c.add('p', reportWithContainers('h', ['before']), Date.now()); // acknowledged: in Redis
+      await server.kill();
+      for (let i = 0; i < 5; i++) {
+        await c.add('p', reportWithContainers('h', [`during${i}`]), Date.now()); // acknowledged: in the backlog
+        assert.ok(containerIds(await c.report()).includes(`during${i};<container>`), 'serving what it has');
+        await sleep(300);
+      }
+      await server.restart();
+      await client.connect();
+      let ids: string[] = [];
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && ids.length < 6) {
+        const entries = await client.xrange('dur:reports', '-', '+');
+        ids = entries.map(([id]) => id);
+        await sleep(100);
+      }
+      assert.equal(ids.length, 6, 'the report from before the outage survived, the 5 from during it were written after');
+      const unreachable = lines.filter((l) => l.level === 40 && l.msg.includes('unreachable'));
+      assert.equal(unreachable.length, 1, `warned once: ${JSON.stringify(lines)}`);
+      assert.ok(lines.some((l) => l.msg.includes('Redis is back')), 'says when it is back');
+      // And a late replica sees all of them in its window.
+      const late = new RedisCollector({ url: server.url, windowMillis: 60_000, keyPrefix: 'dur:' });
+      try {
+        await late.ready();
+        assert.equal(containerIds(await late.report()).length, 6);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      client.disconnect();
+      await c.close();
+      await server.kill();
+      tmp.remove();
+    }
+  });
+});
