@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CgroupReader, containerIdsInCgroup, containerIdsInCgroupBytes } from '../../src/probe/docker/cgroup.js';
+import { CgroupReader, LIMIT_EVERY_READS, MEMORY_STAT_EVERY_READS, containerIdsInCgroup, containerIdsInCgroupBytes } from '../../src/probe/docker/cgroup.js';
 import { ContainerMetrics } from '../../src/probe/docker/metrics.js';
 
 const ID = 'ab'.repeat(32);
@@ -117,6 +117,12 @@ test('cgroup files stay open between readings, pick up new values, and are close
   writeFileSync(join(dir, 'memory.current'), '200\n');
   assert.deepEqual(await reader.read(ID, 0), { cpuUsageNanos: 123456789012000, memoryBytes: 160, memoryLimitBytes: 4096 });
   assert.equal(fdCount(), before + 4, 'no new file opened');
+  // The page cache figure and the limit change slowly and are re-read every few readings.
+  writeFileSync(join(dir, 'memory.stat'), 'anon 1\ninactive_file 100\n');
+  writeFileSync(join(dir, 'memory.max'), 'max\n');
+  let last = await reader.read(ID, 0);
+  for (let i = 0; i < Math.max(LIMIT_EVERY_READS, MEMORY_STAT_EVERY_READS); i++) last = await reader.read(ID, 0);
+  assert.deepEqual(last, { cpuUsageNanos: 123456789012000, memoryBytes: 100, memoryLimitBytes: Infinity });
   reader.forget(ID);
   assert.equal(fdCount(), before);
   await reader.read(ID, 0);

@@ -4,10 +4,12 @@
  * containers). The cgroup files of each container are opened once and re-read from offset 0 every
  * report (the kernel regenerates them), synchronously into one reused buffer and parsed as bytes:
  * ~5 µs per file, against ~170 µs of process CPU for an `fs.promises.readFile` (thread-pool round
- * trips for open, fstat, read and close). Four small reads per running container per report.
+ * trips for open, fstat, read and close). Two small reads per running container per report
+ * (CPU time, memory usage), plus the page cache figure every 3rd and the limit every 10th.
  */
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { readSync } from 'node:fs';
 import { ProcFileReader, tryClose, tryOpen } from '../procfs/read.js';
 
 /** One reading of a container's cgroup. */
@@ -22,7 +24,7 @@ export interface CgroupSample {
 
 type CgroupPaths = { kind: 'v2'; dir: string } | { kind: 'v1'; cpuDir: string; memDir: string };
 
-/** The open files of one container's cgroup. */
+/** The open files of one container's cgroup, and the slowly changing values last read. */
 interface OpenCgroup {
   kind: 'v2' | 'v1';
   /** `cpu.stat` (v2) or `cpuacct.usage` (v1). */
@@ -32,7 +34,20 @@ interface OpenCgroup {
   /** `memory.max` (v2) or `memory.limit_in_bytes` (v1). */
   limit: number;
   memoryStat: number;
+  /** Readings so far (drives the re-read periods below). */
+  reads: number;
+  limitBytes: number;
+  /** Reclaimable page cache from memory.stat (v2 `inactive_file`, v1 `cache`), bytes. */
+  reclaimableBytes: number;
 }
+
+/**
+ * Re-read periods, in readings (one per spy tick, 1 s by default), of the values that change
+ * slowly: the memory limit (changes only on `docker update`) and the page cache figure of
+ * `memory.stat` (the largest and costliest file). CPU time and memory usage are read every time.
+ */
+export const LIMIT_EVERY_READS = 10;
+export const MEMORY_STAT_EVERY_READS = 3;
 
 /** Options of {@link CgroupReader}. */
 export interface CgroupReaderOptions {
@@ -41,6 +56,9 @@ export interface CgroupReaderOptions {
   /** procfs mount. Default `/proc`. */
   procRoot?: string;
 }
+
+/** A page: seq_file's unit of one read. */
+const PAGE_BYTES = 4096;
 
 const exists = async (p: string): Promise<boolean> =>
   access(p).then(
@@ -103,6 +121,7 @@ export class CgroupReader {
   private v2: boolean | undefined;
   private readonly open = new Map<string, OpenCgroup>();
   private readonly reader = new ProcFileReader();
+  private buf = Buffer.allocUnsafe(PAGE_BYTES);
 
   constructor(opts: CgroupReaderOptions = {}) {
     this.root = opts.cgroupRoot ?? '/sys/fs/cgroup';
@@ -172,36 +191,57 @@ export class CgroupReader {
       }
       fds.push(fd);
     }
-    return { kind: p.kind, cpu: fds[0]!, usage: fds[1]!, limit: fds[2]!, memoryStat: fds[3]! };
+    return { kind: p.kind, cpu: fds[0]!, usage: fds[1]!, limit: fds[2]!, memoryStat: fds[3]!, reads: 0, limitBytes: NaN, reclaimableBytes: 0 };
   }
 
-  /** Re-reads one file from offset 0 into the shared buffer; its length. */
+  /**
+   * Re-reads one small file from offset 0 into `this.buf`; its length. One `pread` suffices: cgroup
+   * files are seq_files that fill a whole page per read while records remain, so a short answer
+   * (under a page) is the whole file; longer ones are read on until end of file.
+   */
   private pread(fd: number, what: string): number {
-    const n = this.reader.preadInto(fd);
-    if (n <= 0) throw new CgroupReadError(`cannot read ${what}`);
-    return n;
+    let length = 0;
+    try {
+      for (;;) {
+        if (length === this.buf.length) {
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, length);
+          this.buf = bigger;
+        }
+        const n = readSync(fd, this.buf, length, this.buf.length - length, length);
+        length += n;
+        if (n === 0 || (length < PAGE_BYTES && length < this.buf.length)) break;
+      }
+    } catch (err) {
+      throw new CgroupReadError(`cannot read ${what}: ${(err as Error).message}`);
+    }
+    if (length === 0) throw new CgroupReadError(`${what} is empty`);
+    return length;
   }
 
   private readOpen(o: OpenCgroup): CgroupSample {
     const v2 = o.kind === 'v2';
     let n = this.pread(o.cpu, v2 ? 'cpu.stat' : 'cpuacct.usage');
     // v2: microseconds in cpu.stat; v1: nanoseconds in cpuacct.usage.
-    const cpuUsageNanos = v2 ? keyedIn(this.reader.buffer, n, KEYS.usageUsec) * 1000 : numberIn(this.reader.buffer, n);
-    n = this.pread(o.usage, 'memory usage');
-    const usage = numberIn(this.reader.buffer, n);
-    n = this.pread(o.limit, 'memory limit');
-    const limit = numberIn(this.reader.buffer, n);
-    n = this.pread(o.memoryStat, 'memory.stat');
-    // v2 as `docker stats` does: in use minus reclaimable inactive file pages; v1 as Scope: usage − cache.
-    const reclaimable = keyedIn(this.reader.buffer, n, v2 ? KEYS.inactiveFile : KEYS.cache);
+    const cpuUsageNanos = v2 ? keyedIn(this.buf, n, KEYS.usageUsec) * 1000 : numberIn(this.buf, n);
     if (!Number.isFinite(cpuUsageNanos)) throw new CgroupReadError(v2 ? 'no usage_usec in cpu.stat' : 'cpuacct.usage: not a number');
+    n = this.pread(o.usage, 'memory usage');
+    const usage = numberIn(this.buf, n);
     if (!Number.isFinite(usage)) throw new CgroupReadError('memory usage: not a number');
-    if (Number.isNaN(limit)) throw new CgroupReadError('memory limit: not a number');
-    return {
-      cpuUsageNanos,
-      memoryBytes: Math.max(0, usage - (Number.isFinite(reclaimable) ? reclaimable : 0)),
-      memoryLimitBytes: limit,
-    };
+    if (o.reads % LIMIT_EVERY_READS === 0) {
+      n = this.pread(o.limit, 'memory limit');
+      const limit = numberIn(this.buf, n);
+      if (Number.isNaN(limit)) throw new CgroupReadError('memory limit: not a number');
+      o.limitBytes = limit;
+    }
+    if (o.reads % MEMORY_STAT_EVERY_READS === 0) {
+      n = this.pread(o.memoryStat, 'memory.stat');
+      // v2 as `docker stats` does: in use minus reclaimable inactive file pages; v1 as Scope: usage − cache.
+      const reclaimable = keyedIn(this.buf, n, v2 ? KEYS.inactiveFile : KEYS.cache);
+      o.reclaimableBytes = Number.isFinite(reclaimable) ? reclaimable : 0;
+    }
+    o.reads++;
+    return { cpuUsageNanos, memoryBytes: Math.max(0, usage - o.reclaimableBytes), memoryLimitBytes: o.limitBytes };
   }
 
   private async isV2(): Promise<boolean> {
