@@ -45,3 +45,17 @@ test('replies are read field by field: garbage gives zero values or nothing, nev
   const s = parseContainerStats({ attributes: { id: 'abc' }, cpu: { timestamp: '17', usage_core_nano_seconds: { value: '42' } }, memory: null });
   assert.deepEqual(s, { id: 'abc', cpuCoreNanos: 42, cpuTimestampNanos: 17, memoryWorkingSetBytes: undefined, memoryTimestampNanos: 0 });
 });
+
+test('--probe.cri and --probe.cri.endpoint reach the probe configuration', async () => {
+  const { buildCliConfig } = await import('../../src/cli/config.js');
+  const { parseArgs } = await import('../../src/cli/parse-args.js');
+  const { toProbeConfig } = await import('../../src/cli/to-config.js');
+  const facts = { osHostname: 'h', version: '0' };
+  const auth = { enabled: false, username: 'admin', password: 'admin' };
+  const on = toProbeConfig(buildCliConfig(parseArgs(['--mode=probe', '--probe.cri', '--probe.cri.endpoint=unix:///run/containerd/containerd.sock']), {}), [], auth, facts);
+  assert.equal(on.cri, true);
+  assert.equal(on.criEndpoint, 'unix:///run/containerd/containerd.sock');
+  const off = toProbeConfig(buildCliConfig(parseArgs(['--mode=probe']), {}), [], auth, facts);
+  assert.equal(off.cri, false);
+  assert.equal(off.criEndpoint, SCOPE_DEFAULT_CRI_ENDPOINT);
+});
