@@ -21,12 +21,13 @@ import { gzipSync } from 'node:zlib';
 import { encodeReport } from '../src/report/codec/index.js';
 import type { Report } from '../src/report/types.js';
 import { syntheticReport } from '../test/render/synthetic.js';
+import { cliArgs } from './lib/compiled.js';
 import { fixtureReport, PROBE_HEADERS } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 /** Timed (fresh) requests per case; the median is reported. */
-const SAMPLES = Number(process.env.API_BENCH_SAMPLES ?? 61);
+const SAMPLES = Number(process.env.API_BENCH_SAMPLES ?? 41);
 const REPORT_EVERY_MILLIS = 200;
 
 async function freePort(): Promise<number> {
@@ -41,11 +42,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startApp(): Promise<{ proc: ChildProcess; base: string }> {
+async function startApp(cli: { args: string[] }): Promise<{ proc: ChildProcess; base: string }> {
   const port = await freePort();
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'src/cli/main.ts', '--mode=app', '--app.window=1s', `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn'],
+    [...cli.args, '--mode=app', '--app.window=1s', `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn'],
     { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
   );
   const base = `http://127.0.0.1:${port}/`;
@@ -114,7 +115,7 @@ async function timedGet(url: string): Promise<{ millis: number; nodes: number }>
   return { millis, nodes };
 }
 
-async function runCase(base: string, pid: number, c: Case, probeId: string): Promise<BenchResult[]> {
+async function runCase(base: string, pid: number, c: Case, probeId: string, cli: { note: string }): Promise<BenchResult[]> {
   const report = c.report();
   const processes = report.topologies.process.nodes.size;
   const containers = report.topologies.container.nodes.size;
@@ -164,7 +165,7 @@ async function runCase(base: string, pid: number, c: Case, probeId: string): Pro
       unit: 'ms',
       baseline: { name: 'Scope 1.13.2', value: c.scopeMillis },
       target: `≤ ${(c.scopeMillis / 2).toFixed(2)} ms (half of Scope)`,
-      note: `median of ${SAMPLES}; cached (same report again): ${median(cached).toFixed(2)} ms; ${processes} processes, ${containers} containers in the report, ${nodes} nodes rendered; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (wall time includes waiting for a core)`,
+      note: `${cli.note}; median of ${SAMPLES}; cached (same report again): ${median(cached).toFixed(2)} ms; ${processes} processes, ${containers} containers in the report, ${nodes} nodes rendered; load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (wall time includes waiting for a core)`,
     },
     {
       name: `GET /api/topology/${c.topology}, ${c.name}, after a fresh report: app CPU`,
@@ -179,11 +180,12 @@ async function runCase(base: string, pid: number, c: Case, probeId: string): Pro
 
 export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
+  const cli = cliArgs('api');
   for (const [i, c] of CASES.entries()) {
     // One app per case, so the window holds only that case's probe.
-    const { proc, base } = await startApp();
+    const { proc, base } = await startApp(cli);
     try {
-      results.push(...(await runCase(base, proc.pid!, c, `apibench${i}`)));
+      results.push(...(await runCase(base, proc.pid!, c, `apibench${i}`, cli)));
     } finally {
       await stop(proc);
     }

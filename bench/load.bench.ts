@@ -17,6 +17,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startRedis, type TestRedis } from '../test/collector/helpers.js';
+import { cliArgs } from './lib/compiled.js';
 import { makeProbeBodies, writeProbeBodies } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
 
@@ -29,6 +30,7 @@ const PROFILE_DIR = process.env.LOAD_BENCH_PROF;
 const LATENCY_EVERY_MILLIS = 500;
 const CLK_TCK = 100;
 const ROOT = new URL('..', import.meta.url).pathname;
+let CLI: { args: string[]; note: string } = { args: [], note: '' };
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -57,7 +59,7 @@ async function startAppProcess(collector: string): Promise<{ proc: ChildProcess;
     process.execPath,
     [
       ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-      '--import', 'tsx', 'src/cli/main.ts', '--mode=app', `--app.collector=${collector}`,
+      ...CLI.args, '--mode=app', `--app.collector=${collector}`,
       `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
@@ -155,7 +157,7 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     const cpu = cpuSeconds - cpuStart;
     latencies.sort((x, y) => x - y);
     const load = `load average ${load1Start.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
-    const note = `${CYCLES} cycles of 3 s, ${reports} reports${done.refused ? `, ${done.refused} refused` : ''}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${done.refused ? `, ${done.refused} refused` : ''}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },
@@ -179,6 +181,7 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   let redis: TestRedis | undefined;
   try {
+    CLI = cliArgs('load');
     const bodiesFile = join(dir, 'bodies.bin');
     writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), Math.min(6, CYCLES + 1)));
     if (COLLECTORS.includes('redis')) redis = await startRedis();
