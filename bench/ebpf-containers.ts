@@ -78,7 +78,7 @@ async function startProbe(sink: string, ebpf: boolean): Promise<{ child: ChildPr
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', '--mode=probe', '--probe.docker=true', '--probe.publish.stdout=false',
     `--probe.ebpf.connections=${ebpf}`, sink], { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
   const mode = await new Promise<string>((resolve) => {
-    const timer = setTimeout(() => resolve('undecided after 120 s'), 120_000);
+    const timer = setTimeout(() => resolve('undecided after 180 s'), 180_000);
     let buf = '';
     child.stderr.on('data', (d: Buffer) => {
       buf = (buf + d.toString()).slice(-8000);

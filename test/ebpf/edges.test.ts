@@ -116,9 +116,12 @@ test('(b) a 100 MB transfer between containers at 40 Mbit/s: bytes/s on the clie
   const serverIp = await containerIp(server);
   // The sender's egress: 40 Mbit/s.
   await nsenter(await containerPid(server), 'tc', 'qdisc', 'add', 'dev', 'eth0', 'root', 'tbf', 'rate', '40mbit', 'burst', '32kbit', 'latency', '400ms');
+  const serverPid = await containerPid(server);
+  await waitFor('nc listening', async () => (await nsenter(serverPid, 'ss', '-ltnH')).includes(':80 ') || undefined, 30_000, 500);
   await tick();
-  await docker('run', '-d', '--name', `${PREFIX}cli`, '--network', net, 'localbb:latest', 'sh', '-c', `exec nc ${serverIp} 80 > /dev/null`);
-  const clientPid = await containerPid(`${PREFIX}cli`);
+  // nc's stdin stays open (it would close the connection at EOF).
+  await docker('run', '-d', '--name', `${PREFIX}cli`, '--network', net, 'localbb:latest', 'sh', '-c', `sleep 3600 | nc ${serverIp} 80 > /dev/null`);
+  const clientNetnsPid = await containerPid(`${PREFIX}cli`);
   const reported: number[] = [];
   const truth: number[] = [];
   let last: { bytes: number; at: number } | undefined;
@@ -126,10 +129,11 @@ test('(b) a 100 MB transfer between containers at 40 Mbit/s: bytes/s on the clie
   await waitFor('10 seconds of transfer figures', async () => {
     const nodes = await tick();
     const now = performance.now();
-    const received = await ssReceived(clientPid, serverIp).catch(() => undefined);
+    const received = await ssReceived(clientNetnsPid, serverIp).catch(() => undefined);
     if (received !== undefined && last) truth.push(((received - last.bytes) * 1000) / (now - last.at));
     last = received === undefined ? undefined : { bytes: received, at: now };
-    const client = clientsOf(nodes, `;${serverIp};80`).find((n) => n.latest.get('pid')?.value === String(clientPid));
+    // The only client of the server: nc, attributed to its pid.
+    const client = clientsOf(nodes, `;${serverIp};80`).find((n) => n.latest.get('pid') !== undefined);
     const rate = client ? latestNum(client, 'openscope_bytes_received_per_s') : undefined;
     if (rate !== undefined && rate > 0) reported.push(rate);
     return reported.length >= 10 && truth.length >= 10 ? true : undefined;

@@ -104,7 +104,7 @@ export interface ConnectionTrackerOptions {
   summaryIntervalMillis?: number;
   /** bpftrace binary. Default `bpftrace`. */
   bpftrace?: string;
-  /** How long bpftrace may take to compile and attach, ms. Default 60000. */
+  /** How long bpftrace may take to compile and attach, ms (slow on a loaded host). Default 120000. */
   startTimeoutMillis?: number;
 }
 
@@ -181,8 +181,8 @@ export class ConnectionTracker {
       const timer = setTimeout(() => {
         if (ready) return;
         child.kill('SIGKILL');
-        reject(new Error(`bpftrace did not attach within ${this.opts.startTimeoutMillis ?? 60_000} ms`));
-      }, this.opts.startTimeoutMillis ?? 60_000);
+        reject(new Error(`bpftrace did not attach within ${this.opts.startTimeoutMillis ?? 120_000} ms`));
+      }, this.opts.startTimeoutMillis ?? 120_000);
       timer.unref();
       child.stdout.setEncoding('utf8');
       child.stdout.on('data', (chunk: string) => {
