@@ -11,7 +11,6 @@
 import { makeReport } from '../report/model.js';
 import { mergeReportInto } from '../report/merge.js';
 import { unmergeReport } from '../report/delta.js';
-import { copyReport } from '../report/copy.js';
 import { nowTime } from '../report/time.js';
 import { ZERO_TIME, type Report } from '../report/types.js';
 import { errorFields, LogOnce, type Logger } from '../common/log.js';
@@ -181,7 +180,9 @@ export class ProbePipeline {
     this.publishCount++;
     let out = report;
     if (full) {
-      this.lastFull = copyReport(report);
+      // Kept as is, not copied: nothing mutates a report once built (the publisher only encodes it,
+      // un-merging is pure, and later merges fold fresh spy reports).
+      this.lastFull = report;
       this.stats.fullPublishes++;
     } else {
       out = unmergeReport(report, this.lastFull!);

@@ -13,9 +13,20 @@ export interface MemInfo {
 
 /** Reads the numeric kB fields Scope uses; undefined if unreadable. */
 export function parseMemInfo(text: string): MemInfo | undefined {
+  // Read every second: a plain scan (no RegExp built per field per call).
   const field = (name: string): number | undefined => {
-    const m = new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text);
-    return m ? Number(m[1]) : undefined;
+    const key = `${name}:`;
+    let i: number;
+    if (text.startsWith(key)) i = key.length;
+    else {
+      const line = text.indexOf(`\n${key}`);
+      if (line < 0) return undefined;
+      i = line + 1 + key.length;
+    }
+    while (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9) i++;
+    const digits = i;
+    while (text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+    return i > digits ? Number(text.slice(digits, i)) : undefined;
   };
   const total = field('MemTotal');
   const free = field('MemFree');

@@ -68,8 +68,12 @@ const MAX_OPEN_STAT_FDS = 4096;
  * this many ticks, spread over ticks by pid; in between the last count is reported.
  */
 const FD_COUNT_EVERY_TICKS = 3;
-/** A process's netns is re-read during its first ticks: runtimes `setns`/`unshare` right after fork. */
-const NETNS_SETTLE_TICKS = 5;
+/**
+ * A process's netns is re-read at these ticks of its life (read first when it is seen): runtimes
+ * `setns`/`unshare` right after fork. Not every early tick: on a host that starts tens of
+ * processes a second, each re-read is a readlink per new process.
+ */
+const NETNS_RECHECK_TICKS = new Set([1, 3]);
 
 export class ProcWalker {
   readonly procRoot: string;
@@ -206,7 +210,7 @@ export class ProcWalker {
       info.prevJiffies = info.jiffies;
       info.prevOpenFiles = info.openFiles;
       info.ticks++;
-      if (info.ticks < NETNS_SETTLE_TICKS) info.netns = bracketInode(tryReadlink(`${base}/ns/net`));
+      if (NETNS_RECHECK_TICKS.has(info.ticks)) info.netns = bracketInode(tryReadlink(`${base}/ns/net`));
     }
     info.ppid = st.ppid;
     info.jiffies = st.jiffies;
