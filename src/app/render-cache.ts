@@ -13,7 +13,7 @@ const MAX_ENTRIES_PER_REPORT = 256;
  * Bounded staleness of {@link RenderCache.recent}: a render cheaper than this (ms of CPU time, the smaller of
  * its last two costs, so one cold-JIT render does not count) is always redone for a new report.
  */
-export const RECENT_MIN_COST_MILLIS = 50;
+export const RECENT_MIN_COST_MILLIS = 100;
 /** An expensive render is redone at most once per this many times its cost… */
 export const RECENT_INTERVAL_PER_COST = 10;
 /** …and at least every this many ms. */
