@@ -236,7 +236,12 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
   assert.equal(edge.node.latest.get('openscope_bytes_sent')?.value, String(4 * count), 'client sent "ping" on each connection');
   assert.equal(edge.node.latest.get('openscope_bytes_received')?.value, String(4 * count), 'client received "pong" on each');
   assert.ok(Number(edge.node.latest.get('openscope_connections_per_s')?.value) > 0, 'connection rate');
-  assert.equal(source.scanNeeded(), false, '/proc is no longer scanned');
+  // The start-up scans end once every connection has its process (the fd walk is incremental).
+  await waitFor('the start-up /proc scans to end', async () => {
+    await walker.walk();
+    await reporter.report();
+    return source.scanNeeded() ? undefined : true;
+  }, 30_000, 300);
   await walker.walk();
   const later = await reporter.report();
   const oldNodes = [...later.topologies.endpoint.nodes.values()].filter((n) => n.latest.get('pid')?.value === String(old.pid));

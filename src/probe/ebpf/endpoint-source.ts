@@ -104,6 +104,9 @@ export interface EbpfConnectionsOptions {
   sockDiag?: boolean;
 }
 
+/** Most start-up /proc scans fed to the tracker. */
+const SEED_SCANS = 10;
+
 /** Ids are scoped by netns for loopback addresses only (report/ids.ts): the same for pairing. */
 const scope = (netns: number, ipAddr: string): number => (isLoopback(ipAddr) ? netns : 0);
 const pairKey = (p: ObservedConnection): string => `${scope(p.netns, p.fromIp)}|${p.fromIp}|${p.fromPort}|${p.toIp}|${p.toPort}`;
@@ -118,8 +121,9 @@ export class EbpfConnections implements ConnectionSource {
   /** The last /proc scan, in /proc mode (for sock_diag figures). */
   private lastScan: readonly SeedConnection[] = [];
   private stopped = false;
-  /** Whether the start-up /proc scan was fed to the tracker. */
+  /** Whether the start-up /proc scans were fed to the tracker. */
   seeded = false;
+  private seedScans = 0;
   /** Whether eBPF was given up (disabled, unavailable, or failed): /proc + conntrack. */
   get fellBackToProc(): boolean {
     return this.fellBack && this.state === 'off';
@@ -139,6 +143,7 @@ export class EbpfConnections implements ConnectionSource {
     const opts = this.opts;
     this.state = 'starting';
     this.seeded = false; // a new tracker needs a new /proc scan
+    this.seedScans = 0;
     const tracker = new ConnectionTracker({
       logger: opts.logger,
       summaryIntervalMillis: opts.summaryIntervalMillis ?? 1000,
@@ -192,7 +197,10 @@ export class EbpfConnections implements ConnectionSource {
     }
     if (this.seeded || !this.active) return;
     this.tracker?.seed(conns.filter((c) => c.pid !== undefined));
-    this.seeded = true;
+    // The fd walk is incremental (a budget per scan): scan again until every connection has its
+    // process, or SEED_SCANS times (some sockets have none).
+    this.seedScans++;
+    if (this.seedScans >= SEED_SCANS || conns.every((c) => c.pid !== undefined)) this.seeded = true;
   }
 
   /** /proc is scanned until the tracker runs and was seeded, and again after a fallback. */

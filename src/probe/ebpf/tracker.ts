@@ -218,9 +218,13 @@ export class ConnectionTracker {
 
   /** Adds connections that existed before the tracker started (from a /proc scan). */
   seed(conns: Iterable<SeedConnection>): void {
+    // May be called a few times (an incremental scan): connections already placed are skipped.
+    const placed = new Set<string>();
+    for (const o of this.open.values()) placed.add(tupleKey(o));
     for (const c of conns) {
       if (this.seeded.size >= MAX_OPEN) break;
-      this.seeded.set(tupleKey(c), { ...c });
+      const key = tupleKey(c);
+      if (!placed.has(key)) this.seeded.set(key, { ...c });
     }
   }
 
