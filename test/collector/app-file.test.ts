@@ -45,7 +45,9 @@ describe('app with the file collector', () => {
       }
       await writer.close();
 
-      const app = await startTestApp({ collector: url, windowMillis: 30_000 });
+      // A 2-minute window: writing the history may take tens of seconds on a loaded machine, and its
+      // last record (end − 20 s) must still be in the window when the app starts.
+      const app = await startTestApp({ collector: url, windowMillis: 120_000 });
       try {
         const api = (await getJson(app, 'api')).body as { capabilities: Record<string, boolean> };
         assert.equal(api.capabilities.historic_reports, true);

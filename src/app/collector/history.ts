@@ -65,8 +65,8 @@ export interface StoredRecord {
 export interface HistoryStore {
   /** Records with `fromMillis < arrivalMillis ≤ toMillis`, ascending by arrival. */
   range(fromMillis: number, toMillis: number): Promise<StoredRecord[]>;
-  /** Arrival of the oldest stored report (ms since the epoch), undefined if none. */
-  oldestMillis(): Promise<number | undefined>;
+  /** Arrival of the oldest stored report (ms since the epoch), undefined if none or unknown. */
+  oldestMillis?(): Promise<number | undefined>;
 }
 
 /** A requested time within this many ms of now is served from the live window. */
@@ -161,7 +161,7 @@ export abstract class HistoryCollector implements Collector {
   }
 
   async history(fromMillis: number, toMillis: number): Promise<HistorySummary> {
-    const oldest = await this.store.oldestMillis();
+    const oldest = await this.store.oldestMillis?.();
     return this.changes.summary(fromMillis, toMillis, oldest ?? null);
   }
 
