@@ -227,7 +227,8 @@ async function idleBench(): Promise<BenchResult[]> {
     await sleep(IDLE_SECONDS * 1000);
     const cpu = ((procCpuMillis(child.pid!) - cpu0) / (IDLE_SECONDS * 1000)) * 100;
     let kidsMillis = 0;
-    for (const [k, ms] of childrenCpuMillis(child.pid!)) kidsMillis += ms - (kids0.get(k) ?? ms);
+    // A child started during the window (e.g. bpftrace after a fallback) counts from its start.
+    for (const [k, ms] of childrenCpuMillis(child.pid!)) kidsMillis += ms - (kids0.get(k) ?? 0);
     const kidsNote = `helper children (bpftrace/conntrack) ${((kidsMillis / (IDLE_SECONDS * 1000)) * 100).toFixed(2)} % more`;
     const rss = procRssMiB(child.pid!);
     const procs = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;

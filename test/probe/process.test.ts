@@ -85,3 +85,29 @@ test('/proc/stat, limits and cmdline parsing', () => {
   const cmd = Buffer.from('/usr/bin/node\0-e\0x\0');
   assert.deepEqual(parseCmdline(cmd, cmd.length), ['/usr/bin/node', '/usr/bin/node -e x ']);
 });
+
+test('idle processes are re-read less often (0 % CPU meanwhile); busy ones every tick, with their CPU', async () => {
+  const idle = spawn('sleep', ['300'], { stdio: 'ignore' });
+  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  children.push(idle, busy);
+  const walker = new ProcWalker();
+  const reporter = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
+  const cpuOf = (r: Awaited<ReturnType<typeof reporter.report>>, pid: number | undefined): number | undefined =>
+    r.topologies.process.nodes.get(`h;${pid}`)?.metrics.get('process_cpu_usage_percent')?.samples[0]?.value;
+  let skipped = false;
+  let busyCpu = 0;
+  for (let i = 0; i < 10; i++) {
+    await walker.walk();
+    const rpt = await reporter.report();
+    assert.ok(rpt.topologies.process.nodes.has(`h;${idle.pid}`), 'the idle process is reported every tick');
+    const info = walker.snapshot!.procs.get(idle.pid!)!;
+    if (info.nextReadTick > i + 2) skipped = true;
+    if (i >= 5) {
+      assert.equal(cpuOf(rpt, idle.pid), 0);
+      busyCpu += cpuOf(rpt, busy.pid) ?? 0;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(skipped, 'the idle process was skipped at least once');
+  assert.ok(busyCpu > 0, 'the busy process shows its CPU');
+});

@@ -57,9 +57,10 @@ export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
         if (p.openFiles !== undefined) {
           node.metrics.set('open_files_count', singletonMetric(ts, p.openFiles, p.openFilesLimit));
         }
-        if (snap.totalJiffiesDelta > 0) {
-          // Scope's definition: share of all CPUs' time, max = CPUs × 100 (wire §5.4, §6.4 item 35).
-          const cpu = (100 * (p.jiffies - (p.prevJiffies ?? 0))) / snap.totalJiffiesDelta;
+        if (p.cpuWindowJiffies > 0) {
+          // Scope's definition: share of all CPUs' time, max = CPUs × 100 (wire §5.4, §6.4 item 35),
+          // over the window since this process's previous read (one tick, or more if it was idle).
+          const cpu = (100 * (p.jiffies - (p.prevJiffies ?? 0))) / p.cpuWindowJiffies;
           node.metrics.set('process_cpu_usage_percent', singletonMetric(ts, cpu, maxCpu));
         }
         topology.nodes.set(node.id, node);

@@ -21,6 +21,19 @@ export interface ProcInfo {
   jiffies: number;
   /** Jiffies at the previous tick; undefined for a process first seen this tick. */
   prevJiffies: number | undefined;
+  /**
+   * Machine-wide jiffies (all CPUs) elapsed over which `jiffies − prevJiffies` was used: the
+   * denominator of the CPU %. Spans several ticks after an idle process's skipped reads.
+   */
+  cpuWindowJiffies: number;
+  /** Machine-wide jiffies at the last read of this process's `stat`. */
+  readAtTotalJiffies: number;
+  /** Consecutive `stat` reads that found no CPU time used since the previous read. */
+  idleReads: number;
+  /** Walk number before which an idle process's `stat` is not read again. */
+  nextReadTick: number;
+  /** Walk number of the last fd count. */
+  fdCountTick: number;
   rssBytes: number;
   rssLimitBytes: number;
   /** Open fd count; undefined if unreadable. */
@@ -65,9 +78,19 @@ const LIMITS_TTL_MILLIS = 60_000;
 const MAX_OPEN_STAT_FDS = 4096;
 /**
  * The fd count (a `stat` of /proc/<pid>/fd, tens of µs each) is refreshed for each process every
- * this many ticks, spread over ticks by pid; in between the last count is reported.
+ * this many ticks; in between the last count is reported.
  */
 const FD_COUNT_EVERY_TICKS = 3;
+/**
+ * Most ticks in a row an idle process's `stat` is not read. Most processes of a host sleep: after
+ * a read that shows no CPU time used, the next 1, then 2 ticks skip it (its last values are
+ * reported, with 0 % CPU); any CPU use puts it back to every tick, and the CPU time used meanwhile
+ * is spread over the whole window since its previous read. New processes are read every tick.
+ * Exits are still seen at once (the pid leaves /proc).
+ */
+const IDLE_SKIP_MAX_TICKS = 2;
+/** Processes younger than this many ticks are read every tick (they settle: exec, setns…). */
+const YOUNG_TICKS = 4;
 /**
  * A process's netns is re-read at these ticks of its life (read first when it is seen): runtimes
  * `setns`/`unshare` right after fork. Not every early tick: on a host that starts tens of
@@ -132,12 +155,23 @@ export class ProcWalker {
       names = [];
     }
     const next = new Map<number, ProcInfo>();
+    const total = this.lastCpu?.total ?? 0;
     let sliceStart = performance.now();
     for (const entry of names) {
       const c = entry.charCodeAt(0);
       if (c < 48 || c > 57) continue;
       const pid = Number(entry);
-      const info = this.readPid(pid, atMillis);
+      const known = this.procs.get(pid);
+      if (known !== undefined && known.nextReadTick > this.tickNumber) {
+        // Idle lately: its last values stand for this tick (no CPU used).
+        known.prevJiffies = known.jiffies;
+        known.prevOpenFiles = known.openFiles;
+        known.cpuWindowJiffies = totalJiffiesDelta;
+        known.ticks++;
+        next.set(pid, known);
+        continue;
+      }
+      const info = this.readPid(pid, atMillis, total, totalJiffiesDelta);
       if (info) next.set(pid, info);
       if (performance.now() - sliceStart > this.sliceMillis) {
         await yieldToEventLoop();
@@ -157,7 +191,7 @@ export class ProcWalker {
   }
 
   /** Reads one pid; undefined if it vanished or is unreadable. */
-  private readPid(pid: number, nowMillis: number): ProcInfo | undefined {
+  private readPid(pid: number, nowMillis: number, totalJiffies: number, totalJiffiesDelta: number): ProcInfo | undefined {
     const base = `${this.procRoot}/${pid}`;
     let info = this.procs.get(pid);
     let n = -1;
@@ -205,13 +239,22 @@ export class ProcWalker {
       const commText = this.reader.buffer.toString('utf8', comm[0], comm[1]);
       info = this.newProc(pid, base, commText, st.startTime);
       info.statFd = statFd;
+      info.cpuWindowJiffies = totalJiffiesDelta;
     } else {
       info.statFd = statFd;
       info.prevJiffies = info.jiffies;
       info.prevOpenFiles = info.openFiles;
+      info.cpuWindowJiffies = totalJiffies - info.readAtTotalJiffies;
       info.ticks++;
       if (NETNS_RECHECK_TICKS.has(info.ticks)) info.netns = bracketInode(tryReadlink(`${base}/ns/net`));
+      if (st.jiffies === info.jiffies && info.ticks >= YOUNG_TICKS) {
+        info.idleReads++;
+        info.nextReadTick = this.tickNumber + 1 + Math.min(info.idleReads, IDLE_SKIP_MAX_TICKS);
+      } else {
+        info.idleReads = 0;
+      }
     }
+    info.readAtTotalJiffies = totalJiffies;
     info.ppid = st.ppid;
     info.jiffies = st.jiffies;
     info.threads = st.threads;
@@ -219,8 +262,10 @@ export class ProcWalker {
     info.rssLimitBytes = st.rssLimitBytes;
     info.defunct = st.state === 90 /* Z */ || st.state === 88 /* X */ || st.state === 120 /* x */;
     if (!info.defunct) {
-      if (info.ticks === 0 || (this.tickNumber + pid) % FD_COUNT_EVERY_TICKS === 0 || info.openFiles === undefined) {
+      if (info.ticks === 0 || this.tickNumber - info.fdCountTick >= FD_COUNT_EVERY_TICKS || info.openFiles === undefined) {
         info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
+        // A new process's phase depends on its pid, so the processes of one walk spread over ticks.
+        info.fdCountTick = info.ticks === 0 ? this.tickNumber - (pid % FD_COUNT_EVERY_TICKS) : this.tickNumber;
       }
       if (nowMillis - info.limitsReadAtMillis > LIMITS_TTL_MILLIS) {
         const limits = this.reader.readText(`${base}/limits`);
@@ -244,6 +289,11 @@ export class ProcWalker {
       threads: 0,
       jiffies: 0,
       prevJiffies: undefined,
+      cpuWindowJiffies: 0,
+      readAtTotalJiffies: 0,
+      idleReads: 0,
+      nextReadTick: 0,
+      fdCountTick: 0,
       rssBytes: 0,
       rssLimitBytes: 0,
       openFiles: undefined,
