@@ -5,17 +5,20 @@
  *   - 5 idle containers, then
  *   - 55 containers: the 5 idle + 25 busybox httpd servers + 25 clients `wget`-ing one server
  *     each every second on a user network.
- * Per configuration, two windows of WINDOW_SECONDS each:
+ * Per configuration, three windows of WINDOW_SECONDS each:
  *   1. probe stopped: dockerd + containerd + containerd-shim CPU, and a plain read loop (a node
  *      child reading /proc/<pid>/stat of every process once per second — the floor any /proc
  *      poller pays) as the same-run baseline for the probe's CPU and RSS;
- *   2. probe running: its CPU and RSS, and the same daemons' CPU; the difference is the extra
- *      daemon CPU the probe causes (Docker API calls, event stream, stats).
+ *   2. probe running (defaults, eBPF connection tracking on): its CPU and RSS, and the same
+ *      daemons' CPU; the difference is the extra daemon CPU the probe causes (Docker API calls,
+ *      event stream, stats);
+ *   3. the same with `--probe.ebpf.connections=false` (the /proc + conntrack connection path).
  * CPU is utime + stime deltas from /proc/<pid>/stat, RSS is VmRSS at the end of the window.
  * Scope 1.13.2 on the issue's host: 2.9 % / 103 MiB at 5 containers; 15.4 % / 121 MiB at 55, plus
  * ~12 % in dockerd + containerd. Target: total cost (probe + extra daemon CPU) ≤ half of Scope's.
- * Windows are 30 s (not minutes) to keep the bench under ~5 min; the machine is shared, so the
- * daemon difference is noisy.
+ * Windows are 60 s, as the issue asks (the bench takes ~12 min); the machine is shared, so the
+ * daemon difference is noisy. The probe runs with `--no-app` (no default 127.0.0.1:4040 target to
+ * retry) and publishes to a local sink.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -28,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
 import type { BenchResult } from './lib/types.js';
 
-const WINDOW_SECONDS = 30;
+const WINDOW_SECONDS = Number(process.env.DOCKER_BENCH_WINDOW_SECONDS ?? 60);
 const WARMUP_MILLIS = 6000;
 const IDLE = 5;
 const PAIRS = 25;
@@ -143,7 +146,7 @@ interface Window {
   childPercent: number;
   /** % of one core, the child process alone. */
   nodePercent: number;
-  /** Descendant processes (name, RSS), not counted in childRssMiB. */
+  /** Descendant processes (`name RSS`), not counted in childRssMiB. */
   helpers: string[];
   childRssMiB: number;
   daemonPercent: number;
@@ -188,14 +191,15 @@ async function cleanup(): Promise<void> {
     console.error('docker bench cleanup (containers):', e);
   }
   // dockerd may still hold the endpoints of just-removed containers for a moment.
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // On a loaded machine this can take tens of seconds.
+  for (let attempt = 0; attempt < 15; attempt++) {
     try {
       if ((await docker('network', 'ls', '-q', '--filter', `name=^${NETWORK}$`)) === '') return;
       await docker('network', 'rm', NETWORK);
       return;
     } catch (e) {
-      if (attempt === 4) console.error('docker bench cleanup (network):', e);
-      await sleep(2000);
+      if (attempt === 14) console.error('docker bench cleanup (network):', e);
+      await sleep(3000);
     }
   }
 }
@@ -241,7 +245,23 @@ async function stop(child: ChildProcess): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 }
 
-interface Config { containers: number; plain: Window; probe: Window; posts: number; kbPerReport: number }
+interface ProbeRun { window: Window; posts: number; kbPerReport: number }
+interface Config { containers: number; plain: Window; probe: ProbeRun; noEbpf: ProbeRun }
+
+async function measureProbe(cli: string, sink: Sink, extra: string[]): Promise<ProbeRun> {
+  const probeChild = spawn(process.execPath, [cli, '--mode=probe', '--no-app', '--probe.docker=true', '--probe.publish.stdout=false', ...extra, sink.url],
+    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const p0 = sink.posts();
+    const b0 = sink.bytes();
+    const window = await measure(probeChild);
+    const posts = sink.posts() - p0;
+    if (posts === 0) throw new Error('the probe published no report');
+    return { window, posts, kbPerReport: (sink.bytes() - b0) / posts / 1024 };
+  } finally {
+    await stop(probeChild);
+  }
+}
 
 async function measureConfig(cli: string, sink: Sink): Promise<Config> {
   const containers = (await docker('ps', '-q', '--filter', `label=osbench=${PREFIX}`)).split('\n').filter(Boolean).length;
@@ -252,57 +272,60 @@ async function measureConfig(cli: string, sink: Sink): Promise<Config> {
   } finally {
     await stop(plainChild);
   }
-  const probeChild = spawn(process.execPath, [cli, '--mode=probe', '--probe.docker=true', '--probe.publish.stdout=false', sink.url],
-    { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] });
-  try {
-    const p0 = sink.posts();
-    const b0 = sink.bytes();
-    const probe = await measure(probeChild);
-    const posts = sink.posts() - p0;
-    if (posts === 0) throw new Error('the probe published no report');
-    return { containers, plain, probe, posts, kbPerReport: (sink.bytes() - b0) / posts / 1024 };
-  } finally {
-    await stop(probeChild);
-  }
+  const probe = await measureProbe(cli, sink, []);
+  const noEbpf = await measureProbe(cli, sink, ['--probe.ebpf.connections=false']);
+  return { containers, plain, probe, noEbpf };
 }
 
 function results(c: Config, scopeCpu: number, scopeRss: number, scopeDaemons: number | undefined): BenchResult[] {
-  const load = loadavg()[0]!.toFixed(1);
-  const extra = c.probe.daemonPercent - c.plain.daemonPercent;
+  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
   const scopeTotal = scopeCpu + (scopeDaemons ?? 0);
-  const total = c.probe.childPercent + Math.max(0, extra);
   const win = `${WINDOW_SECONDS} s window after ${WARMUP_MILLIS / 1000} s start-up`;
+  const extraOf = (r: ProbeRun): number => r.window.daemonPercent - c.plain.daemonPercent;
+  const totalOf = (r: ProbeRun): number => r.window.childPercent + Math.max(0, extraOf(r));
+  const cpuNote = (r: ProbeRun): string =>
+    `Probe process ${r.window.nodePercent.toFixed(2)} % + its helper processes${r.window.helpers.length > 0 ? ` (${r.window.helpers.map((h) => h.split(' ')[0]).join(', ')})` : ' (none)'} ${(r.window.childPercent - r.window.nodePercent).toFixed(2)} %. CLI --mode=probe --no-app --probe.docker=true, compiled JS; ${win}; ${r.posts} reports, ${r.kbPerReport.toFixed(0)} KiB each; load average (1/5/15 min) ${load} on a shared 2-core machine`;
+  const p = c.probe;
+  const n = c.noEbpf;
   return [
     {
       name: `probe CPU, ${c.containers} containers`,
-      value: c.probe.childPercent,
+      value: p.window.childPercent,
       unit: '% of one core',
       baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childPercent },
       target: `≤ ${(scopeCpu / 2).toFixed(1)} % (half of Scope)`,
-      note: `Scope 1.13.2: ${scopeCpu} %. Probe process ${c.probe.nodePercent.toFixed(2)} % + its ${c.probe.helpers.length} helper process(es) (bpftrace for eBPF connection tracking) ${(c.probe.childPercent - c.probe.nodePercent).toFixed(2)} %. CLI --mode=probe --probe.docker=true, compiled JS; ${win}; ${c.posts} reports, ${c.kbPerReport.toFixed(0)} KiB each; load average ${load} on a shared 2-core machine`,
+      note: `Scope 1.13.2: ${scopeCpu} %. ${cpuNote(p)}`,
+    },
+    {
+      name: `probe CPU, ${c.containers} containers, --probe.ebpf.connections=false`,
+      value: n.window.childPercent,
+      unit: '% of one core',
+      baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childPercent },
+      target: `≤ ${(scopeCpu / 2).toFixed(1)} % (half of Scope)`,
+      note: `connections from /proc/<pid>/net/tcp{,6} of every network namespace + conntrack instead of eBPF. ${cpuNote(n)}`,
     },
     {
       name: `probe RSS, ${c.containers} containers`,
-      value: c.probe.childRssMiB,
+      value: p.window.childRssMiB,
       unit: 'MiB',
       baseline: { name: 'node loop reading /proc/*/stat each second', value: c.plain.childRssMiB },
       target: `≤ ${(scopeRss / 2).toFixed(0)} MiB (half of Scope)`,
-      note: `Scope 1.13.2: ${scopeRss} MiB; VmRSS of the node process at the end of the window${c.probe.helpers.length > 0 ? `; helper processes (CPU counted above, RSS not here): ${c.probe.helpers.join(', ')}` : ''}`,
+      note: `Scope 1.13.2: ${scopeRss} MiB; VmRSS of the node process at the end of the window${p.window.helpers.length > 0 ? `; helper processes (CPU counted above, RSS not here): ${p.window.helpers.join(', ')}` : ''}; with eBPF off: ${n.window.childRssMiB.toFixed(0)} MiB`,
     },
     {
       name: `dockerd + containerd (+ shims) CPU, probe running, ${c.containers} containers`,
-      value: c.probe.daemonPercent,
+      value: p.window.daemonPercent,
       unit: '% of one core',
       baseline: { name: 'same daemons, probe stopped', value: c.plain.daemonPercent },
-      note: `extra caused by the probe: ${extra.toFixed(2)} % of one core${scopeDaemons === undefined ? '' : ` (Scope 1.13.2: ~${scopeDaemons} %)`}; two consecutive ${WINDOW_SECONDS} s windows, so noisy`,
+      note: `extra caused by the probe: ${extraOf(p).toFixed(2)} % of one core (eBPF off run: ${extraOf(n).toFixed(2)} %)${scopeDaemons === undefined ? '' : ` (Scope 1.13.2: ~${scopeDaemons} %)`}; consecutive ${WINDOW_SECONDS} s windows, so noisy`,
     },
     {
       name: `total cost (probe + extra daemon CPU), ${c.containers} containers`,
-      value: total,
+      value: totalOf(p),
       unit: '% of one core',
       baseline: { name: `Scope 1.13.2${scopeDaemons === undefined ? ' (probe only, daemons not given)' : ''}`, value: scopeTotal },
       target: `≤ ${(scopeTotal / 2).toFixed(1)} % (half of Scope)`,
-      note: 'negative daemon differences (noise) count as 0; Scope figure is from the issue, not this run',
+      note: `with --probe.ebpf.connections=false: ${totalOf(n).toFixed(2)} %; negative daemon differences (noise) count as 0; Scope figure is from the issue, not this run`,
     },
   ];
 }
