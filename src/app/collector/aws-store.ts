@@ -1,13 +1,14 @@
 /**
  * The storage side of the DynamoDB + S3 collector, through the official AWS SDK v3 clients.
  *
- * - S3 holds report bodies: msgpack (wire §4.1), gzip level 1, content-addressed under
- *   `reports/<sha256 of the msgpack>.msgpack.gz`, so a write retried after a timeout is harmless.
+ * - S3 holds report bodies: msgpack (wire §4.1; JSON when a probe sent JSON), gzip level 1,
+ *   content-addressed under `reports/<sha256 of the body>.gz`, so a retried write is harmless.
  * - DynamoDB indexes them by time bucket: partition key `bucket` = start of the
  *   {@link BUCKET_MILLIS} bucket of the arrival (seconds since the epoch, decimal string), sort key
  *   `sk` = `<arrival ms, 15 digits>#<probe id>#<hash prefix>`. A window of 15 s therefore spans
  *   one or two partitions, each read with one bounded `Query` (sort key BETWEEN two times).
- *   Items carry `expires` (seconds since the epoch) for DynamoDB's TTL.
+ *   Items carry `expires` (seconds since the epoch) for DynamoDB's TTL. One marker item
+ *   (`bucket` = `meta`, `sk` = `oldest`) keeps the arrival of the first report ever stored.
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -16,6 +17,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
+  GetItemCommand,
   PutItemCommand,
   QueryCommand,
   UpdateTimeToLiveCommand,
@@ -63,10 +65,10 @@ const pad = (millis: number): string => String(Math.max(0, Math.floor(millis))).
 const bucketOf = (millis: number): number => Math.floor(millis / BUCKET_MILLIS) * (BUCKET_MILLIS / 1000);
 
 /** Compresses `msgpack` and names it: the write for one report. */
-export async function prepareWrite(probeId: string, arrivalMillis: number, replicaId: string, msgpack: Uint8Array): Promise<PendingWrite> {
-  const hash = createHash('sha256').update(msgpack).digest('hex');
-  const body = await gzipAsync(msgpack, { level: 1 });
-  const item = { sk: `${pad(arrivalMillis)}#${probeId}#${hash.slice(0, 16)}`, probeId, arrivalMillis, objectKey: `reports/${hash}.msgpack.gz`, replicaId };
+export async function prepareWrite(probeId: string, arrivalMillis: number, replicaId: string, bytes: Uint8Array): Promise<PendingWrite> {
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  const body = await gzipAsync(bytes, { level: 1 });
+  const item = { sk: `${pad(arrivalMillis)}#${probeId}#${hash.slice(0, 16)}`, probeId, arrivalMillis, objectKey: `reports/${hash}.gz`, replicaId };
   return { item, body };
 }
 
@@ -173,7 +175,7 @@ export class AwsReportStore {
 
   /** Stores the body, then indexes it (so an index entry never points at a missing body). */
   async write(w: PendingWrite): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: w.item.objectKey, Body: w.body, ContentType: 'application/msgpack', ContentEncoding: 'gzip' }));
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: w.item.objectKey, Body: w.body, ContentType: 'application/octet-stream', ContentEncoding: 'gzip' }));
     const { item } = w;
     await this.dynamo.send(
       new PutItemCommand({
@@ -218,7 +220,29 @@ export class AwsReportStore {
     return out;
   }
 
-  /** The uncompressed msgpack body stored under `objectKey`. */
+  /** Records `arrivalMillis` as the oldest stored arrival unless one is recorded already. */
+  async markOldest(arrivalMillis: number): Promise<void> {
+    try {
+      await this.dynamo.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: { bucket: { S: 'meta' }, sk: { S: 'oldest' }, arrival: { N: String(arrivalMillis) } },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    } catch (err) {
+      if (errName(err) !== 'ConditionalCheckFailedException') throw err;
+    }
+  }
+
+  /** The arrival recorded by {@link markOldest}, undefined if none. */
+  async oldest(): Promise<number | undefined> {
+    const res = await this.dynamo.send(new GetItemCommand({ TableName: this.table, Key: { bucket: { S: 'meta' }, sk: { S: 'oldest' } } }));
+    const n = Number(res.Item?.['arrival']?.N);
+    return Number.isFinite(n) ? n : undefined;
+  }
+
+  /** The uncompressed body (msgpack or JSON) stored under `objectKey`. */
   async body(objectKey: string): Promise<Uint8Array> {
     const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
     if (!res.Body) throw new Error(`S3 object ${objectKey} has no body`);

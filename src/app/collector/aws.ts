@@ -16,14 +16,14 @@
 import { randomBytes } from 'node:crypto';
 import { Backoff, sleep } from '../../common/backoff.js';
 import { LogOnce, type Logger } from '../../common/log.js';
-import { decodeReport, encodeReport } from '../../report/codec/index.js';
 import type { Report } from '../../report/types.js';
 // The SDK is loaded only when this collector is used (it weighs on every app's start otherwise).
 import type { AwsReportStore, IndexItem, PendingWrite } from './aws-store.js';
 import { parseAwsUrl, type AwsTarget } from './aws-url.js';
-import { mergeWindow } from './history.js';
+import { ChangeIndex } from './change-index.js';
+import { decodeStoredReport, mergeWindow, storableBytes } from './history.js';
 import { MemoryCollector } from './memory.js';
-import type { Collector, CollectorListener, CollectorObserver } from './types.js';
+import type { Collector, CollectorListener, CollectorObserver, HistorySummary, ReceivedBody } from './types.js';
 
 /** Options of {@link AwsCollector}; durations in ms. */
 export interface AwsCollectorOptions {
@@ -118,6 +118,11 @@ export class AwsCollector implements Collector {
   private decoded = new Map<string, Report>();
   private lastHistoric: { key: string; report: Report } | undefined;
   private lastRange: { atMillis: number; fetchedMillis: number; items: IndexItem[] } | undefined;
+  /** Where node sets changed, for `GET /api/history` (the reports this replica saw). */
+  private readonly changes = new ChangeIndex();
+  /** Arrival of the oldest stored report, from the table's marker item. */
+  private oldestMillis: number | undefined;
+  private readonly retentionMillis: number;
   private closed = false;
   private readonly abort = new AbortController();
   private readonly started: Promise<void>;
@@ -127,6 +132,7 @@ export class AwsCollector implements Collector {
     const retentionMillis = opts.retentionMillis ?? 24 * 3_600_000;
     // Parsed now, so a malformed URL fails at construction like the other collectors' settings.
     this.targets = { dynamo: parseAwsUrl(opts.dynamoUrl, 'dynamodb', env), s3: parseAwsUrl(opts.s3Url, 's3', env), retentionMillis };
+    this.retentionMillis = retentionMillis;
     this.windowMillis = opts.windowMillis;
     this.pollMillis = opts.pollMillis ?? 1000;
     this.writeDeadlineMillis = opts.writeDeadlineMillis ?? 5000;
@@ -160,17 +166,24 @@ export class AwsCollector implements Collector {
       this.store.close();
       throw err;
     }
+    this.oldestMillis = await this.store.oldest().catch(() => undefined);
     await this.poll();
     this.logger?.info({ table: this.store.table, bucket: this.store.bucket, reports: this.seen.size }, 'aws collector: loaded the last window');
     this.schedulePoll(this.pollMillis);
   }
 
-  async add(probeId: string, report: Report, arrivalMillis: number): Promise<void> {
+  async add(probeId: string, report: Report, arrivalMillis: number, received?: ReceivedBody): Promise<void> {
     if (this.closed) throw new Error('collector is closed');
     await this.started;
-    const w = await this.prepare(probeId, arrivalMillis, this.replicaId, encodeReport(report, 'msgpack'));
+    // The body as received (decompressed, not re-encoded): msgpack, or JSON if the probe sent JSON.
+    const w = await this.prepare(probeId, arrivalMillis, this.replicaId, await storableBytes(report, received));
     this.seen.set(w.item.sk, arrivalMillis);
+    this.changes.note(probeId, report, arrivalMillis);
     await this.live.add(probeId, report, arrivalMillis);
+    if (this.oldestMillis === undefined) {
+      this.oldestMillis = arrivalMillis;
+      void this.store.markOldest(arrivalMillis).catch(() => undefined);
+    }
     if (this.writeFailing || this.queue.length > 0) {
       this.enqueue(w);
       return;
@@ -263,7 +276,9 @@ export class AwsCollector implements Collector {
       if (bytes === undefined) continue; // fetch failed: tried again next poll
       this.seen.set(it.sk, it.arrivalMillis);
       try {
-        await this.live.add(it.probeId, decodeReport(bytes, 'msgpack'), it.arrivalMillis);
+        const report = decodeStoredReport(bytes);
+        this.changes.note(it.probeId, report, it.arrivalMillis);
+        await this.live.add(it.probeId, report, it.arrivalMillis);
       } catch (err) {
         this.observer?.reportDropped?.(it.probeId, err);
       }
@@ -326,7 +341,7 @@ export class AwsCollector implements Collector {
         const bytes = bodies.get(it.objectKey);
         if (bytes === undefined) continue;
         try {
-          r = decodeReport(bytes, 'msgpack');
+          r = decodeStoredReport(bytes);
         } catch (err) {
           this.observer?.reportDropped?.(it.probeId, err);
           continue;
@@ -341,6 +356,15 @@ export class AwsCollector implements Collector {
     // A window with a body missing (S3 hiccup) is not cached, so the next request tries again.
     if (reports.length === items.length) this.lastHistoric = { key, report };
     return report;
+  }
+
+  /** Changes this replica saw (since it started, and the window it loaded), for the UI's timeline. */
+  async history(fromMillis: number, toMillis: number): Promise<HistorySummary> {
+    // Another replica may have stored the first report since this one started.
+    if (this.oldestMillis === undefined) this.oldestMillis = await this.store.oldest().catch(() => undefined);
+    // Expired index items are gone (TTL), whatever the marker says.
+    const oldest = this.oldestMillis === undefined ? null : Math.max(this.oldestMillis, this.now() - this.retentionMillis);
+    return this.changes.summary(fromMillis, toMillis, oldest);
   }
 
   hasRecentReports(): Promise<boolean> {
