@@ -13,7 +13,7 @@ describe('collector setting', () => {
   });
 
   test('others are refused with a message naming the accepted forms', () => {
-    for (const bad of ['dynamodb://x/t', 'file://relative/dir', 'redis://host:6379/notadb', 'multitenant-live']) {
+    for (const bad of ['sqs://x/t', 'file://relative/dir', 'redis://host:6379/notadb', 'multitenant-live']) {
       assert.throws(() => parseCollectorSpec(bad), (err: unknown) => err instanceof AppConfigError && /file:\/\/|redis:\/\/|local/.test(err.message), bad);
     }
   });
