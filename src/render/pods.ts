@@ -240,7 +240,10 @@ function podAndServiceIpJoin(report: Report): RenderResult {
     if (targets === undefined) continue;
     const adjacency = new Set(n.adjacency);
     for (const t of targets) if (t !== id) adjacency.add(t);
-    nodes.set(id, { ...n, adjacency });
+    // Its pods are its edges here, not its children: count them for the "N pods" label.
+    const counters = new Map(n.counters ?? []);
+    counters.set('pod', targets.length);
+    nodes.set(id, { ...n, adjacency, counters });
   }
   return { nodes, filtered: result.filtered };
 }

@@ -45,6 +45,7 @@ test('pods view: client pod → service → every backing pod', () => {
   assert.deepEqual(nodes['client;<pod>']!.adjacency, [WEB_SVC]);
   assert.ok(nodes[WEB_SVC], 'the service is in the pods view');
   assert.equal(nodes[WEB_SVC].label, 'web');
+  assert.equal(nodes[WEB_SVC].labelMinor, '2 pods');
   assert.deepEqual(nodes[WEB_SVC].adjacency, ['web-1;<pod>', 'web-2;<pod>']);
   // Services nothing connects to stay out of the pods view.
   assert.equal(nodes[CLIENT_SVC], undefined);
