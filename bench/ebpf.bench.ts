@@ -95,7 +95,7 @@ async function runMode(mode: 'ebpf' | 'proc', load: ChildProcess, port: number):
   });
   try {
     if (ebpf) {
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 180_000; // bpftrace compiles slowly on a loaded host
       while (!ebpf.active && Date.now() < deadline) await sleep(200);
       if (!ebpf.active) throw new Error('eBPF tracker did not start');
     }
