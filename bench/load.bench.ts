@@ -157,7 +157,10 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     const cpu = cpuSeconds - cpuStart;
     latencies.sort((x, y) => x - y);
     const load = `load average ${load1Start.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
-    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${done.refused ? `, ${done.refused} refused` : ''}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    const rate = reports / wallSeconds;
+    // On a saturated machine the generator falls behind: then the app was not offered N probes' load.
+    const offered = `offered ${rate.toFixed(0)} reports/s of the ${(n / 3).toFixed(0)}/s of N probes${rate < (0.9 * n) / 3 ? ' (generator fell behind: not a valid run of this N)' : ''}`;
+    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${done.refused ? `, ${done.refused} refused` : ''} in ${wallSeconds.toFixed(0)} s, ${offered}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },
