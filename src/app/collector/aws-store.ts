@@ -105,7 +105,14 @@ export class AwsReportStore {
     this.bucket = s3Target.name;
     this.dynamo = new DynamoDBClient(clientConfig(dynamoTarget));
     // Emulators and custom endpoints take the bucket in the path, not as a subdomain.
-    this.s3 = new S3Client({ ...clientConfig(s3Target), forcePathStyle: s3Target.endpoint !== undefined });
+    // Checksums only where S3 requires them: bodies are content-addressed (SHA-256) already, TLS
+    // protects them in transit, and S3-compatible stores may not know the newer checksum headers.
+    this.s3 = new S3Client({
+      ...clientConfig(s3Target),
+      forcePathStyle: s3Target.endpoint !== undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
   }
 
   /** Creates the table and bucket when missing (`--app.aws.create.tables`); waits until usable. */
