@@ -57,7 +57,11 @@ function plainRead(netnsReaders: number[]): number {
     }
   }
   for (const pid of netnsReaders) {
-    bytes += readFileSync(`/proc/${pid}/net/tcp`).length;
+    try {
+      bytes += readFileSync(`/proc/${pid}/net/tcp`).length;
+    } catch {
+      continue; // the namespace's representative exited (other sessions' containers come and go)
+    }
     try {
       bytes += readFileSync(`/proc/${pid}/net/tcp6`).length;
     } catch {
