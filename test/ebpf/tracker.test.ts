@@ -174,7 +174,7 @@ test('forced off: falls back and says why, in one line', () => {
   assert.ok(/bpftrace is not installed|not running as root|tracefs|BTF/.test(reason), reason);
 });
 
-test('eBPF: a 100-ms connect loop of short-lived connections is seen with the client and server pids', { timeout: 90_000 }, async (t) => {
+test('eBPF: a 100-ms connect loop of short-lived connections is seen with the client and server pids', { timeout: 200_000 }, async (t) => {
   if (!needsEbpf(t)) return;
   const tracker = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 200 });
   stops.push(() => tracker.stop());
@@ -201,7 +201,7 @@ test('eBPF: a 100-ms connect loop of short-lived connections is seen with the cl
   assert.equal(tracker.running, false);
 });
 
-test('eBPF: the endpoint reporter makes client → server edges with both pids and byte counts for short-lived connections', { timeout: 90_000 }, async (t) => {
+test('eBPF: the endpoint reporter makes client → server edges with both pids and byte counts for short-lived connections', { timeout: 200_000 }, async (t) => {
   if (!needsEbpf(t)) return;
   const server = spawnNode(children, SERVER);
   const port = await firstLine(server);
@@ -216,7 +216,7 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
     localNetworks: () => [], logger: silentLogger(), connectionSource: source,
   });
   stops.push(async () => reporter.stop?.());
-  await waitFor('the tracker to attach', () => source.active, 60_000, 200);
+  await waitFor('the tracker to attach', () => source.active, 150_000, 200);
   const client = spawnNode(children, CLIENT(port));
   await firstLine(client);
   const edge = await waitFor('a short-lived edge with both pids', async () => {
@@ -248,7 +248,7 @@ test('eBPF: the endpoint reporter makes client → server edges with both pids a
   assert.equal(oldNodes.length, 1, 'the seeded long-lived connection is still reported with its pid');
 });
 
-test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 90_000 }, async (t) => {
+test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 200_000 }, async (t) => {
   if (!needsEbpf(t)) return;
   const url = new URL('../../src/probe/ebpf/tracker.ts', import.meta.url).href;
   const code = `import('${url}').then(async ({ ConnectionTracker }) => {
@@ -257,7 +257,7 @@ test('eBPF: bpftrace dies with the probe process, even on SIGKILL', { timeout: 9
   const { spawn } = await import('node:child_process');
   const owner = spawn(process.execPath, ['--import', 'tsx', '-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(owner);
-  const bpftracePid = Number(await firstLine(owner, 60_000));
+  const bpftracePid = Number(await firstLine(owner, 150_000));
   assert.ok(bpftracePid > 0);
   assert.doesNotThrow(() => process.kill(bpftracePid, 0), 'bpftrace runs');
   owner.kill('SIGKILL');
