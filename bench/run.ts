@@ -78,7 +78,9 @@ function readSections(): Map<string, string> {
   return sections;
 }
 
-const sections = readSections();
+// Only the sections of the benches run here change: everything else is re-read right before the
+// write, so sections committed by others while a long run was going on are kept.
+const fresh = new Map<string, string>();
 let failed = false;
 for (const file of files) {
   const name = file.replace(/\.bench\.ts$/, '');
@@ -95,9 +97,11 @@ for (const file of files) {
   const body = rows(results);
   console.log(consoleTable(body));
   const date = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  sections.set(name, `## ${file}\n\nRun ${date} on ${machine}.\n\n${markdownTable(body)}\n\n`);
+  fresh.set(name, `## ${file}\n\nRun ${date} on ${machine}.\n\n${markdownTable(body)}\n\n`);
 }
 
+const sections = readSections();
+for (const [name, text] of fresh) sections.set(name, text);
 const out = ['# Benchmark results', '',
   'Written by `npm run bench` (bench/run.ts); each section is replaced when its bench file runs.',
   'Ratios compare against a baseline measured in the same run, on a shared, noisy machine.', ''];
