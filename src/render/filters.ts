@@ -4,6 +4,7 @@
 import { isConnected } from './connected.js';
 import { isInternetNodeId, INCOMING_INTERNET_ID, OUTGOING_INTERNET_ID, SERVICE_NODE_ID_PREFIX, THE_INTERNET_SUFFIX } from './internet.js';
 import { PSEUDO, type RenderResult, type RNode } from './rnode.js';
+import { isPauseImageName } from '../report/pause-images.js';
 
 export type NodePredicate = (n: RNode) => boolean;
 
@@ -89,27 +90,8 @@ const SYSTEM_IMAGE_PREFIXES = new Set([
   'docker.io/openshift/origin-pod',
 ]);
 
-/**
- * Kubernetes pause (sandbox) image names: Scope's three, plus the registries and mirrors that
- * ship the pause image today (Scope's list predates registry.k8s.io).
- */
-const PAUSE_IMAGES: readonly string[] = [
-  'google_containers/pause',
-  'k8s.gcr.io/pause',
-  'eks/pause',
-  'registry.k8s.io/pause',
-  'gcr.io/google-containers/pause',
-  'rancher/mirrored-pause',
-  'rancher/pause',
-  'openshift/origin-pod',
-  'mcr.microsoft.com/oss/kubernetes/pause',
-  'kubesphere/pause',
-];
-
-/** Kubernetes pause (sandbox) images. */
-export function isPauseImageName(imageName: string): boolean {
-  return PAUSE_IMAGES.some((p) => imageName.includes(p));
-}
+/** Kubernetes pause (sandbox) images (the list lives in report/ so the probe shares it). */
+export { isPauseImageName };
 
 const latestOf = (n: RNode, key: string): string => n.latest.get(key)?.value ?? '';
 

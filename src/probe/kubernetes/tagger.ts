@@ -5,30 +5,15 @@
  * other containers instead.
  */
 import { makePodNodeId } from '../../report/ids.js';
+import { isPauseImageName } from '../../report/pause-images.js';
 import { nowTime } from '../../report/time.js';
 import type { Report } from '../../report/types.js';
 import type { Tagger } from '../types.js';
 
 const POD_UID_LABEL = 'docker_label_io.kubernetes.pod.uid';
 const CONTAINER_TYPE_LABEL = 'docker_label_io.kubernetes.docker.type';
-// Scope's three, plus today's registries and mirrors (the render's list in render/filters.ts matches).
-const PAUSE_IMAGES = [
-  'google_containers/pause',
-  'k8s.gcr.io/pause',
-  'eks/pause',
-  'registry.k8s.io/pause',
-  'gcr.io/google-containers/pause',
-  'rancher/mirrored-pause',
-  'rancher/pause',
-  'openshift/origin-pod',
-  'mcr.microsoft.com/oss/kubernetes/pause',
-  'kubesphere/pause',
-];
-
-/** Whether an image name is a Kubernetes sandbox image (Scope's list plus today's registries). */
-export function isPauseImage(name: string): boolean {
-  return PAUSE_IMAGES.some((p) => name.includes(p));
-}
+/** Whether an image name is a Kubernetes sandbox image (the list the render's filters use too). */
+export const isPauseImage = isPauseImageName;
 
 export function createKubernetesTagger(): Tagger {
   return {
