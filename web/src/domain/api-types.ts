@@ -1,15 +1,18 @@
 /**
  * Wire types of the OpenScope/Scope HTTP+WS API as the UI reads them (app spec §1, §4, §7.3).
- * Only the fields the client uses are typed; unknown extra fields are tolerated.
  * These shapes arrive from the network and are checked once in `api/validate.ts`.
  *
- * They are deliberately more tolerant than the app's own output types (src/render/api-types.ts):
- * the UI also talks to Scope apps and must survive `null`s and missing fields. The check at the
- * bottom of this file makes the compiler prove that everything our app serves is accepted here.
+ * They are derived from the app's own output types (src/render/api-types.ts, imported for types
+ * only: nothing of the core is bundled) and loosened where the UI must also read Scope apps, which
+ * send `null` for empty lists and leave out fields our app always writes. The check at the bottom
+ * makes the compiler prove that everything our app serves is still accepted here.
  */
 import type * as Served from '../../../src/render/api-types.js';
 
-/** `GET /api` */
+/** `T` with the fields `K` optional. */
+type Optional<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+
+/** `GET /api` (built inline by the app's route, so there is no served type to derive from). */
 export interface ApiDetails {
   id: string;
   version: string;
@@ -27,177 +30,72 @@ export interface PluginSpec {
   status?: string;
 }
 
-export interface TopologyOption {
-  value: string;
-  label: string;
-}
+export type TopologyOption = Served.ApiTopologyOption;
+export type TopologyOptionGroup = Served.ApiTopologyOptionGroup;
+export type TopologyStats = Served.ApiTopologyStats;
 
-export interface TopologyOptionGroup {
-  id: string;
-  defaultValue: string;
-  options?: TopologyOption[];
-  /** `"one"` (default) or `"union"` (multi-select). */
-  selectType?: string;
-  noneLabel?: string;
-}
-
-export interface TopologyStats {
-  node_count: number;
-  nonpseudo_node_count: number;
-  edge_count: number;
-  filtered_nodes: number;
-}
-
-/** One entry of `GET /api/topology`. */
-export interface TopologyDesc {
-  name: string;
-  rank: number;
-  hide_if_empty: boolean;
-  options: TopologyOptionGroup[] | null;
-  /** Always `/api/topology/<id>`; the id is the last path segment. */
-  url: string;
+/** One entry of `GET /api/topology`; Scope apps may leave out `stats`. */
+export type TopologyDesc = Omit<Served.ApiTopologyDesc, 'sub_topologies' | 'stats'> & {
   sub_topologies?: TopologyDesc[];
   stats?: TopologyStats;
-}
+};
 
-export interface MetadataRow {
-  id: string;
-  label: string;
-  value: string;
-  priority?: number;
-  dataType?: string;
-  truncate?: number;
-}
+export type MetadataRow = Served.ApiMetadataRow;
+export type MetricSample = Served.ApiSample;
+/** Scope apps leave out the (always empty) metrics-graph `url`. */
+export type MetricRow = Optional<Served.ApiMetricRow, 'url'>;
+export type TableRow = Served.ApiTableRow;
+/** A column of a node table, a children table or a connections table. */
+export type TableColumn = Optional<Served.ApiColumn, 'dataType' | 'defaultSort'>;
 
-export interface MetricSample {
-  date: string;
-  value: number;
-}
-
-export interface MetricRow {
-  id: string;
-  label: string;
-  format?: string;
-  group?: string;
-  value: number;
-  valueEmpty?: boolean;
-  priority?: number;
-  samples: MetricSample[] | null;
-  min: number;
-  max: number;
-  url?: string;
-}
-
-export interface TableRow {
-  id: string;
-  entries: Record<string, string>;
-}
-
-export interface TableColumn {
-  id: string;
-  label: string;
-  dataType?: string;
-  defaultSort?: boolean;
-}
-
-export interface Table {
-  id: string;
-  label: string;
-  type: string;
+export type Table = Omit<Served.ApiTable, 'columns' | 'rows'> & {
   columns: TableColumn[] | null;
   rows: TableRow[] | null;
-  truncationCount?: number;
-}
+};
 
-export interface ParentLink {
-  id: string;
-  label: string;
-  topologyId: string;
-}
+export type ParentLink = Served.ApiParent;
+/** Figures of one edge source → target ("sent" = source → target), §edge-metrics. */
+export type EdgeMetrics = Served.ApiEdgeMetrics;
 
 /** A node summary (`/api/topology/{t}` and websocket diffs), §4.1. */
-export interface NodeSummary {
-  id: string;
-  label: string;
-  labelMinor: string;
-  rank: string;
-  shape?: string;
-  tag?: string;
-  stack?: boolean;
-  pseudo?: boolean;
-  metadata?: MetadataRow[];
-  parents?: ParentLink[];
+export type NodeSummary = Omit<Served.NodeSummary, 'metrics' | 'tables'> & {
   metrics?: MetricRow[];
   tables?: Table[];
-  adjacency?: string[];
-  /** OpenScope: traffic figures per edge, by target id (docs/edge-metrics.md); absent from Scope apps. */
-  edge_metrics?: Record<string, EdgeMetrics>;
-}
+};
 
-/** Figures of one edge source → target ("sent" = source → target), §edge-metrics. */
-export interface EdgeMetrics {
-  connections: number;
-  bytes_sent_per_s?: number;
-  bytes_received_per_s?: number;
-  connections_per_s?: number;
-  rtt_us_median?: number;
-  rtt_us_p95?: number;
-  retransmits?: number;
-  resets?: number;
-  bytes_sent?: number;
-  bytes_received?: number;
-}
+export type ControlInstance = Served.ApiControlInstance;
 
-export interface ControlInstance {
-  probeId: string;
-  nodeId: string;
-  id: string;
-  human: string;
-  icon: string;
-  rank: number;
-  confirmation?: string;
-}
+export type ConnectionRow = Omit<Served.ApiConnectionRow, 'metadata'> & {
+  metadata?: Optional<Served.ApiConnectionMetadata, 'label'>[];
+};
 
-export interface ConnectionRow {
-  id: string;
-  nodeId: string;
-  label: string;
-  labelMinor?: string;
-  metadata?: { id: string; label?: string; value: string }[];
-}
-
-export interface ConnectionsTable {
-  id: string;
-  topologyId: string;
-  label: string;
+export type ConnectionsTable = Omit<Served.ApiConnectionsSummary, 'columns' | 'connections'> & {
   columns: TableColumn[] | null;
   connections: ConnectionRow[] | null;
-}
+};
 
-export interface NodeSummaryGroup {
-  id: string;
-  label: string;
-  topologyId: string;
+export type NodeSummaryGroup = Omit<Served.NodeSummaryGroup, 'columns' | 'nodes'> & {
   columns: TableColumn[] | null;
   nodes: NodeSummary[] | null;
-}
+};
 
 /** `GET /api/topology/{t}/{id}` → `{node}`, §4.6. */
-export interface DetailedNode extends NodeSummary {
+export type DetailedNode = NodeSummary & {
   controls: ControlInstance[];
   children?: NodeSummaryGroup[];
   connections: ConnectionsTable[];
-}
+};
 
 /** One websocket message, §1.6. */
-export interface TopologyDiff {
+export type TopologyDiff = Omit<Served.ApiTopologyDiff, 'add' | 'update'> & {
   add: NodeSummary[] | null;
   update: NodeSummary[] | null;
-  remove: string[] | null;
-  reset?: boolean;
-}
+};
 
-/** Reply of `POST /api/control/...`, §1.11. */
+/**
+ * Reply of `POST /api/control/...`, §1.11. The app's own type (ControlReply in
+ * src/app/control/rpc.ts) lives beside Node-only code the UI cannot type-check against.
+ */
 export interface ControlResponse {
   pipe?: string;
   raw_tty?: boolean;
