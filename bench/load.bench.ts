@@ -100,8 +100,16 @@ async function stop(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Pro
 interface GeneratorEvent {
   event: 'cycle' | 'done';
   index?: number;
+  /** Reports sent in the measured cycles. */
   reports?: number;
+  /** Of those, answered with anything but 200 (or failed). */
   refused?: number;
+  /** From the first to the last measured send, ms. */
+  sendWindowMillis?: number;
+  /** From the first measured send to the last answer, ms. */
+  lastAnswerMillis?: number;
+  /** The generator's own CPU time over the measured cycles, ms. */
+  cpuMillis?: number;
 }
 
 async function runOne(collector: string, label: string, n: number, bodiesFile: string): Promise<BenchResult[]> {
@@ -154,13 +162,21 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     await sampler;
     if (!done) throw new Error('load generator ended early');
     const reports = done.reports ?? 0;
+    const refused = done.refused ?? 0;
     const cpu = cpuSeconds - cpuStart;
     latencies.sort((x, y) => x - y);
     const load = `load average ${load1Start.toFixed(1)} → ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores`;
-    const rate = reports / wallSeconds;
-    // On a saturated machine the generator falls behind: then the app was not offered N probes' load.
-    const offered = `offered ${rate.toFixed(0)} reports/s of the ${(n / 3).toFixed(0)}/s of N probes${rate < (0.9 * n) / 3 ? ' (generator fell behind: not a valid run of this N)' : ''}`;
-    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${done.refused ? `, ${done.refused} refused` : ''} in ${wallSeconds.toFixed(0)} s, ${offered}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    // Offered: what the generator sent over its send window (one probe spacing added, so a
+    // perfect schedule reads N/3 per s). Accepted: 200 answers over the time to the last answer;
+    // below the offered rate, the app fell behind (its queue drained after the sends ended).
+    const nominal = n / 3;
+    const offeredRate = reports / (((done.sendWindowMillis ?? 0) + 3000 / n) / 1000);
+    const answerSeconds = (done.lastAnswerMillis ?? 0) / 1000;
+    const acceptedRate = (reports - refused) / answerSeconds;
+    const behind = offeredRate < 0.95 * nominal ? ' (generator fell behind: not a valid run of this N)' : '';
+    const genCpu = `generator CPU ${(100 * (done.cpuMillis ?? 0) / 1000 / answerSeconds).toFixed(1)}% of one core (${((done.cpuMillis ?? 0) / reports).toFixed(2)} ms per report)`;
+    const rates = `offered ${offeredRate.toFixed(0)} of the ${nominal.toFixed(0)} reports/s of N probes${behind}, accepted ${acceptedRate.toFixed(0)}/s (last answer ${answerSeconds.toFixed(1)} s after the first send)`;
+    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },
@@ -184,7 +200,8 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   let redis: TestRedis | undefined;
   try {
-    CLI = cliArgs('load');
+    // LOAD_BENCH_CLI=/path/to/compiled/cli/main.js skips the compile (profiling runs).
+    CLI = process.env.LOAD_BENCH_CLI ? { args: [process.env.LOAD_BENCH_CLI], note: 'compiled JS' } : cliArgs('load');
     const bodiesFile = join(dir, 'bodies.bin');
     writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), Math.min(6, CYCLES + 1)));
     if (COLLECTORS.includes('redis')) redis = await startRedis();

@@ -3,14 +3,25 @@
  * app's nor the measuring process's: N fake probes POST their reports to an app every publish
  * interval, spread evenly over the interval as independent probes would be.
  *
- *   node --import tsx bench/lib/load-generator.ts <bodies file> <app base URL> <N> <cycles>
+ *   node bench/lib/load-generator.ts <bodies file> <app base URL> <N> <cycles>
+ *
+ * Cheap per report, so that on a small machine the app keeps the CPU: every body is built,
+ * msgpack-encoded and gzipped before the run (bench/lib/fake-probes.ts, probe-major file), request
+ * headers are built once per probe, and reports go out with plain `http.request` over a keep-alive
+ * agent (no fetch/undici streams). One timer wakes every few ms and sends what is due, so the
+ * sends follow the schedule even when a wake-up is late.
  *
  * Prints one JSON line per event on stdout: `{"event":"cycle","index":k}` when cycle k starts
- * (cycle 0 is the warm-up), then `{"event":"done","reports":…,"refused":…}` (cycles ≥ 1 only).
+ * (cycle 0 is the warm-up), then a `done` line about the measured cycles (k ≥ 1): reports sent,
+ * refused (non-200 or failed), the send window and the time the last answer came (ms after cycle 1
+ * started), and the generator's own CPU time over that time (ms).
  */
+import { Agent, request } from 'node:http';
 import { PROBE_HEADERS, readProbeBodies } from './fake-probes.js';
 
 const PUBLISH_INTERVAL_MILLIS = 3000;
+/** Sends are batched per wake-up of this period (ms); a probe is late by at most this much. */
+const TICK_MILLIS = 5;
 const [file, base, nArg, cyclesArg] = process.argv.slice(2);
 if (!file || !base || !nArg || !cyclesArg) throw new Error('usage: load-generator <bodies> <base URL> <N> <cycles>');
 const n = Number(nArg);
@@ -18,44 +29,82 @@ const cycles = Number(cyclesArg);
 const { probes, perProbe, bodies } = readProbeBodies(file);
 if (probes < n) throw new Error(`bodies file holds ${probes} probes, ${n} asked`);
 
+const target = new URL('api/report', base);
+// One connection per probe, as N real probes would hold: a slow answer holds back no other probe.
+const agent = new Agent({ keepAlive: true, maxSockets: n });
+const headersOf = Array.from({ length: n }, (_, i) => ({ ...PROBE_HEADERS, 'x-scope-probe-id': `loadprobe${i}` }));
+
 const emit = (o: unknown): void => {
   process.stdout.write(`${JSON.stringify(o)}\n`);
 };
 
-async function post(i: number, cycle: number): Promise<number> {
-  try {
-    const res = await fetch(`${base}api/report`, {
-      method: 'POST',
-      body: bodies[i * perProbe + (cycle % perProbe)]!,
-      headers: { ...PROBE_HEADERS, 'x-scope-probe-id': `loadprobe${i}` },
-    });
-    await res.arrayBuffer();
-    return res.status;
-  } catch {
-    return 0;
-  }
+function post(i: number, cycle: number, done: (status: number) => void): void {
+  const body = bodies[i * perProbe + (cycle % perProbe)]!;
+  const req = request(
+    { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...headersOf[i], 'content-length': body.length } },
+    (res) => {
+      res.resume();
+      res.on('end', () => done(res.statusCode ?? 0));
+      res.on('error', () => done(0));
+    },
+  );
+  req.on('error', () => done(0));
+  req.end(body);
 }
 
-let reports = 0;
+const cpuMillis = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+let answered = 0;
 let refused = 0;
-const pending: Promise<void>[] = [];
-for (let cycle = 0; cycle <= cycles; cycle++) {
-  const cycleStart = Date.now();
-  emit({ event: 'cycle', index: cycle });
-  for (let i = 0; i < n; i++) {
-    const wait = cycleStart + (i * PUBLISH_INTERVAL_MILLIS) / n - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const measured = cycle > 0;
-    pending.push(
-      post(i, cycle).then((status) => {
-        if (!measured) return;
-        reports++;
-        if (status !== 200) refused++;
-      }),
-    );
-  }
-  const rest = cycleStart + PUBLISH_INTERVAL_MILLIS - Date.now();
-  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+let measuredStart = 0;
+let cpuStart = 0;
+let lastSendMillis = 0;
+let lastAnswerMillis = 0;
+const total = (cycles + 1) * n;
+const runStart = performance.now();
+let next = 0; // index of the next send over all cycles: cycle = ⌊next / n⌋, probe = next mod n
+
+function finish(): void {
+  emit({
+    event: 'done',
+    reports: cycles * n,
+    refused,
+    sendWindowMillis: lastSendMillis - measuredStart,
+    lastAnswerMillis: lastAnswerMillis - measuredStart,
+    cpuMillis: cpuMillis() - cpuStart,
+  });
+  agent.destroy();
 }
-await Promise.all(pending);
-emit({ event: 'done', reports, refused });
+
+function tick(): void {
+  const now = performance.now();
+  while (next < total) {
+    const cycle = Math.floor(next / n);
+    const i = next % n;
+    const due = runStart + cycle * PUBLISH_INTERVAL_MILLIS + (i * PUBLISH_INTERVAL_MILLIS) / n;
+    if (due > now) break;
+    if (i === 0) {
+      if (cycle === 1) {
+        measuredStart = now;
+        cpuStart = cpuMillis();
+      }
+      emit({ event: 'cycle', index: cycle });
+    }
+    const measured = cycle > 0;
+    post(i, cycle, (status) => {
+      if (!measured) return;
+      answered++;
+      if (status !== 200) refused++;
+      lastAnswerMillis = performance.now();
+      if (answered === cycles * n) finish();
+    });
+    if (measured) lastSendMillis = now;
+    next++;
+  }
+  if (next < total) setTimeout(tick, TICK_MILLIS);
+}
+if (cycles * n === 0) throw new Error('nothing to send: N and cycles must be positive');
+tick();
