@@ -8,7 +8,10 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { RedisCollector } from '../../src/app/collector/index.js';
+import { planParts } from '../../src/app/collector/redis-compact.js';
+import type { StreamEntry } from '../../src/app/collector/redis-stream.js';
 import { containerIds, redisAvailable, reportWithContainers, startRedis, tempDir, type TestRedis } from './helpers.js';
 
 const available = await redisAvailable();
@@ -82,6 +85,42 @@ describe('RedisCollector history', { skip: available ? false : 'redis-server not
       await a.close();
       await b.close();
     }
+  });
+
+  test('a chunk larger than a part is written as several parts, split between probes, and read back whole', async () => {
+    // Parts of ~1 byte: every probe's reports are cut into their own parts (and split further).
+    const opts = { url: redis.url, windowMillis: 1000, keyPrefix: 'prt:', chunkMillis: 500, compactEveryMillis: 3_600_000, chunkPartBytes: 1 };
+    const c = new RedisCollector(opts);
+    try {
+      await c.ready();
+      const t0 = Date.now();
+      for (let i = 0; i < 3; i++) {
+        for (const probe of ['p1', 'p2', 'p3']) await c.add(probe, reportWithContainers(`h-${probe}`, [`${probe}-c${i}`]), Date.now());
+        await sleep(100);
+      }
+      const at = Date.now();
+      await sleep(1600);
+      await c.compact();
+      const parts = (await client.xrange('prt:history', '-', '+')) as [string, string[]][];
+      assert.ok(parts.length >= 3, `one part or more per probe: ${parts.length}`);
+      assert.equal(parts.reduce((n, [, f]) => n + Number(f[f.indexOf('n') + 1]), 0), 9, 'every report in exactly one part');
+      const all = await c.range(t0 - 1, Date.now());
+      assert.equal(new Set(all.map((r) => r.key)).size, 9);
+      assert.equal(all.length, 9);
+      assert.deepEqual(containerIds(await c.report(at)), ['p1-c0', 'p1-c1', 'p1-c2', 'p2-c0', 'p2-c1', 'p2-c2', 'p3-c0', 'p3-c1', 'p3-c2'].map((x) => `${x};<container>`));
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('planParts groups a chunk by probe and cuts between probes', () => {
+    const body = gzipSync(Buffer.alloc(1000)); // trailer: 1000 bytes uncompressed
+    const entry = (id: string, probe: string): StreamEntry => ({ id, millis: Number(id.split('-')[0]), fields: new Map([['p', Buffer.from(probe)], ['b', body]]) });
+    const entries = [entry('1-0', 'b'), entry('2-0', 'a'), entry('3-0', 'b'), entry('4-0', 'a'), entry('5-0', 'c')];
+    const ids = (parts: StreamEntry[][]) => parts.map((p) => p.map((e) => e.id));
+    assert.deepEqual(ids(planParts(entries, 1e9)), [['2-0', '4-0', '1-0', '3-0', '5-0']], 'one part, by probe then time');
+    assert.deepEqual(ids(planParts(entries, 1500)), [['2-0', '4-0'], ['1-0', '3-0'], ['5-0']], 'cut between probes once full');
+    assert.deepEqual(ids(planParts(entries, 400)), [['2-0'], ['4-0'], ['1-0'], ['3-0'], ['5-0']], 'a probe over two parts is split');
   });
 
   test('a report body stored as received (gzip) is served back', async () => {

@@ -7,17 +7,23 @@
  * difference from the previous one (deltas against the chunk's full first report). The watermark
  * key says up to where chunks exist; older raw entries are then trimmed.
  *
- * Chunk entry: id `<fromMillis>-1`, fields `f` (from, ms), `t` (to, ms, exclusive), `n` (reports),
+ * Bounded memory however many probes publish: a chunk is written as one or more parts (stream
+ * entries `<fromMillis>-1`, `<fromMillis>-2`, …), split between probes so that a part holds at most
+ * about {@link PART_RAW_BYTES} of uncompressed reports, and each part is compressed as a stream
+ * (one report gunzipped at a time), so compaction holds the chunk's gzip bodies and one part's
+ * compressor, never the chunk uncompressed (500 probes: ~740 MB per 60-s chunk), and a reader
+ * decompresses one part at a time.
+ *
+ * Part entry: fields `f` (chunk from, ms), `t` (to, ms, exclusive), `n` (reports in this part),
  * `b` (brotli of file-format records whose probe id field is `<stream entry id>|<probe id>`).
  */
 import { promisify } from 'node:util';
-import { brotliCompress, brotliDecompress, constants as zlibConstants, gunzip } from 'node:zlib';
+import { brotliDecompress, constants as zlibConstants, createBrotliCompress, gunzip } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { frameRecord, parseRecords } from './file-format.js';
 import type { StoredRecord } from './history.js';
 import { parseRange, type StreamEntry } from './redis-stream.js';
 
-const compress = promisify(brotliCompress);
 const decompress = promisify(brotliDecompress);
 const gunzipAsync = promisify(gunzip);
 
@@ -47,6 +53,8 @@ export interface CompactOptions {
   readonly retentionMillis: number;
   /** Raw entries are kept at least this long after they are compacted (tails and restarts read them), in ms. */
   readonly rawKeepMillis: number;
+  /** Uncompressed bytes per chunk part; default {@link PART_RAW_BYTES}. */
+  readonly partRawBytes?: number;
 }
 
 /** A chunk is closed this long after its end (Redis time), in ms, so slow XADDs are in it. */
@@ -69,17 +77,75 @@ export async function recordsOfChunk(body: Buffer): Promise<StoredRecord[]> {
   });
 }
 
-async function chunkBody(records: readonly StoredRecord[]): Promise<Buffer> {
-  // Grouped by probe, so a probe's consecutive reports are near each other in the window.
-  const sorted = [...records].sort((a, b) => (a.probeId < b.probeId ? -1 : a.probeId > b.probeId ? 1 : a.arrivalMillis - b.arrivalMillis));
-  const raw = Buffer.concat(sorted.map((r) => frameRecord({ probeId: `${r.key}|${r.probeId}`, arrivalMillis: r.arrivalMillis, bytes: r.bytes })));
-  return compress(raw, {
+/** Uncompressed reports per chunk part (a part never splits one probe's reports unless they alone exceed it). */
+export const PART_RAW_BYTES = 32 * 1024 * 1024;
+
+/** Uncompressed size of a one-member gzip body from its trailer (ISIZE, mod 2^32), for planning parts. */
+function gzipRawSize(body: Buffer): number {
+  return body.length >= 18 ? body.readUInt32LE(body.length - 4) : 0;
+}
+
+/**
+ * The chunk's entries grouped by probe (so a probe's consecutive reports are near each other in
+ * the compression window), cut into parts of about {@link PART_RAW_BYTES} between probes.
+ */
+export function planParts(entries: readonly StreamEntry[], partRawBytes = PART_RAW_BYTES): StreamEntry[][] {
+  const probeOf = (e: StreamEntry): string => e.fields.get('p')?.toString('utf8') ?? '';
+  const sorted = entries
+    .filter((e) => e.fields.get('b') !== undefined)
+    .map((e) => ({ e, probe: probeOf(e) }))
+    .sort((a, b) => (a.probe < b.probe ? -1 : a.probe > b.probe ? 1 : a.e.millis - b.e.millis || (a.e.id < b.e.id ? -1 : 1)));
+  const parts: StreamEntry[][] = [];
+  let part: StreamEntry[] = [];
+  let partBytes = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const { e, probe } = sorted[i]!;
+    const newProbe = i === 0 || sorted[i - 1]!.probe !== probe;
+    // Cut between probes once full; within one probe only when its reports alone overflow a part.
+    if (part.length > 0 && ((newProbe && partBytes >= partRawBytes) || partBytes >= 2 * partRawBytes)) {
+      parts.push(part);
+      part = [];
+      partBytes = 0;
+    }
+    part.push(e);
+    partBytes += gzipRawSize(e.fields.get('b')!);
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
+}
+
+/**
+ * One part compressed as a stream: each entry is gunzipped (libuv pool) and framed on its own, so
+ * only one report is ever held uncompressed. A damaged entry is left out rather than stopping
+ * compaction for good. Resolves to the brotli body and the number of reports in it.
+ */
+async function partBody(entries: readonly StreamEntry[]): Promise<{ body: Buffer; count: number }> {
+  const rawHint = entries.reduce((n, e) => n + gzipRawSize(e.fields.get('b')!), 0);
+  const enc = createBrotliCompress({
     params: {
       [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
       [zlibConstants.BROTLI_PARAM_LGWIN]: 24,
-      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: raw.length,
+      [zlibConstants.BROTLI_PARAM_SIZE_HINT]: rawHint,
     },
   });
+  const out: Buffer[] = [];
+  enc.on('data', (b: Buffer) => out.push(b));
+  const ended = new Promise<void>((resolve, reject) => {
+    enc.once('end', resolve);
+    enc.once('error', reject);
+  });
+  let count = 0;
+  for (const e of entries) {
+    const rec = await recordOfEntry(e).catch(() => undefined);
+    if (!rec) continue;
+    count++;
+    if (!enc.write(frameRecord({ probeId: `${rec.key}|${rec.probeId}`, arrivalMillis: rec.arrivalMillis, bytes: rec.bytes }))) {
+      await new Promise<void>((resolve) => enc.once('drain', resolve));
+    }
+  }
+  enc.end();
+  await ended;
+  return { body: Buffer.concat(out), count };
 }
 
 async function redisNowMillis(redis: Redis): Promise<number> {
@@ -122,15 +188,13 @@ export async function compactOnce(redis: Redis, opts: CompactOptions): Promise<b
       const closedEnd = Math.floor((now - CLOSE_MARGIN_MILLIS) / chunkMillis) * chunkMillis;
       tx.set(keys.compacted, String(Math.max(end, Math.min(closedEnd, next ? Math.floor(next.millis / chunkMillis) * chunkMillis : closedEnd))));
     } else {
-      const records: StoredRecord[] = [];
-      for (const e of entries) {
-        // A damaged entry is left out of the chunk rather than stopping compaction for good.
-        const rec = await recordOfEntry(e).catch(() => undefined);
-        if (rec) records.push(rec);
-      }
-      const body = await chunkBody(records);
       const minId = String(Math.max(0, Math.floor(now - opts.retentionMillis)));
-      tx.xadd(keys.history, 'MINID', '~', minId, `${wm}-1`, 'f', String(wm), 't', String(end), 'n', String(records.length), 'b', body);
+      let seq = 0;
+      for (const part of planParts(entries, opts.partRawBytes)) {
+        const { body, count } = await partBody(part);
+        if (count === 0) continue;
+        tx.xadd(keys.history, 'MINID', '~', minId, `${wm}-${++seq}`, 'f', String(wm), 't', String(end), 'n', String(count), 'b', body);
+      }
       tx.set(keys.compacted, String(end));
       tx.xtrim(keys.reports, 'MINID', '~', String(Math.max(0, Math.min(end, now - opts.rawKeepMillis))));
     }

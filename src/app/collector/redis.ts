@@ -38,6 +38,8 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
   chunkMillis?: number;
   /** How often a replica tries to compact, in ms. Default 10000. */
   compactEveryMillis?: number;
+  /** Uncompressed bytes per part of a compacted chunk (redis-compact.ts). Default 32 MiB. */
+  chunkPartBytes?: number;
   logger?: Logger;
 }
 
@@ -45,8 +47,8 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
 const COMMAND_TIMEOUT_MILLIS = 2000;
 /** How long the tail blocks per read, in ms (bounds how fast close() ends it). */
 const BLOCK_MILLIS = 1000;
-/** Decompressed chunks kept for time travel (a timeline walks neighbouring chunks). */
-const CHUNK_CACHE_SIZE = 4;
+/** Uncompressed bytes of decompressed chunk parts kept for time travel (a timeline walks neighbouring chunks). */
+const CHUNK_CACHE_BYTES = 128 * 1024 * 1024;
 
 export class RedisCollector extends HistoryCollector implements HistoryStore {
   /** This replica's id: entries it wrote are skipped by its tail (they are in its window already). */
@@ -55,7 +57,8 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   private readonly reader: Redis;
   private readonly keys: RedisKeys;
   private readonly compactOpts: CompactOptions;
-  private readonly chunkCache = new Map<string, StoredRecord[]>();
+  private readonly chunkCache = new Map<string, { records: StoredRecord[]; bytes: number }>();
+  private chunkCacheBytes = 0;
   private compactTimer: NodeJS.Timeout | undefined;
   private compacting = false;
   private readonly retentionMillis: number;
@@ -79,6 +82,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       chunkMillis: opts.chunkMillis ?? 60_000,
       retentionMillis: this.retentionMillis,
       rawKeepMillis: Math.max(2 * this.windowMillis, 60_000),
+      ...(opts.chunkPartBytes === undefined ? {} : { partRawBytes: opts.chunkPartBytes }),
     };
     const compactEvery = opts.compactEveryMillis ?? 10_000;
     this.maxBacklog = opts.maxBacklog ?? 10_000;
@@ -254,7 +258,9 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
         for (const c of chunks) {
           if (Number(c.fields.get('t')?.toString('latin1') ?? 0) <= from) continue;
           for (const rec of await this.chunkRecords(c)) {
-            if (rec.arrivalMillis >= from && rec.arrivalMillis <= to && rec.arrivalMillis < wm) out.push(rec);
+            // Copied: a part's records share one buffer of up to ~32 MiB, which must not stay
+            // alive for the few records of it this window needs.
+            if (rec.arrivalMillis >= from && rec.arrivalMillis <= to && rec.arrivalMillis < wm) out.push({ ...rec, bytes: Buffer.from(rec.bytes) });
           }
         }
       }
@@ -271,7 +277,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
 
   private async chunkRecords(chunk: StreamEntry): Promise<StoredRecord[]> {
     const cached = this.chunkCache.get(chunk.id);
-    if (cached) return cached;
+    if (cached) return cached.records;
     const body = chunk.fields.get('b');
     let records: StoredRecord[] = [];
     try {
@@ -279,8 +285,15 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     } catch (err) {
       this.observer?.reportDropped?.('', err);
     }
-    this.chunkCache.set(chunk.id, records);
-    while (this.chunkCache.size > CHUNK_CACHE_SIZE) this.chunkCache.delete(this.chunkCache.keys().next().value!);
+    const bytes = records.reduce((n, r) => n + r.bytes.length, 0);
+    this.chunkCache.set(chunk.id, { records, bytes });
+    this.chunkCacheBytes += bytes;
+    // Oldest out first, but the part just read always stays.
+    for (const [id, c] of this.chunkCache) {
+      if (this.chunkCacheBytes <= CHUNK_CACHE_BYTES || id === chunk.id) break;
+      this.chunkCache.delete(id);
+      this.chunkCacheBytes -= c.bytes;
+    }
     return records;
   }
 
