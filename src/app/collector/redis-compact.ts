@@ -18,7 +18,7 @@
  * `b` (brotli of file-format records whose probe id field is `<stream entry id>|<probe id>`).
  */
 import { promisify } from 'node:util';
-import { brotliDecompress, constants as zlibConstants, createBrotliCompress, gunzip } from 'node:zlib';
+import { brotliDecompress, constants as zlibConstants, createBrotliCompress, gunzip, gunzipSync } from 'node:zlib';
 import type { Redis } from 'ioredis';
 import { frameRecord, parseRecords } from './file-format.js';
 import type { StoredRecord } from './history.js';
@@ -66,6 +66,25 @@ export async function recordOfEntry(e: StreamEntry): Promise<StoredRecord | unde
   const body = e.fields.get('b');
   if (!body) return undefined;
   return { key: e.id, probeId: e.fields.get('p')?.toString('utf8') ?? '', arrivalMillis: e.millis, bytes: await gunzipAsync(body) };
+}
+
+/**
+ * Raw stream entry → record whose bytes are gunzipped on first use (synchronously), or undefined
+ * if it has no body. For time travel: consecutive windows share most records, and a record whose
+ * report is decoded already (HistoryCollector keeps them by key) is never gunzipped again.
+ */
+export function lazyRecordOfEntry(e: StreamEntry): StoredRecord | undefined {
+  const body = e.fields.get('b');
+  if (!body) return undefined;
+  let bytes: Buffer | undefined;
+  return {
+    key: e.id,
+    probeId: e.fields.get('p')?.toString('utf8') ?? '',
+    arrivalMillis: e.millis,
+    get bytes(): Buffer {
+      return (bytes ??= gunzipSync(body));
+    },
+  };
 }
 
 /** Chunk body → its records (keys are the original stream entry ids, as in the raw stream). */

@@ -18,7 +18,7 @@ import type { Logger } from '../../common/log.js';
 import { AppConfigError } from '../config.js';
 import type { Report } from '../../report/types.js';
 import { HistoryCollector, storableBytes, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
-import { compactOnce, recordOfEntry, recordsOfChunk, redisKeys, watermarkMillis, type CompactOptions, type RedisKeys } from './redis-compact.js';
+import { compactOnce, lazyRecordOfEntry, recordOfEntry, recordsOfChunk, redisKeys, watermarkMillis, type CompactOptions, type RedisKeys } from './redis-compact.js';
 import { parseRange, parseRead, type StreamEntry } from './redis-stream.js';
 import type { ReceivedBody } from './types.js';
 
@@ -266,7 +266,10 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       }
       if (to >= wm) {
         const rawTo = Number.isFinite(toMillis) ? String(to) : '+';
-        out.push(...(await this.recordsOf(parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, String(Math.max(from, wm)), rawTo)), true)));
+        for (const e of parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, String(Math.max(from, wm)), rawTo))) {
+          const rec = lazyRecordOfEntry(e);
+          if (rec) out.push(rec);
+        }
       }
       return out.sort((a, b) => a.arrivalMillis - b.arrivalMillis);
     } catch (err) {
