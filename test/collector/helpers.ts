@@ -1,7 +1,6 @@
 /** Shared helpers of the collector tests: reports with chosen containers, fake probes, Redis servers. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -9,6 +8,7 @@ import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Report } from '../../src/report/types.js';
 import { fixtureReport } from '../app/helpers.js';
+import { freePort } from '../helpers/openscope-process.js';
 
 /** A report of host `host` with containers `ids` (node ids `<id>;<container>`). */
 export function reportWithContainers(host: string, ids: readonly string[]): Report {
@@ -44,18 +44,6 @@ export function fakeProbeBody(n: number, host: string): { body: Buffer; headers:
 export function tempDir(prefix: string): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** A redis-server of our own on a free port; `kill()` stops it (and is safe to call twice). */

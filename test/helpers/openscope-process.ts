@@ -23,12 +23,18 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export interface OpenScopeProcess {
-  url: string;
-  port: number;
+/** A running `openscope` child process (any mode); `output()` is its stdout and stderr so far. */
+export interface SpawnedOpenScope {
   child: ChildProcess;
   output(): string;
+  /** Ends it (SIGTERM, SIGKILL after 8 s); resolves with the exit code. Safe to call twice. */
   stop(): Promise<number | null>;
+}
+
+/** An `openscope` serving HTTP on `url` (`http://127.0.0.1:<port>`, no trailing slash). */
+export interface OpenScopeProcess extends SpawnedOpenScope {
+  url: string;
+  port: number;
 }
 
 /** Polls `fn` every `everyMillis` until it returns a value other than undefined, or throws on timeout. */
@@ -47,22 +53,23 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
   throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }
 
-/** Starts `openscope <args>` with `--app.http.address=127.0.0.1:<free port>` and waits for `GET /api`. */
-export async function startOpenScope(args: string[], opts: { env?: Record<string, string>; timeoutMillis?: number } = {}): Promise<OpenScopeProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, ...args], {
+/** Polls `holds` until it returns true (a throw counts as not yet), or throws on timeout. */
+export async function waitUntil(what: string, holds: () => Promise<boolean>, timeoutMillis: number, everyMillis = 250): Promise<void> {
+  await waitFor(what, async () => ((await holds()) ? true : undefined), timeoutMillis, everyMillis);
+}
+
+/** Spawns `openscope <args>` from source (no flags added), collecting its output. */
+export function spawnOpenScope(args: string[], env: Record<string, string> = {}): SpawnedOpenScope {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, ...opts.env },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const url = `http://127.0.0.1:${port}`;
-  const proc: OpenScopeProcess = {
-    url,
-    port,
+  return {
     child,
     output: () => out,
     stop: async () => {
@@ -73,17 +80,36 @@ export async function startOpenScope(args: string[], opts: { env?: Record<string
       return code;
     },
   };
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  /** How long the start-up may take (default 20 s; tsx on a loaded machine can need far more). */
+  timeoutMillis?: number;
+  /** Admin token: turns login on (`--app.auth.token`, even on loopback) and signs the readiness check. */
+  token?: string;
+}
+
+/**
+ * Starts `openscope <args>` with `--app.http.address=127.0.0.1:<free port>` and waits for `GET /api`;
+ * on failure stops it and throws with its output.
+ */
+export async function startOpenScope(args: string[], opts: StartOptions = {}): Promise<OpenScopeProcess> {
+  const port = await freePort();
+  const auth = opts.token === undefined ? [] : [`--app.auth.token=${opts.token}`];
+  const spawned = spawnOpenScope([`--app.http.address=127.0.0.1:${port}`, ...auth, ...args], opts.env);
+  const url = `http://127.0.0.1:${port}`;
+  const headers: Record<string, string> = opts.token === undefined ? {} : { authorization: `Bearer ${opts.token}` };
   try {
-    await waitFor('openscope to answer GET /api', async () => {
-      if (child.exitCode !== null) throw new Error(`openscope exited with ${child.exitCode}: ${out}`);
-      const res = await fetch(`${url}/api`);
-      return res.ok ? true : undefined;
+    await waitUntil('openscope to answer GET /api', async () => {
+      if (spawned.child.exitCode !== null) throw new Error(`openscope exited with ${spawned.child.exitCode}: ${spawned.output()}`);
+      return (await fetch(`${url}/api`, { headers })).ok;
     }, opts.timeoutMillis ?? 20_000);
   } catch (err) {
-    await proc.stop();
-    throw new Error(`${err instanceof Error ? err.message : 'start failed'}\n--- output ---\n${out}`, { cause: err });
+    await spawned.stop();
+    throw new Error(`${err instanceof Error ? err.message : 'start failed'}\n--- output ---\n${spawned.output()}`, { cause: err });
   }
-  return proc;
+  return { ...spawned, url, port };
 }
 
 export async function getJson<T = unknown>(url: string): Promise<T> {

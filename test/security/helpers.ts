@@ -1,37 +1,10 @@
 /** Shared pieces of the security tests: the real CLI as a child process, HTTP and websocket calls. */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
-import { REPO_ROOT, waitFor } from '../helpers/openscope-process.js';
+import { waitFor, type SpawnedOpenScope } from '../helpers/openscope-process.js';
 
+export { spawnOpenScope } from '../helpers/openscope-process.js';
 /** A running `openscope` child process (any mode). */
-export interface Child {
-  child: ChildProcess;
-  output(): string;
-  stop(): Promise<void>;
-}
-
-/** Spawns `openscope <args>` (no flags added); `stop()` ends it (SIGTERM, SIGKILL after 8 s). */
-export function spawnOpenScope(args: string[], env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 8000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+export type Child = SpawnedOpenScope;
 
 /** Waits until `GET <base>/api/health` answers 200 (the one route that needs no credentials). */
 export async function waitHealthy(base: string, proc: Child, timeoutMillis = 30_000): Promise<void> {
