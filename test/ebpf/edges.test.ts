@@ -17,11 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../../src/common/log.js';
-import { EbpfConnections, ebpfUnavailableReason } from '../../src/probe/ebpf/index.js';
+import { EbpfConnections } from '../../src/probe/ebpf/index.js';
 import { createEndpointReporter, type EndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import type { Node } from '../../src/report/types.js';
-import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
+import { cleanupDocker, docker } from '../helpers/docker.js';
+import { ebpfShapingMissing, requirementMet } from '../helpers/requirements.js';
 import { firstLine, killAll, spawnNode, waitFor } from '../probe/helpers.js';
 
 const run = promisify(execFile);
@@ -37,15 +38,7 @@ let reporter: EndpointReporter | undefined;
 const walker = new ProcWalker();
 
 before(async () => {
-  missing = ebpfUnavailableReason() ?? (await dockerUnavailable().catch((e: unknown) => String(e)));
-  if (missing === undefined) {
-    try {
-      await run('tc', ['-V']);
-      await run('nsenter', ['--version']);
-    } catch {
-      missing = 'tc (iproute2) or nsenter (util-linux) is not installed';
-    }
-  }
+  missing = await ebpfShapingMissing();
   if (missing !== undefined) return;
   source = new EbpfConnections({ enabled: true, logger: silentLogger(), summaryIntervalMillis: 1000 });
   reporter = createEndpointReporter({
@@ -63,12 +56,7 @@ after(async () => {
   await cleanupDocker(PREFIX);
 });
 
-function needs(t: { skip: (msg: string) => void }): boolean {
-  if (missing === undefined) return true;
-  if (process.env.CI === 'true') assert.fail(`requirement missing in CI: ${missing}`);
-  t.skip(missing);
-  return false;
-}
+const needs = (t: { skip: (msg: string) => void }): boolean => requirementMet(t, missing);
 
 /** One probe tick: the endpoint nodes. */
 async function tick(): Promise<Map<string, Node>> {

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../../src/common/log.js';
 import { ConnectionTracker, EbpfConnections, ebpfUnavailableReason, parseSs, parseTrackerLine, type TrackedConnection } from '../../src/probe/ebpf/index.js';
 import { createEndpointReporter, type EndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
+import { requirementMet } from '../helpers/requirements.js';
 import { firstLine, killAll, spawnNode, waitFor } from '../probe/helpers.js';
 
 const children: ChildProcess[] = [];
@@ -30,12 +31,7 @@ function captureLogger(): { logger: Logger; lines: Array<Record<string, unknown>
 
 const unavailable = ebpfUnavailableReason();
 /** eBPF tests fail in CI when eBPF is missing (.ci/run installs bpftrace and mounts tracefs). */
-function needsEbpf(t: { skip: (msg: string) => void }): boolean {
-  if (unavailable === undefined) return true;
-  if (process.env.CI === 'true') assert.fail(`eBPF unavailable in CI: ${unavailable}`);
-  t.skip(`eBPF unavailable: ${unavailable}`);
-  return false;
-}
+const needsEbpf = (t: { skip: (msg: string) => void }): boolean => requirementMet(t, unavailable && `eBPF unavailable: ${unavailable}`);
 
 // A server that accepts and closes after a ping-pong, and a client making a new connection every
 // 100 ms that lives a few ms: /proc scanning almost never catches these.

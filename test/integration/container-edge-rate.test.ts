@@ -9,9 +9,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ebpfUnavailableReason } from '../../src/probe/ebpf/index.js';
 import { getJson, startOpenScope, waitFor, type OpenScopeProcess } from '../helpers/openscope-process.js';
-import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
+import { cleanupDocker, docker } from '../helpers/docker.js';
+import { ebpfShapingMissing, requirementMet } from '../helpers/requirements.js';
 
 const run = promisify(execFile);
 const P = `osrate${process.pid}`;
@@ -24,15 +24,7 @@ interface Figures { connections: number; bytes_received_per_s?: number; bytes_re
 interface Summary { id: string; label?: string; adjacency?: string[]; edge_metrics?: Record<string, Figures> }
 
 before(async () => {
-  missing = ebpfUnavailableReason() ?? (await dockerUnavailable());
-  if (missing === undefined) {
-    try {
-      await run('tc', ['-V']);
-      await run('nsenter', ['--version']);
-    } catch {
-      missing = 'tc (iproute2) or nsenter (util-linux) is not installed';
-    }
-  }
+  missing = await ebpfShapingMissing();
   if (missing !== undefined) return;
   await cleanupDocker(P);
   app = await startOpenScope(['--probe.docker=true', '--probe.ebpf.connections=true'], { timeoutMillis: 90_000 });
@@ -50,11 +42,7 @@ const nsenter = async (pid: number, ...args: string[]): Promise<string> =>
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 test('a 100 MB transfer at 40 Mbit/s between containers: bytes/s on the container edge within 10 % of the true rate', { timeout: 300_000 }, async (t) => {
-  if (missing !== undefined) {
-    if (process.env.CI === 'true') assert.fail(`requirement missing in CI: ${missing}`);
-    t.skip(missing);
-    return;
-  }
+  if (!requirementMet(t, missing)) return;
   const running = app!;
   await waitFor('eBPF connection tracking on', async () => {
     const out = running.output();
