@@ -14,48 +14,22 @@ import { FileCollector } from '../../src/app/collector/index.js';
 import { isScopeReportPath } from '../../src/app/collector/replay.js';
 import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { FIXTURES, getJson, startTestApp } from '../app/helpers.js';
+import { assertMatchesScope, matchesScope, scopeRendered, type SummariesById } from '../helpers/scope-interop.js';
 import { tempDir } from './helpers.js';
 
-interface Summary {
-  id: string;
-  label?: string;
-  labelMinor?: string;
-  rank?: string;
-  shape?: string;
-  stack?: boolean;
-  parents?: Array<{ id: string; label: string; topologyId: string }>;
-  adjacency?: string[];
-}
-
-/** As test/integration/interop.test.ts compares with Scope (copied: that file registers tests on import). */
-function comparable(s: Summary): unknown {
-  return {
-    id: s.id,
-    label: s.label,
-    labelMinor: s.labelMinor,
-    rank: s.rank,
-    shape: s.shape,
-    stack: s.stack ?? false,
-    parents: (s.parents ?? []).map((p) => `${p.topologyId}:${p.id}:${p.label}`).sort(),
-    adjacency: [...(s.adjacency ?? [])].sort(),
-  };
-}
-
 async function assertContainersMatchScope(url: string): Promise<void> {
-  const expected = JSON.parse(readFileSync(`${FIXTURES}rendered/containers.json`, 'utf8')) as { nodes: Record<string, Summary> };
+  const expected = scopeRendered('containers');
   const app = await startTestApp({ collector: url, windowMillis: 120_000 });
   try {
     // Polled until the rendering matches (every recorded report played) or the deadline; then compared.
-    const want = JSON.stringify(Object.keys(expected.nodes).sort().map((id) => comparable(expected.nodes[id]!)));
-    let actual: Record<string, Summary> = {};
+    let actual: SummariesById = {};
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
-      actual = ((await getJson(app, 'api/topology/containers')).body as { nodes: Record<string, Summary> | null }).nodes ?? {};
-      if (JSON.stringify(Object.keys(actual).sort().map((id) => comparable(actual[id]!))) === want) break;
+      actual = ((await getJson(app, 'api/topology/containers')).body as { nodes: SummariesById | null }).nodes ?? {};
+      if (matchesScope(actual, expected)) break;
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected.nodes).sort(), 'node ids');
-    for (const [id, exp] of Object.entries(expected.nodes)) assert.deepEqual(comparable(actual[id]!), comparable(exp), `node ${id}`);
+    assertMatchesScope(actual, expected);
   } finally {
     await app.close();
   }
