@@ -1,9 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { createProcessReporter, omitArgs } from '../../src/probe/process/reporter.js';
-import { parseCmdline, parsePidStat, parseProcStat, parseMaxOpenFiles, type PidStat } from '../../src/probe/procfs/parse.js';
+import { isKernelThread, parseCmdline, parsePidStat, parseProcStat, parseMaxOpenFiles, type PidStat } from '../../src/probe/procfs/parse.js';
 import { killAll, waitFor } from './helpers.js';
 
 const children: ChildProcess[] = [];
@@ -38,6 +39,22 @@ test('process reporter finds a spawned sleep with pid, ppid, name, cmdline, thre
   assert.equal(cpu.max % 100, 0, 'max = CPUs × 100');
 });
 
+test('open file counts equal the entries of /proc/<pid>/fd; kernel threads have none', async () => {
+  const child = spawn('sleep', ['302'], { stdio: 'ignore' });
+  children.push(child);
+  const walker = new ProcWalker();
+  const reporter = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
+  const rpt = await waitFor('sleep node', async () => {
+    await walker.walk();
+    const r = await reporter.report();
+    return r.topologies.process.nodes.has(`h;${child.pid}`) ? r : undefined;
+  }, 5000);
+  const files = (pid: number): number | undefined => rpt.topologies.process.nodes.get(`h;${pid}`)?.metrics.get('open_files_count')?.samples[0]?.value;
+  assert.equal(files(child.pid!), readdirSync(`/proc/${child.pid}/fd`).length);
+  const kthreadd = walker.snapshot!.procs.get(2);
+  if (kthreadd && kthreadd.name === '[kthreadd]') assert.equal(files(2), 0);
+});
+
 test('--probe.omit.cmd-args keeps only the first token', async () => {
   const child = spawn('sleep', ['301'], { stdio: 'ignore' });
   children.push(child);
@@ -64,12 +81,15 @@ test('zombies are not reported; exited processes disappear', async () => {
 test('stat parsing counts fields from the last ")", so odd comm names do not shift them', () => {
   const line = '1234 (we ird) (x) S 77 1 1 0 -1 4194304 100 0 0 0 12 34 0 0 20 0 3 0 5555 1000 250 18446744073709551615 1 1 0 0 0\n';
   const buf = Buffer.from(line);
-  const st: PidStat = { state: 0, ppid: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
+  const st: PidStat = { state: 0, ppid: 0, flags: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
   const comm = parsePidStat(buf, buf.length, st);
   assert.ok(comm);
   assert.equal(buf.toString('utf8', comm[0], comm[1]), 'we ird) (x');
   assert.equal(String.fromCharCode(st.state), 'S');
   assert.equal(st.ppid, 77);
+  assert.equal(st.flags, 4194304);
+  assert.equal(isKernelThread(st.flags), false);
+  assert.equal(isKernelThread(0x00208040), true); // kthreadd's flags (PF_KTHREAD | PF_NOFREEZE | PF_FORKNOEXEC)
   assert.equal(st.jiffies, 46);
   assert.equal(st.threads, 3);
   assert.equal(st.startTime, 5555);

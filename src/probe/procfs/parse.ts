@@ -8,6 +8,8 @@ export interface PidStat {
   /** State letter (`R`, `S`, `Z`…) as a char code. */
   state: number;
   ppid: number;
+  /** The kernel's per-process flags (`PF_*`); see {@link isKernelThread}. */
+  flags: number;
   /** utime + stime, in clock ticks. */
   jiffies: number;
   threads: number;
@@ -29,7 +31,7 @@ export function parsePidStat(buf: Buffer, length: number, out: PidStat): [start:
   let close = length - 1;
   while (close > 0 && buf[close] !== 41 /* ) */) close--;
   if (open < 0 || close <= open) return undefined;
-  // Fields after ") ": 0 state, 1 ppid, 11 utime, 12 stime, 17 num_threads, 19 starttime, 21 rss, 22 rsslim.
+  // Fields after ") ": 0 state, 1 ppid, 6 flags, 11 utime, 12 stime, 17 num_threads, 19 starttime, 21 rss, 22 rsslim.
   let field = 0;
   let i = close + 2;
   out.state = buf[i] ?? 0;
@@ -39,7 +41,7 @@ export function parsePidStat(buf: Buffer, length: number, out: PidStat): [start:
     while (i < length && buf[i] !== 32) i++;
     i++;
     field++;
-    if (field === 1 || field === 11 || field === 12 || field === 17 || field === 19 || field === 21 || field === 22) {
+    if (field === 1 || field === 6 || field === 11 || field === 12 || field === 17 || field === 19 || field === 21 || field === 22) {
       let value = 0;
       let negative = false;
       if (buf[i] === 45) {
@@ -55,6 +57,7 @@ export function parsePidStat(buf: Buffer, length: number, out: PidStat): [start:
       if (negative) value = -value;
       switch (field) {
         case 1: out.ppid = value; break;
+        case 6: out.flags = value; break;
         case 11: out.jiffies = value; break;
         case 12: out.jiffies += value; break;
         case 17: out.threads = value; break;
@@ -65,6 +68,14 @@ export function parsePidStat(buf: Buffer, length: number, out: PidStat): [start:
     }
   }
   return field > 22 ? [open + 1, close] : undefined;
+}
+
+/** `PF_KTHREAD` (include/linux/sched.h): set for kernel threads, which have no files, memory or cmdline. */
+const PF_KTHREAD = 0x00200000;
+
+/** Whether parsed `stat` flags mark a kernel thread. */
+export function isKernelThread(flags: number): boolean {
+  return (flags & PF_KTHREAD) !== 0;
 }
 
 /** Machine-wide CPU counters from the first (`cpu`) line of `/proc/stat`, in clock ticks. */

@@ -109,20 +109,21 @@ export function tryReaddir(path: string): string[] | undefined {
 
 /**
  * Number of open fds of a process. Since Linux 6.2 `stat` of `/proc/<pid>/fd` reports it as the
- * size, which avoids listing the directory; older kernels report 0 and we list it.
+ * size, which avoids listing the directory (a size of 0 then means no open fds: a kernel thread or
+ * a process that closed them all); older kernels report 0 always and we list it.
  */
 export function fdCount(procRoot: string, pid: number, statSizeWorks: boolean): number | undefined {
   const dir = `${procRoot}/${pid}/fd`;
   if (statSizeWorks) {
     try {
-      const size = statSync(dir).size;
-      if (size > 0) return size;
+      return statSync(dir).size;
     } catch {
       return undefined;
     }
   }
   return tryReaddir(dir)?.length;
 }
+
 
 /** Whether this kernel reports fd counts as the size of `/proc/<pid>/fd` (Linux ≥ 6.2). */
 export function detectFdStatSize(procRoot: string): boolean {

@@ -6,7 +6,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { bracketInode, detectFdStatSize, fdCount, ProcFileReader, tryClose, tryOpen, tryReadlink, yieldToEventLoop } from './read.js';
-import { parseCmdline, parseMaxOpenFiles, parsePidStat, parseProcStat, type CpuTimes, type PidStat } from './parse.js';
+import { isKernelThread, parseCmdline, parseMaxOpenFiles, parsePidStat, parseProcStat, type CpuTimes, type PidStat } from './parse.js';
 
 /** One process as last seen. Mutated in place each tick (no per-tick allocation for old processes). */
 export interface ProcInfo {
@@ -102,7 +102,7 @@ export class ProcWalker {
   readonly procRoot: string;
   private readonly sliceMillis: number;
   private readonly reader = new ProcFileReader();
-  private readonly stat: PidStat = { state: 0, ppid: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
+  private readonly stat: PidStat = { state: 0, ppid: 0, flags: 0, jiffies: 0, threads: 0, startTime: 0, rssPages: 0, rssLimitBytes: 0 };
   private readonly pageSize = 4096;
   private readonly fdStatSize: boolean;
   private procs = new Map<number, ProcInfo>();
@@ -262,7 +262,11 @@ export class ProcWalker {
     info.rssLimitBytes = st.rssLimitBytes;
     info.defunct = st.state === 90 /* Z */ || st.state === 88 /* X */ || st.state === 120 /* x */;
     if (!info.defunct) {
-      if (info.ticks === 0 || this.tickNumber - info.fdCountTick >= FD_COUNT_EVERY_TICKS || info.openFiles === undefined) {
+      if (isKernelThread(st.flags)) {
+        // Kernel threads have no file table: their fd directory is always empty (half the
+        // processes of a quiet host; a stat each would be most of the fd-count cost).
+        info.openFiles = 0;
+      } else if (info.ticks === 0 || this.tickNumber - info.fdCountTick >= FD_COUNT_EVERY_TICKS || info.openFiles === undefined) {
         info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
         // A new process's phase depends on its pid, so the processes of one walk spread over ticks.
         info.fdCountTick = info.ticks === 0 ? this.tickNumber - (pid % FD_COUNT_EVERY_TICKS) : this.tickNumber;
