@@ -3,6 +3,7 @@
  * arrivals cost one render. Keyed by the report object's identity: collectors return the same
  * object until their content changes, and a WeakMap lets old reports' renders go with them.
  */
+import { gzipSync } from 'node:zlib';
 import type { Report } from '../report/types.js';
 import type { AppMetrics } from './metrics.js';
 
@@ -27,6 +28,14 @@ function cpuMillis(): number {
   return (u.user + u.system) / 1000;
 }
 
+/** Bodies shorter than this go out uncompressed (@fastify/compress's default threshold). */
+export const GZIP_MIN_BYTES = 1024;
+/**
+ * zlib level of cached gzip bodies: level 3 costs about half of the default 6 on render JSON for
+ * ~15 % more bytes, and every fresh render pays it once.
+ */
+const GZIP_LEVEL = 3;
+
 /** Most keys remembered by {@link RenderCache.recent} (oldest forgotten first). */
 const MAX_RECENT_KEYS = 512;
 
@@ -48,6 +57,8 @@ export class RenderCache {
   /** Serialised diffs by (previous render, next render): viewers that saw the same renders share them. */
   private readonly diffs = new WeakMap<object, WeakMap<object, string>>();
   private readonly firsts = new WeakMap<object, string>();
+  /** gzip of each served body, so viewers of one render share one compression. */
+  private readonly gzips = new WeakMap<Buffer, Buffer>();
 
   /** The last value computed per key, whatever its report (see {@link RenderCache.recent}). */
   private readonly recents = new Map<string, Recent>();
@@ -137,6 +148,16 @@ export class RenderCache {
     }
     entries.set(fullKey, value);
     return value;
+  }
+
+  /** `body` gzip-compressed, once per body object (bodies are cached renders, never mutated). */
+  gzipped(body: Buffer): Buffer {
+    let out = this.gzips.get(body);
+    if (out === undefined) {
+      out = gzipSync(body, { level: GZIP_LEVEL });
+      this.gzips.set(body, out);
+    }
+    return out;
   }
 
   /**

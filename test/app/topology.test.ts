@@ -3,12 +3,15 @@
  * summaries, node details with raw-URI ids, 404s, and the diff websocket.
  */
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import { encodeReport } from '../../src/report/codec/index.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import { timeFromMillis } from '../../src/report/time.js';
 import type { RunningApp } from '../../src/app/index.js';
+import { acceptsGzip } from '../../src/app/routes/topology.js';
 import { fixtureReport, getJson, nextMessage, postReport, startTestApp, wsRefusal, wsUrl, SUITE } from './helpers.js';
 
 const CONTAINER = '58987fa63747ced986e0ee6f2602ccfc0f9fee281ed5320331e4c7d9f6e247e7;<container>';
@@ -54,6 +57,36 @@ describe('topology routes', SUITE, () => {
     assert.equal(res.headers.get('cache-control'), 'no-cache');
     const body = (await res.json()) as { nodes: Record<string, { id: string }> };
     assert.equal(body.nodes[CONTAINER]?.id, CONTAINER);
+  });
+
+  test('every accepted encoding gives the same JSON; gzip bodies are compressed once per render', async () => {
+    const url = `${app.url}api/topology/processes`;
+    const raw = async (headers: Record<string, string>) => {
+      // node:http, not fetch: fetch decompresses on its own and hides Content-Encoding from tests.
+      return new Promise<{ encoding: string | undefined; vary: string | undefined; bytes: Buffer }>((resolve, reject) => {
+        request(url, { headers }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ encoding: res.headers['content-encoding'], vary: res.headers.vary, bytes: Buffer.concat(chunks) }));
+        }).on('error', reject).end();
+      });
+    };
+    const plain = await raw({ 'accept-encoding': 'identity' });
+    assert.equal(plain.encoding, undefined);
+    const json = plain.bytes.toString('utf8');
+    assert.ok(json.length > 1024, 'large enough to be compressed');
+    const gzipped = await raw({ 'accept-encoding': 'gzip, deflate, br' });
+    assert.equal(gzipped.encoding, 'gzip');
+    assert.match(gzipped.vary ?? '', /accept-encoding/i);
+    assert.equal(gunzipSync(gzipped.bytes).toString('utf8'), json);
+    const again = await raw({ 'accept-encoding': 'gzip' });
+    assert.deepEqual(again.bytes, gzipped.bytes);
+    const deflated = await raw({ 'accept-encoding': 'deflate, gzip;q=0' });
+    assert.equal(deflated.encoding, 'deflate');
+    assert.equal(inflateSync(deflated.bytes).toString('utf8'), json);
+    const refused = await raw({ 'accept-encoding': 'gzip', 'x-no-compression': '1' });
+    assert.equal(refused.encoding, undefined);
+    assert.equal(refused.bytes.toString('utf8'), json);
   });
 
   test('node details by URL-encoded id, including ids with / ; < > % and spaces', async () => {
@@ -124,5 +157,12 @@ describe('topology routes', SUITE, () => {
     const before = await renders();
     await Promise.all(Array.from({ length: 10 }, () => getJson(app, 'api/topology/hosts?pseudo=show')));
     assert.equal(await renders(), before);
+  });
+});
+
+describe('acceptsGzip', () => {
+  test('follows the Accept-Encoding q-values', () => {
+    for (const h of ['gzip', 'deflate, gzip', 'GZIP;q=0.5', 'x-gzip', '*', 'br, *;q=0.1', 'gzip ; q=1.0']) assert.equal(acceptsGzip(h), true, h);
+    for (const h of [undefined, '', 'identity', 'deflate, br', 'gzip;q=0', '*;q=0', '*, gzip;q=0', 'gzipx']) assert.equal(acceptsGzip(h), false, String(h));
   });
 });

@@ -19,7 +19,7 @@ import type { Report } from '../../report/types.js';
 import type { AppContext } from '../context.js';
 import { parseGoDuration, parseTimestampMillis } from '../duration.js';
 import { BadPathError, flatQuery, rawSegments, sendError, sendJsonBytes, sendNotFound } from '../http.js';
-import { queryKey } from '../render-cache.js';
+import { GZIP_MIN_BYTES, queryKey } from '../render-cache.js';
 import { withControlsFor } from '../roles-render.js';
 
 /** Shortest push interval accepted on the websocket, in ms: protects the app from `t=1ns`. */
@@ -33,6 +33,38 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const EMPTY_DIFF = JSON.stringify({ add: null, update: null, remove: null });
 
 const serialise = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+
+/**
+ * Whether the request accepts gzip (RFC 9110 §12.5.3: `gzip`, `x-gzip` or `*` with a non-zero
+ * q-value); other clients get what the compress plugin gives them.
+ */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined || header === '') return false;
+  let star = false;
+  for (const item of header.toLowerCase().split(',')) {
+    const semi = item.indexOf(';');
+    const name = (semi < 0 ? item : item.slice(0, semi)).trim();
+    if (name !== 'gzip' && name !== 'x-gzip' && name !== '*') continue;
+    const q = semi < 0 ? undefined : /(?:^|;)\s*q\s*=\s*([0-9.]+)/.exec(item.slice(semi))?.[1];
+    const accepted = q === undefined || Number(q) > 0;
+    if (name === '*') star = accepted;
+    else return accepted;
+  }
+  return star;
+}
+
+/**
+ * Answers a cached JSON body, gzip-compressed once per body for every client that accepts it
+ * (instead of once per request by the compress plugin, which leaves bodies that already carry a
+ * Content-Encoding alone); other requests go through the plugin as before.
+ */
+function sendCachedJson(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
+  if (body.length < GZIP_MIN_BYTES || request.headers['x-no-compression'] !== undefined || !acceptsGzip(request.headers['accept-encoding'])) {
+    return sendJsonBytes(reply, body);
+  }
+  void reply.header('Vary', 'accept-encoding').header('Content-Encoding', 'gzip');
+  return sendJsonBytes(reply, ctx.renders.gzipped(body));
+}
 
 /** The report a request asks for: `timestamp` if given (historic collectors), else now. */
 async function reportFor(ctx: AppContext, query: TopologyQuery): Promise<Report> {
@@ -66,7 +98,7 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     const body = ctx.renders.get(report, 'json', `list?${queryKey(query)}`, () =>
       serialise(ctx.renders.get(report, 'list', queryKey(query), () => listTopologies(report, undefined, query))),
     );
-    return sendJsonBytes(reply, body);
+    return sendCachedJson(ctx, request, reply, body);
   });
 
   app.get('/api/topology/:topology', async (request, reply) => {
@@ -80,7 +112,7 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
       const rendered = renderFresh(ctx, r, topologyId, query);
       return rendered && serialise(rendered);
     });
-    return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
+    return body ? sendCachedJson(ctx, request, reply, body) : sendNotFound(reply);
   });
 
   app.get('/api/topology/:topology/:id', async (request, reply) => {
@@ -96,7 +128,7 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
       const details = renderNodeDetails(report, topologyId, nodeId, query);
       return details && serialise(role === 'admin' ? details : withControlsFor(details, role));
     });
-    return body ? sendJsonBytes(reply, body) : sendNotFound(reply);
+    return body ? sendCachedJson(ctx, request, reply, body) : sendNotFound(reply);
   });
 
   app.route({
