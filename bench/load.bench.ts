@@ -8,7 +8,8 @@
  *
  * Target: one app core sustains 500 probes at 3-s intervals with containers-topology latency
  * under 200 ms. `LOAD_BENCH_N=500 LOAD_BENCH_COLLECTORS=memory LOAD_BENCH_PROF=/tmp/dir` runs one
- * configuration with the app under `--cpu-prof`.
+ * configuration with the app under `--cpu-prof`; `LOAD_BENCH_APP_FLAGS` passes Node flags to the app,
+ * `LOAD_BENCH_CLI` a compiled cli/main.js (no compile).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -26,6 +27,8 @@ const CYCLES = Number(process.env.LOAD_BENCH_CYCLES ?? 4);
 const PROBE_COUNTS = (process.env.LOAD_BENCH_N ?? '10,100,500').split(',').map(Number);
 const COLLECTORS = (process.env.LOAD_BENCH_COLLECTORS ?? 'memory,redis').split(',');
 const PROFILE_DIR = process.env.LOAD_BENCH_PROF;
+/** Extra Node flags for the app (e.g. `--max-semi-space-size=64`), space-separated. */
+const APP_FLAGS = (process.env.LOAD_BENCH_APP_FLAGS ?? '').split(' ').filter((f) => f !== '');
 /** One latency request every this many ms (sequential: a slow answer delays the next). */
 const LATENCY_EVERY_MILLIS = 500;
 const CLK_TCK = 100;
@@ -58,6 +61,7 @@ async function startAppProcess(collector: string): Promise<{ proc: ChildProcess;
   const proc = spawn(
     process.execPath,
     [
+      ...APP_FLAGS,
       ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
       ...CLI.args, '--mode=app', `--app.collector=${collector}`,
       `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn',
@@ -176,7 +180,7 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     const behind = offeredRate < 0.95 * nominal ? ' (generator fell behind: not a valid run of this N)' : '';
     const genCpu = `generator CPU ${(100 * (done.cpuMillis ?? 0) / 1000 / answerSeconds).toFixed(1)}% of one core (${((done.cpuMillis ?? 0) / reports).toFixed(2)} ms per report)`;
     const rates = `offered ${offeredRate.toFixed(0)} of the ${nominal.toFixed(0)} reports/s of N probes${behind}, accepted ${acceptedRate.toFixed(0)}/s (last answer ${answerSeconds.toFixed(1)} s after the first send)`;
-    const note = `${CLI.note}; ${CYCLES} cycles of 3 s, ${reports} reports${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    const note = `${CLI.note}${APP_FLAGS.length > 0 ? ` (app flags ${APP_FLAGS.join(' ')})` : ''}; ${CYCLES} cycles of 3 s, ${reports} reports${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },

@@ -8,8 +8,9 @@
  * Cheap per report, so that on a small machine the app keeps the CPU: every body is built,
  * msgpack-encoded and gzipped before the run (bench/lib/fake-probes.ts, probe-major file), request
  * headers are built once per probe, and reports go out with plain `http.request` over a keep-alive
- * agent (no fetch/undici streams). One timer wakes every few ms and sends what is due, so the
- * sends follow the schedule even when a wake-up is late.
+ * agent (no fetch/undici streams). One timer wakes when the next send is due (at most every
+ * few ms) and sends everything due by then, so the sends follow the schedule even when a wake-up
+ * is late.
  *
  * Prints one JSON line per event on stdout: `{"event":"cycle","index":k}` when cycle k starts
  * (cycle 0 is the warm-up), then a `done` line about the measured cycles (k ≥ 1): reports sent,
@@ -20,7 +21,7 @@ import { Agent, request } from 'node:http';
 import { PROBE_HEADERS, readProbeBodies } from './fake-probes.js';
 
 const PUBLISH_INTERVAL_MILLIS = 3000;
-/** Sends are batched per wake-up of this period (ms); a probe is late by at most this much. */
+/** Shortest sleep between wake-ups (ms): with many probes, sends due meanwhile go out together. */
 const TICK_MILLIS = 5;
 const [file, base, nArg, cyclesArg] = process.argv.slice(2);
 if (!file || !base || !nArg || !cyclesArg) throw new Error('usage: load-generator <bodies> <base URL> <N> <cycles>');
@@ -79,13 +80,17 @@ function finish(): void {
   agent.destroy();
 }
 
+/** When send `k` (over all cycles) is due. */
+function dueOf(k: number): number {
+  return runStart + Math.floor(k / n) * PUBLISH_INTERVAL_MILLIS + ((k % n) * PUBLISH_INTERVAL_MILLIS) / n;
+}
+
 function tick(): void {
   const now = performance.now();
   while (next < total) {
     const cycle = Math.floor(next / n);
     const i = next % n;
-    const due = runStart + cycle * PUBLISH_INTERVAL_MILLIS + (i * PUBLISH_INTERVAL_MILLIS) / n;
-    if (due > now) break;
+    if (dueOf(next) > now) break;
     if (i === 0) {
       if (cycle === 1) {
         measuredStart = now;
@@ -104,7 +109,7 @@ function tick(): void {
     if (measured) lastSendMillis = now;
     next++;
   }
-  if (next < total) setTimeout(tick, TICK_MILLIS);
+  if (next < total) setTimeout(tick, Math.max(TICK_MILLIS, dueOf(next) - performance.now()));
 }
 if (cycles * n === 0) throw new Error('nothing to send: N and cycles must be positive');
 tick();
