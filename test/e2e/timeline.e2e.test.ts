@@ -8,48 +8,20 @@
 // run build:web`); with CI=true a missing Chromium or UI fails it. Screenshots go to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { fixtureReport } from '../app/helpers.js';
+import { startOpenScope, waitFor, waitUntil } from '../helpers/openscope-process.js';
+import { requirementMet } from '../helpers/requirements.js';
+import { ARTIFACTS, CHROMIUM, openBrowserPage, runCleanups } from './browser.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const ARTIFACTS = 'test-artifacts';
 const wanted = Boolean(process.env['OPENSCOPE_E2E']);
-const inCI = process.env['CI'] === 'true';
 const PROBE_HEADERS = { 'content-type': 'application/msgpack', 'content-encoding': 'gzip', 'x-scope-probe-id': 'e2e-timeline-probe' };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMillis: number, everyMillis = 300): Promise<T> {
-  const end = Date.now() + timeoutMillis;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMillis));
-  }
-  throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
 
 /** The recorded report, and the same without container `removed` (and its processes). */
 function bodies(): { full: Buffer; labelOf: (id: string) => string; without: (id: string) => Buffer } {
@@ -69,28 +41,6 @@ function bodies(): { full: Buffer; labelOf: (id: string) => string; without: (id
   };
 }
 
-async function startApp(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const args = ['--import', 'tsx', 'src/cli/main.ts', '--mode=app', `--app.http.address=127.0.0.1:${port}`, `--app.collector=${pathToFileURL(dir).href}`, '--app.window=3s'];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}/`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 8000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  try {
-    await waitFor('the app', async () => child.exitCode === null && (await fetch(`${url}api`)).ok, 60_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
-  }
-  return { url, stop };
-}
-
 const node = (page: Page, label: string) => page.locator(`[data-testid="graph-node"][data-label="${label}"]`);
 const pausedAtOf = (url: string): string | null => {
   const hash = decodeURIComponent(new URL(url).hash).replace(/<SLASH>/g, '/');
@@ -103,21 +53,17 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
     return;
   }
   const missing = [!existsSync(CHROMIUM) && `Chromium at ${CHROMIUM}`, !existsSync('web/dist/index.html') && 'the built UI (npm run build:web)'].filter(Boolean);
-  if (missing.length > 0) {
-    if (inCI) assert.fail(`time-travel e2e needs ${missing.join(' and ')}`);
-    t.skip(`needs ${missing.join(' and ')}`);
-    return;
-  }
+  if (!requirementMet(t, missing.length > 0 ? `time-travel e2e needs ${missing.join(' and ')}` : undefined)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: (() => unknown)[] = [];
   let feeding = true;
   try {
     const dir = mkdtempSync(join(tmpdir(), 'openscope-tt-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const app = await startApp(dir);
-    cleanups.push(app.stop);
+    const app = await startOpenScope(['--mode=app', `--app.collector=${pathToFileURL(dir).href}`, '--app.window=3s'], { timeoutMillis: 60_000 });
+    cleanups.push(() => app.stop());
     const post = async (body: Buffer): Promise<void> => {
-      const res = await fetch(`${app.url}api/report`, { method: 'POST', headers: PROBE_HEADERS, body });
+      const res = await fetch(`${app.url}/api/report`, { method: 'POST', headers: PROBE_HEADERS, body });
       assert.equal(res.status, 200, `report accepted: ${await res.text()}`);
     };
 
@@ -125,9 +71,9 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
     const b = bodies();
     await post(b.full);
     const shown = await waitFor('containers in the default view', async () => {
-      const res = (await (await fetch(`${app.url}api/topology/containers`)).json()) as { nodes: Record<string, { label: string }> };
+      const res = (await (await fetch(`${app.url}/api/topology/containers`)).json()) as { nodes: Record<string, { label: string }> };
       const ids = Object.keys(res.nodes).filter((id) => b.labelOf(id) !== '' && res.nodes[id]!.label === b.labelOf(id));
-      return ids.length > 0 ? ids : null;
+      return ids.length > 0 ? ids : undefined;
     }, 10_000);
     const removedId = shown[0]!;
     const label = b.labelOf(removedId);
@@ -150,29 +96,20 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
       await feeder;
     });
 
-    const userDataDir = mkdtempSync(join(tmpdir(), 'openscope-tt-chrome-'));
-    cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
-    const ctx = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 900 },
-    });
-    cleanups.push(() => ctx.close());
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const browser = await openBrowserPage('openscope-tt-chrome-');
+    cleanups.push(() => browser.close());
+    const { page, errors } = browser;
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     const sockets: string[] = [];
     page.on('websocket', (ws) => sockets.push(ws.url()));
 
     await t.test('live: the removed container is gone and the timeline is shown', async () => {
-      await page.goto(`${app.url}#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`);
+      await page.goto(`${app.url}/#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`);
       await page.getByTestId('timeline').waitFor({ timeout: 30_000 });
-      await waitFor('some containers, not the removed one', async () => (await page.getByTestId('graph-node').count()) > 0 && (await node(page, label).count()) === 0, 30_000);
+      await waitUntil('some containers, not the removed one', async () => (await page.getByTestId('graph-node').count()) > 0 && (await node(page, label).count()) === 0, 30_000);
       assert.equal(await page.getByTestId('timeline-label').textContent(), 'Live');
-      await waitFor('change marks', async () => (await page.getByTestId('timeline-mark').count()) > 0, 20_000);
+      await waitUntil('change marks', async () => (await page.getByTestId('timeline-mark').count()) > 0, 20_000);
       await page.screenshot({ path: join(ARTIFACTS, 'e2e-timeline-live.png') });
     });
 
@@ -207,7 +144,7 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
 
     await t.test('Live returns to now: the container is gone again', async () => {
       await page.getByTestId('timeline-live').click();
-      await waitFor('removed container gone', async () => (await node(page, label).count()) === 0, 20_000);
+      await waitUntil('removed container gone', async () => (await node(page, label).count()) === 0, 20_000);
       assert.equal(pausedAtOf(page.url()), null);
       assert.equal(await page.getByTestId('timeline-label').textContent(), 'Live');
     });
@@ -223,13 +160,13 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
       const at = Date.parse(pausedAtOf(page.url()) ?? '');
       assert.ok(Math.abs(at - target) < ((max - min) / box.width) * 3 + 1000, `clicked near ${new Date(target).toISOString()}, got ${new Date(at).toISOString()}`);
       await page.getByTestId('timeline-back').click();
-      await waitFor('3 s earlier', async () => Date.parse(pausedAtOf(page.url()) ?? '') === at - 3000, 5000, 100);
+      await waitUntil('3 s earlier', async () => Date.parse(pausedAtOf(page.url()) ?? '') === at - 3000, 5000, 100);
     });
 
     await t.test('play replays over a websocket opened with timestamp=', async () => {
       sockets.length = 0;
       await page.getByTestId('timeline-play').click();
-      await waitFor('a replay websocket', async () => sockets.some((u) => u.includes('/api/topology/containers/ws?') && u.includes('timestamp=')), 10_000, 100);
+      await waitUntil('a replay websocket', async () => sockets.some((u) => u.includes('/api/topology/containers/ws?') && u.includes('timestamp=')), 10_000, 100);
       await page.getByTestId('timeline-pause').click();
       assert.ok(pausedAtOf(page.url()), 'stopped where it was');
       await page.getByTestId('timeline-live').click();
@@ -238,12 +175,6 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
   } finally {
     feeding = false;
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch {
-        /* best effort */
-      }
-    }
+    await runCleanups(cleanups);
   }
 });

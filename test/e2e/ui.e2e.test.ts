@@ -10,20 +10,18 @@
 // Docker fails it. Screenshots go to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { ebpfUnavailableReason } from '../../src/probe/ebpf/index.js';
+import { startOpenScope, waitFor, waitUntil } from '../helpers/openscope-process.js';
+import { requirementMet } from '../helpers/requirements.js';
+import { ARTIFACTS, CHROMIUM, openBrowserPage, runCleanups } from './browser.js';
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const IMAGE = process.env['OPENSCOPE_E2E_IMAGE'] ?? 'localbb:latest';
-const ARTIFACTS = 'test-artifacts';
 const wanted = Boolean(process.env['OPENSCOPE_URL'] || process.env['OPENSCOPE_E2E']);
-const inCI = process.env['CI'] === 'true';
 
 function have(cmd: string, args: string[]): boolean {
   try {
@@ -38,60 +36,8 @@ function docker(...args: string[]): string {
   return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000 }).trim();
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMillis: number, everyMillis = 500): Promise<T> {
-  const end = Date.now() + timeoutMillis;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, everyMillis));
-  }
-  throw new Error(`timed out after ${timeoutMillis} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-}
-
 /** Admin token of the self-started app; with OPENSCOPE_URL, OPENSCOPE_TOKEN (if the app wants one). */
 const E2E_TOKEN = process.env['OPENSCOPE_URL'] ? (process.env['OPENSCOPE_TOKEN'] ?? '') : `e2e-${randomBytes(12).toString('hex')}`;
-
-/** Starts app + probe in one process on a free port; returns its URL and a stopper. */
-async function startOpenScope(): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  // An admin token turns login on even on loopback, so the test signs in the way a user does:
-  // through the login URL (issue #7).
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', `--app.http.address=127.0.0.1:${port}`, '--probe.docker=true', `--app.auth.token=${E2E_TOKEN}`], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  const url = `http://127.0.0.1:${port}/`;
-  const stop = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
-    await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 8000))]);
-    if (child.exitCode === null) child.kill('SIGKILL');
-  };
-  try {
-    await waitFor('openscope /api', async () => child.exitCode === null && (await fetch(`${url}api`, { headers: { authorization: `Bearer ${E2E_TOKEN}` } })).ok, 60_000);
-  } catch (err) {
-    await stop();
-    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
-  }
-  return { url, stop };
-}
 
 interface Chain {
   a: string;
@@ -152,35 +98,24 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
     return;
   }
   const missing = [!existsSync(CHROMIUM) && `Chromium at ${CHROMIUM}`, !have('docker', ['info']) && 'Docker'].filter(Boolean);
-  if (missing.length > 0) {
-    if (inCI) assert.fail(`browser e2e needs ${missing.join(' and ')}`);
-    t.skip(`needs ${missing.join(' and ')}`);
-    return;
-  }
+  if (!requirementMet(t, missing.length > 0 ? `browser e2e needs ${missing.join(' and ')}` : undefined)) return;
   mkdirSync(ARTIFACTS, { recursive: true });
-  const cleanups: (() => Promise<void> | void)[] = [];
+  const cleanups: (() => unknown)[] = [];
   try {
     const chain = startChain();
     cleanups.push(() => chain.remove());
     let base = process.env['OPENSCOPE_URL'] ?? '';
     if (!base) {
-      const app = await startOpenScope();
-      cleanups.push(app.stop);
+      // An admin token turns login on even on loopback, so the test signs in the way a user does:
+      // through the login URL (issue #7).
+      const app = await startOpenScope(['--probe.docker=true'], { token: E2E_TOKEN, timeoutMillis: 60_000 });
+      cleanups.push(() => app.stop());
       base = app.url;
     }
     if (!base.endsWith('/')) base += '/';
-    const userDataDir = mkdtempSync(join(tmpdir(), 'openscope-e2e-'));
-    cleanups.push(() => rmSync(userDataDir, { recursive: true, force: true }));
-    const ctx: BrowserContext = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 900 },
-    });
-    cleanups.push(() => ctx.close());
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const browser = await openBrowserPage('openscope-e2e-');
+    cleanups.push(() => browser.close());
+    const { page, errors } = browser;
 
     const containersUrl = `${base}#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`;
     const ids: Record<string, string> = {};
@@ -191,13 +126,13 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
         assert.equal(denied.status, 401, 'the API needs credentials');
         await page.goto(`${base}?token=${encodeURIComponent(E2E_TOKEN)}`);
         assert.ok(!page.url().includes('token='), `token still in the address bar: ${page.url()}`);
-        await waitFor('the topology selector after login', async () => (await page.getByTestId('topology-containers').count()) > 0, 30_000);
+        await waitUntil('the topology selector after login', async () => (await page.getByTestId('topology-containers').count()) > 0, 30_000);
       });
     }
 
     await t.test('containers graph shows the chain A → B → C with their names', async () => {
       await page.goto(containersUrl);
-      await waitFor(
+      await waitUntil(
         'A, B, C with edges A→B and B→C',
         async () => {
           for (const l of [chain.a, chain.b, chain.c]) {
@@ -229,12 +164,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
 
     await t.test('the edge A → B is drawn thicker for its traffic and its tooltip shows bytes/s and RTT', async (st) => {
       const unavailable = process.env['OPENSCOPE_URL'] ? undefined : ebpfUnavailableReason();
-      if (unavailable !== undefined) {
-        // CI installs bpftrace and mounts tracefs: there, a missing tracker is a failure.
-        if (process.env['CI'] === 'true') assert.fail(`edge traffic needs the probe's eBPF tracker: ${unavailable}`);
-        st.skip(`edge traffic needs the probe's eBPF tracker: ${unavailable}`);
-        return;
-      }
+      if (!requirementMet(st, unavailable && `edge traffic needs the probe's eBPF tracker: ${unavailable}`)) return;
       const graph = page.getByTestId('graph');
       const edgeId = `${ids[chain.a]}---${ids[chain.b]}`;
       // Rates arrive once the eBPF tracker runs (bpftrace compiles for seconds, longer on a loaded
@@ -242,7 +172,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       const width = await waitFor('A → B drawn thicker', async () => {
         const thick = ((await graph.getAttribute('data-traffic-edges')) ?? '').split(' ');
         const mine = thick.find((x) => x.startsWith(`${edgeId}=`));
-        return mine === undefined ? undefined : Number(mine.slice(edgeId.length + 1));
+        return mine === undefined ? undefined : Number(mine.slice(edgeId.length + 1)) || undefined;
       }, 60_000, 1000).catch(() => 0);
       // Point at the middle of the curve (scene.ts: control point bent by 0.12 of the chord).
       await page.mouse.move(5, 400);
@@ -255,7 +185,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
         return { x: (s.x + e.x) / 2 - (e.y - s.y) * 0.06, y: (s.y + e.y) / 2 + (e.x - s.x) * 0.06 };
       }, [ids[chain.a], ids[chain.b]]);
       const tooltip = page.getByTestId('edge-tooltip');
-      await waitFor('the A → B tooltip', async () => {
+      await waitUntil('the A → B tooltip', async () => {
         await page.mouse.move(box.x + mid.x, box.y + mid.y);
         return (await tooltip.getAttribute('data-edge-id')) === edgeId && (await tooltip.isVisible());
       }, 10_000, 300);
@@ -278,8 +208,8 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       await node(page, chain.b).click();
       const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`);
       await card.waitFor({ timeout: 15_000 });
-      await waitFor('inbound A', async () => (await card.locator(`[data-testid="connections-inbound"] [data-node-id="${ids[chain.a]}"]`).count()) > 0, 30_000);
-      await waitFor('outbound C', async () => (await card.locator(`[data-testid="connections-outbound"] [data-node-id="${ids[chain.c]}"]`).count()) > 0, 30_000);
+      await waitUntil('inbound A', async () => (await card.locator(`[data-testid="connections-inbound"] [data-node-id="${ids[chain.a]}"]`).count()) > 0, 30_000);
+      await waitUntil('outbound C', async () => (await card.locator(`[data-testid="connections-outbound"] [data-node-id="${ids[chain.c]}"]`).count()) > 0, 30_000);
       assert.equal(await card.getByTestId('card-title').textContent(), chain.b);
       await shot(page, 'details-b');
     });
@@ -292,7 +222,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       await page.getByTestId('terminal-body').click();
       await page.waitForTimeout(500);
       await page.keyboard.type('echo hi\r');
-      await waitFor('"hi" on its own line', async () => {
+      await waitUntil('"hi" on its own line', async () => {
         const text = (await page.locator('[data-testid="terminal-body"] .xterm-rows').innerText()).split('\n').map((l) => l.trim());
         return text.includes('hi');
       }, 20_000);
@@ -313,7 +243,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
 
     await t.test('search for A highlights A and fades the rest', async () => {
       await page.getByTestId('search-input').fill(chain.a);
-      await waitFor('A matched, C faded', async () => {
+      await waitUntil('A matched, C faded', async () => {
         const a = (await node(page, chain.a).getAttribute('class')) ?? '';
         const c = (await node(page, chain.c).getAttribute('class')) ?? '';
         return a.includes('matched') && c.includes('faded');
@@ -337,10 +267,10 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
 
     await t.test('switching to processes and hosts works', async () => {
       await page.getByTestId('topology-processes').click();
-      await waitFor('process nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
+      await waitUntil('process nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
       await shot(page, 'processes');
       await page.getByTestId('topology-hosts').click();
-      await waitFor('host nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
+      await waitUntil('host nodes', async () => (await page.getByTestId('graph-node').count()) > 0, 30_000);
       await shot(page, 'hosts');
     });
 
@@ -349,9 +279,9 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       await node(page, chain.c).click();
       const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.c]}"]`);
       await card.getByTestId('control-docker_stop_container').click();
-      await waitFor('C stopped in Docker', async () => docker('inspect', '-f', '{{.State.Running}}', chain.c) === 'false', 60_000, 1000);
+      await waitUntil('C stopped in Docker', async () => docker('inspect', '-f', '{{.State.Running}}', chain.c) === 'false', 60_000, 1000);
       // Stopped containers leave the default ("running") view, or show an exited state.
-      await waitFor('C node changes state', async () => {
+      await waitUntil('C node changes state', async () => {
         const gone = (await node(page, chain.c).count()) === 0;
         const state = (await card.locator('[data-testid="meta-docker_container_state_human"]').textContent({ timeout: 500 }).catch(() => '')) ?? '';
         return gone || /exited|stopped/i.test(state);
@@ -361,12 +291,6 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
 
     assert.deepEqual(errors, [], 'no uncaught errors in the page');
   } finally {
-    for (const c of cleanups.reverse()) {
-      try {
-        await c();
-      } catch {
-        /* best effort */
-      }
-    }
+    await runCleanups(cleanups);
   }
 });
