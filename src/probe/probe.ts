@@ -12,7 +12,7 @@ import { makeReport } from '../report/model.js';
 import { mergeReportInto } from '../report/merge.js';
 import { unmergeReport } from '../report/delta.js';
 import { nowTime } from '../report/time.js';
-import { ZERO_TIME, type Report } from '../report/types.js';
+import { ZERO_TIME, type Report, type TopologyName } from '../report/types.js';
 import { errorFields, LogOnce, type Logger } from '../common/log.js';
 import type { Reporter, Tagger } from './types.js';
 import type { Publisher } from './publish/publisher.js';
@@ -33,13 +33,16 @@ export interface PipelineOptions {
  */
 function mergeOwned(reports: Report[]): Report {
   if (reports.length === 0) return makeReport();
-  const size = (r: Report): number => {
-    let n = 0;
-    for (const t of Object.values(r.topologies)) n += t.nodes.size;
-    return n;
-  };
   let base = reports[0]!;
-  for (const r of reports) if (size(r) > size(base)) base = r;
+  let baseSize = -1;
+  for (const r of reports) {
+    let n = 0;
+    for (const name in r.topologies) n += r.topologies[name as TopologyName].nodes.size;
+    if (n > baseSize) {
+      base = r;
+      baseSize = n;
+    }
+  }
   // Owned: the base may take the others' nodes and Maps instead of copying them.
   for (const r of reports) if (r !== base) mergeReportInto(base, r, { adoptSource: true });
   return base;
