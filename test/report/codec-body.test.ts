@@ -5,6 +5,7 @@ import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import {
   DEFAULT_MAX_DECOMPRESSED_BYTES,
   decodeReport,
+  SYNC_INFLATE_MAX_BYTES,
   decodeReportBody,
   ReportDecodeError,
   type ReportDecodeErrorKind,
@@ -72,6 +73,20 @@ test('gzip bomb: a small body inflating past the limit → too-large (413)', asy
   await rejects(decodeReportBody(member, {
     contentType: 'application/json', contentEncoding: 'gzip', maxDecompressedBytes: 64 * 1024,
   }), 'too-large', 413);
+});
+
+test('bodies over the inline-inflate size inflate off the main thread, with the same results and limits', async () => {
+  const json = { contentType: 'application/json', contentEncoding: 'gzip' };
+  const stored = gzipSync(apiReportJson(), { level: 0 }); // stored blocks: as large as the JSON
+  assert.ok(stored.length > SYNC_INFLATE_MAX_BYTES);
+  const small = gzipSync(apiReportJson());
+  assert.ok(small.length <= SYNC_INFLATE_MAX_BYTES);
+  assert.deepStrictEqual(await decodeReportBody(stored, json), await decodeReportBody(small, json));
+  const member = gzipSync(new Uint8Array(1 << 20), { level: 9 });
+  const bomb = Buffer.concat(new Array<Buffer>(400).fill(member));
+  assert.ok(bomb.length > SYNC_INFLATE_MAX_BYTES);
+  await rejects(decodeReportBody(bomb, json), 'too-large', 413, /limit of 67108864 bytes/);
+  await rejects(decodeReportBody(stored.subarray(0, stored.length - 100), json), 'bad-compression', 400);
 });
 
 test('uncompressed bodies over the limit → too-large; at the limit decode', async () => {

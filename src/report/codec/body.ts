@@ -1,6 +1,6 @@
 /**
  * HTTP bodies as Scope's app receives them (wire §4.1): pick the format from `Content-Type`,
- * decompress by `Content-Encoding` (or the gzip magic), bounded while inflating.
+ * decompress by `Content-Encoding` (or the gzip magic), bounded while inflating (small bodies inline).
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { promisify } from 'node:util';
@@ -42,24 +42,37 @@ function isZlibHeader(b: Uint8Array): boolean {
 }
 
 /**
- * Decompresses off the main thread (libuv pool). Node's zlib convenience functions inflate in
- * chunks and abort as soon as the output passes `maxOutputLength`, so a gzip bomb costs at most the
- * limit plus one chunk of memory.
+ * Bodies up to this size (compressed) inflate synchronously: a probe's report is 10–40 KB gzip,
+ * and the pooled path costs 4–8× the CPU for it (the output comes back in 16 KB chunks, each a
+ * round trip to the libuv pool and a callback). Larger bodies inflate off the main thread.
+ */
+export const SYNC_INFLATE_MAX_BYTES = 256 * 1024;
+
+/**
+ * Inflates with Node's zlib convenience functions, which inflate in chunks and abort as soon as
+ * the output passes `maxOutputLength`, so a gzip bomb costs at most the limit plus one chunk of
+ * memory (and, inline, at most the time to inflate `max` bytes).
  */
 async function decompress(body: Uint8Array, encoding: string, max: number): Promise<Uint8Array> {
   const enc = encoding.toLowerCase();
   const gzipMagic = body.length >= 2 && body[0] === 0x1f && body[1] === 0x8b;
-  let inflate: typeof gunzipAsync | undefined;
-  if (enc.includes('gzip') || gzipMagic) inflate = gunzipAsync;
-  else if (enc.includes('deflate')) inflate = isZlibHeader(body) ? inflateAsync : inflateRawAsync;
-  if (inflate === undefined) {
+  let kind: 'gzip' | 'inflate' | 'inflateRaw' | undefined;
+  if (enc.includes('gzip') || gzipMagic) kind = 'gzip';
+  else if (enc.includes('deflate')) kind = isZlibHeader(body) ? 'inflate' : 'inflateRaw';
+  if (kind === undefined) {
     if (body.length > max) {
       throw new ReportDecodeError('too-large', `report body of ${body.length} bytes exceeds the limit of ${max}`);
     }
     return body;
   }
+  const opts = { maxOutputLength: Math.min(max, bufferConstants.MAX_LENGTH) };
   try {
-    return await inflate(body, { maxOutputLength: Math.min(max, bufferConstants.MAX_LENGTH) });
+    if (body.length <= SYNC_INFLATE_MAX_BYTES) {
+      if (kind === 'gzip') return zlib.gunzipSync(body, opts);
+      return kind === 'inflate' ? zlib.inflateSync(body, opts) : zlib.inflateRawSync(body, opts);
+    }
+    if (kind === 'gzip') return await gunzipAsync(body, opts);
+    return await (kind === 'inflate' ? inflateAsync : inflateRawAsync)(body, opts);
   } catch (e) {
     const code = (e as { code?: unknown }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE') {

@@ -13,6 +13,7 @@ export {
   encodeReport,
   encodeReportBody,
   formatFromContentType,
+  SYNC_INFLATE_MAX_BYTES,
   type DecodeBodyOptions,
 } from './body.js';
 export { reportToWireJson } from './to-wire.js';

@@ -5,10 +5,11 @@
  * legacy fields) is read as a generic tree and handed to `from-wire.ts`, so the field rules for it
  * live in one place. Error paths and messages match the JSON path's.
  */
-import { TOPOLOGIES, ZERO_TIME, type LatestMap, type Metric, type Node, type Report, type Sample,
+import { TOPOLOGIES, ZERO_TIME, type LatestEntry, type LatestMap, type Metric, type Node, type Report, type Sample,
   type Sets, type StringSet, type Time, type TopologyName } from '../types.js';
 import { makeDefaultTopology, makeReport } from '../model.js';
 import { NODE_UNITS, charge } from './budget.js';
+import { EMPTY_SET, emptyMap } from './shared-empty.js';
 import { TooDeepError, WireTypeError } from './errors.js';
 import { applyReportFields, applyTopology, legacyControls, legacyCounters, reportFromWire } from './from-wire.js';
 import { keySeg, num, rethrowAt, sortUnique } from './wire-check.js';
@@ -17,6 +18,28 @@ import { TimeFormatError, timeFromGoBinary } from './wire-time.js';
 
 const WIRE_TO_NAME = new Map<string, TopologyName>(TOPOLOGIES.map((t) => [t.wire, t.name]));
 const NIL = -1;
+
+/**
+ * Latest entries of this decode by timestamp, then value: a probe stamps most entries of a report
+ * with one tick's time, and values repeat (states, host ids, flags), so identical entries are
+ * shared — LatestEntry objects are immutable (see copy.ts). Fewer objects kept per stored report
+ * is less for the GC to copy and mark while the report sits in the collector's window.
+ */
+let entries = new Map<Time, Map<string, LatestEntry>>();
+
+function latestEntry(timestamp: Time, value: string): LatestEntry {
+  let byValue = entries.get(timestamp);
+  if (byValue === undefined) {
+    byValue = new Map();
+    entries.set(timestamp, byValue);
+  }
+  let e = byValue.get(value);
+  if (e === undefined) {
+    e = { timestamp, value };
+    byValue.set(value, e);
+  }
+  return e;
+}
 
 function typeError(expected: string, h: number, seg: string): WireTypeError {
   const e = new WireTypeError(`expected ${expected}, got ${headTypeName(h)}`);
@@ -100,7 +123,7 @@ function readNumber(r: MsgpackReader, seg: string, depth: number): number {
 
 function readStringSet(r: MsgpackReader, seg: string): StringSet {
   const n = arrayLen(r, seg, 'array of strings');
-  if (n === NIL) return [];
+  if (n === NIL || n === 0) return EMPTY_SET;
   const out = new Array<string>(n);
   let ordered = true;
   let prev = '';
@@ -118,8 +141,9 @@ function readStringSet(r: MsgpackReader, seg: string): StringSet {
 }
 
 function readSets(r: MsgpackReader, seg: string): Sets {
-  const m: Sets = new Map();
   const n = mapLen(r, seg);
+  if (n === NIL || n === 0) return emptyMap();
+  const m: Sets = new Map();
   charge(n);
   let k = '';
   try {
@@ -134,8 +158,9 @@ function readSets(r: MsgpackReader, seg: string): Sets {
 }
 
 function readLatest(r: MsgpackReader, depth: number): LatestMap {
-  const m: LatestMap = new Map();
   const n = mapLen(r, '.latest');
+  if (n === NIL || n === 0) return emptyMap();
+  const m: LatestMap = new Map();
   charge(n);
   let k = '';
   try {
@@ -151,7 +176,7 @@ function readLatest(r: MsgpackReader, depth: number): LatestMap {
         else if (f === 'value') value = readString(r, '.value');
         else r.value(depth + 2);
       }
-      m.set(k, { timestamp, value });
+      m.set(k, latestEntry(timestamp, value));
     }
   } catch (e) {
     rethrowAt(e, `.latest${keySeg(k)}`);
@@ -186,8 +211,9 @@ function readSamples(r: MsgpackReader, depth: number): Sample[] {
 }
 
 function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
-  const m = new Map<string, Metric>();
   const n = mapLen(r, '.metrics');
+  if (n === NIL || n === 0) return emptyMap();
+  const m = new Map<string, Metric>();
   charge(2 * n);
   let k = '';
   try {
@@ -216,28 +242,42 @@ function readNode(r: MsgpackReader, depth: number): Node {
   const n = mapLen(r, '');
   if (n === NIL) throw typeError('map', 0xc0, '');
   charge(NODE_UNITS);
-  const node: Node = {
-    id: '', topology: '', sets: new Map(), adjacency: [], latest: new Map(), metrics: new Map(),
-    parents: new Map(), children: null,
-  };
+  // Fields in locals: a node made up front with four empty Maps would throw those away for every
+  // field present. Absent and empty maps are the shared read-only EMPTY_MAP (see shared-empty.ts).
+  let id = '';
+  let topology = '';
+  let sets: Sets | undefined;
+  let adjacency: StringSet = EMPTY_SET;
+  let latest: LatestMap | undefined;
+  let metrics: Map<string, Metric> | undefined;
+  let parents: Sets | undefined;
+  let children: Map<string, Node> | null = null;
   let latestControls: MsgpackValue | undefined;
   let counters: MsgpackValue | undefined;
   for (let i = 0; i < n; i++) {
     const k = r.key();
     switch (k) {
-      case 'id': node.id = readString(r, '.id'); break;
-      case 'topology': node.topology = readString(r, '.topology'); break;
-      case 'sets': node.sets = readSets(r, '.sets'); break;
-      case 'adjacency': node.adjacency = readStringSet(r, '.adjacency'); break;
-      case 'latest': node.latest = readLatest(r, depth); break;
-      case 'metrics': node.metrics = readMetrics(r, depth); break;
-      case 'parents': node.parents = readSets(r, '.parents'); break;
-      case 'children': node.children = readChildren(r, depth); break;
+      case 'id': id = readString(r, '.id'); break;
+      case 'topology': topology = readString(r, '.topology'); break;
+      case 'sets': sets = readSets(r, '.sets'); break;
+      case 'adjacency': adjacency = readStringSet(r, '.adjacency'); break;
+      case 'latest': latest = readLatest(r, depth); break;
+      case 'metrics': metrics = readMetrics(r, depth); break;
+      case 'parents': parents = readSets(r, '.parents'); break;
+      case 'children': children = readChildren(r, depth); break;
       case 'latestControls': latestControls = r.value(depth + 1); break;
       case 'counters': counters = r.value(depth + 1); break;
       default: r.value(depth + 1);
     }
   }
+  // Legacy fields write into latest, so it must be a Map of this node's own then.
+  if ((latestControls !== undefined || counters !== undefined) && (latest === undefined || latest.size === 0)) {
+    latest = new Map();
+  }
+  const node: Node = {
+    id, topology, sets: sets ?? emptyMap(), adjacency, latest: latest ?? emptyMap(), metrics: metrics ?? emptyMap(),
+    parents: parents ?? emptyMap(), children,
+  };
   if (latestControls !== undefined) legacyControls(latestControls, node.latest);
   if (counters !== undefined) legacyCounters(counters, node.latest);
   return node;
@@ -282,6 +322,15 @@ function restPut(o: Record<string, MsgpackValue>, k: string, v: MsgpackValue): v
 /** Scope-flavoured msgpack → Report. Throws MsgpackSyntaxError / WireTypeError / TooDeepError. */
 export function reportFromMsgpack(bytes: Uint8Array, maxDepth: number): Report {
   const r = new MsgpackReader(bytes, maxDepth);
+  entries = new Map();
+  try {
+    return reportFromMsgpackReader(r, bytes, maxDepth);
+  } finally {
+    entries = new Map(); // let the entries go with the report, or with the garbage of a failure
+  }
+}
+
+function reportFromMsgpackReader(r: MsgpackReader, bytes: Uint8Array, maxDepth: number): Report {
   const h = peek(r);
   const isMap = (h >= 0x80 && h <= 0x8f) || h === 0xde || h === 0xdf;
   let report: Report;

@@ -1,0 +1,184 @@
+/**
+ * Report ingest cost in the app (issues #3, #4, #8): the app's CPU time to accept one
+ * POST /api/report — HTTP, body read, gunzip, decode + validation, hand-off to the collector —
+ * as a ratio to gunzip + plain `@msgpack/msgpack` decode of the same bytes measured in this run.
+ *
+ * The app runs compiled, as its own process, with a 1-s window; PROBES probe ids post in turn, each
+ * every 200 ms, so the window holds ~5 reports per probe as Scope's 15-s window holds a 3-s probe's.
+ * Its CPU is read from /proc/<pid>/stat (utime+stime), less its idle CPU over as long a quiet spell.
+ * A second row per case times the decode step alone (gunzip + decodeReport) in this process against
+ * the same baseline, both keeping a window's worth of results alive.
+ * INGEST_PROFILE_DIR=<dir> runs the app under `--cpu-prof`; INGEST_APP_JS=<cli/main.js> uses an
+ * already compiled app; INGEST_CASE=<substring> picks cases; INGEST_NODE_FLAGS adds node flags.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { decode as libDecode } from '@msgpack/msgpack';
+import { decodeReport, encodeReport } from '../src/report/codec/index.js';
+import { syntheticReport } from '../test/render/synthetic.js';
+import { cliArgs } from './lib/compiled.js';
+import { fakeHostBody, fixtureReport, PROBE_HEADERS } from './lib/fake-probes.js';
+import { measurePaired } from './lib/measure.js';
+import type { BenchResult } from './lib/types.js';
+
+const ROOT = new URL('..', import.meta.url).pathname;
+const PROFILE_DIR = process.env.INGEST_PROFILE_DIR;
+/** Timed POSTs per case. */
+const POSTS = Number(process.env.INGEST_POSTS ?? 200);
+const PROBES = 5;
+/** Each probe posts every 200 ms into a 1-s window: ~5 reports per probe, as a 3-s probe in Scope's 15-s window. */
+const WINDOW = '1s';
+const POST_EVERY_MILLIS = 200 / PROBES;
+/** Decoded reports kept alive in the in-process comparison: 5 probes × 5 reports. */
+const KEPT = 25;
+
+interface Case {
+  name: string;
+  /** One gzip+msgpack body per probe id (probe i sends bodies[i % length]). */
+  bodies: () => Buffer[];
+}
+
+const gzMsgpack = (r: Parameters<typeof encodeReport>[0]): Buffer => gzipSync(encodeReport(r, 'msgpack'));
+
+const CASES: Case[] = [
+  { name: '~150 processes (synthetic)', bodies: () => [gzMsgpack(syntheticReport(150))] },
+  { name: '~530 processes (synthetic)', bodies: () => [gzMsgpack(syntheticReport(530))] },
+  { name: '5 containers (recorded probe report-06, 88 processes)', bodies: () => [gzMsgpack(fixtureReport(6))] },
+  {
+    name: 'load fixture (recorded reports as distinct hosts)',
+    bodies: () => Array.from({ length: PROBES }, (_, i) => fakeHostBody([3, 4, 5, 6, 7, 8][i % 6]!, `loadhost${i}`, i)),
+  },
+];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startApp(args: string[]): Promise<{ proc: ChildProcess; base: string }> {
+  const port = await freePort();
+  const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  if (process.env.INGEST_NODE_FLAGS) prof.push(...process.env.INGEST_NODE_FLAGS.split(' '));
+  const proc = spawn(
+    process.execPath,
+    [...prof, ...args, '--mode=app', `--app.window=${WINDOW}`, `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn'],
+    { stdio: ['ignore', process.env.INGEST_NODE_FLAGS ? 'inherit' : 'ignore', 'inherit'], cwd: ROOT },
+  );
+  const base = `http://127.0.0.1:${port}/`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}api`)).ok) return { proc, base };
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('app did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null || proc.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const t = setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 10_000);
+    proc.once('exit', () => { clearTimeout(t); resolve(); });
+    proc.kill('SIGTERM');
+  });
+}
+
+/** utime+stime of `pid`, in ms. */
+function cpuMillis(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function post(base: string, body: Buffer, probeId: string): Promise<void> {
+  const res = await fetch(`${base}api/report`, { method: 'POST', body, headers: { ...PROBE_HEADERS, 'x-scope-probe-id': probeId } });
+  await res.arrayBuffer();
+  if (res.status !== 200) throw new Error(`POST /api/report: HTTP ${res.status}`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Mean app CPU per POST, in ms, less the app's idle CPU over the same wall time. */
+async function appIngestMillis(base: string, pid: number, bodies: Buffer[]): Promise<{ millis: number; idle: number }> {
+  const send = async (i: number): Promise<void> => {
+    const next = performance.now() + POST_EVERY_MILLIS;
+    await post(base, bodies[i % bodies.length]!, `ingestbench${i % PROBES}`);
+    const wait = next - performance.now();
+    if (wait > 0) await sleep(wait);
+  };
+  for (let i = 0; i < 50; i++) await send(i); // JIT warm-up and a full window
+  let before = cpuMillis(pid);
+  const t = performance.now();
+  for (let i = 0; i < POSTS; i++) await send(i);
+  const busy = cpuMillis(pid) - before;
+  const wall = performance.now() - t;
+  await sleep(1500); // the window empties
+  before = cpuMillis(pid);
+  await sleep(wall);
+  const idle = cpuMillis(pid) - before;
+  return { millis: (busy - idle) / POSTS, idle: idle / POSTS };
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const results: BenchResult[] = [];
+  // INGEST_APP_JS=<compiled cli/main.js> skips the compile (for profiling runs).
+  const appJs = process.env.INGEST_APP_JS;
+  const cli = appJs ? { args: [appJs], note: 'compiled JS' } : cliArgs('ingest');
+  const only = process.env.INGEST_CASE;
+  for (const c of CASES.filter((x) => only === undefined || x.name.includes(only))) {
+    const bodies = c.bodies();
+    const { proc, base } = await startApp(cli.args);
+    let app: { millis: number; idle: number };
+    try {
+      app = await appIngestMillis(base, proc.pid!, bodies);
+    } finally {
+      await stop(proc);
+    }
+    // Baseline: gunzip + a plain msgpack decode (tree only) of the same bodies, in this process.
+    // Both sides keep their last KEPT results alive, as the collector's window keeps reports: the
+    // GC cost of long-lived objects is part of ingest, and differs with what a decode builds.
+    const ring = (): ((v: unknown) => void) => {
+      const kept: unknown[] = new Array<unknown>(KEPT);
+      let i = 0;
+      return (v) => { kept[i++ % KEPT] = v; };
+    };
+    const keepPlain = ring();
+    const keepOurs = ring();
+    let k = 0;
+    let j = 0;
+    const plain = () => keepPlain(libDecode(gunzipSync(bodies[k++ % bodies.length]!)));
+    const ours = () => keepOurs(decodeReport(gunzipSync(bodies[j++ % bodies.length]!), 'msgpack'));
+    const paired = measurePaired(ours, plain, { samples: 7 });
+    const baselineMillis = paired.baselineNanos / 1e6;
+    const raw = gunzipSync(bodies[0]!).length;
+    const size = `body ${Math.round(bodies[0]!.length / 1024)} KB gzip, ${Math.round(raw / 1024)} KB msgpack`;
+    results.push({
+      name: `POST /api/report ingest, ${c.name}: app CPU per report`,
+      value: app.millis,
+      unit: 'ms',
+      baseline: { name: 'gunzip + @msgpack/msgpack decode of the same bytes', value: baselineMillis },
+      note: `${cli.note}; ${POSTS} POSTs from ${PROBES} probe ids, one every ${POST_EVERY_MILLIS} ms, window ${WINDOW} (~5 reports per probe); HTTP + decode + memory collector add (merges the probe's window); app /proc utime+stime less idle (${app.idle.toFixed(2)} ms per report interval); ${size}`,
+    });
+    results.push({
+      name: `gunzip + decodeReport, ${c.name}: CPU per report`,
+      value: paired.candidateNanos / 1e6,
+      unit: 'ms',
+      baseline: { name: 'gunzip + @msgpack/msgpack decode of the same bytes', value: baselineMillis },
+      ratio: paired.ratio,
+      note: `in this process, interleaved batches, median of 7; each side keeps its last ${KEPT} results alive (a window's worth of stored reports); the route's decode step, with validation, into the model`,
+    });
+  }
+  return results;
+}

@@ -1,0 +1,78 @@
+/**
+ * What the msgpack decoder shares between decoded nodes to keep stored reports small: one
+ * read-only empty Map and one frozen empty StringSet, and one LatestEntry per distinct
+ * (timestamp, value) of a report. Shared values must be equal to unshared ones and refuse writes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encode as libEncode } from '@msgpack/msgpack';
+import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
+import { copyNode } from '../../src/report/copy.js';
+import { mergeReports } from '../../src/report/merge.js';
+import { makeNode, makeReport } from '../../src/report/model.js';
+import { probeFixtures } from './codec-fixtures.js';
+
+const T = '2023-03-01T12:00:00.123456789Z';
+
+function twoNodes() {
+  const r = makeReport();
+  const a = makeNode('a;<container>', 'container');
+  a.latest.set('state', { timestamp: T, value: 'running' });
+  a.latest.set('name', { timestamp: T, value: 'a' });
+  const b = makeNode('b;<container>', 'container');
+  b.latest.set('state', { timestamp: T, value: 'running' });
+  b.latest.set('name', { timestamp: T, value: 'b' });
+  b.parents.set('host', ['h;<host>']);
+  r.topologies.container.nodes.set(a.id, a);
+  r.topologies.container.nodes.set(b.id, b);
+  return { r, a, b };
+}
+
+test('empty maps and sets of decoded nodes are shared, equal to fresh ones, and refuse writes', () => {
+  const { r } = twoNodes();
+  const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.deepStrictEqual(d, { ...r, id: d.id });
+  const a = d.topologies.container.nodes.get('a;<container>')!;
+  const b = d.topologies.container.nodes.get('b;<container>')!;
+  assert.equal(a.sets, b.sets);
+  assert.equal(a.parents, a.metrics);
+  assert.equal(a.adjacency, b.adjacency);
+  assert.deepStrictEqual(a.sets, new Map());
+  assert.throws(() => a.parents.set('host', ['x']), /read-only/);
+  assert.throws(() => a.sets.delete('x'), /read-only/);
+  assert.throws(() => a.metrics.clear(), /read-only/);
+  assert.throws(() => (a.adjacency as string[]).push('x'), TypeError);
+  assert.equal(b.parents.size, 1); // the shared empty Map is still empty
+  // Merge-safe copies (what merges write into) get Maps of their own.
+  const copy = copyNode(a);
+  copy.parents.set('host', ['h;<host>']);
+  assert.equal(a.parents.size, 0);
+  const merged = mergeReports(d, d);
+  assert.deepStrictEqual(merged.topologies.container.nodes.get('a;<container>'), a);
+});
+
+test('identical latest entries of one report are one object; entries equal the encoded ones', () => {
+  const { r } = twoNodes();
+  const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  const a = d.topologies.container.nodes.get('a;<container>')!;
+  const b = d.topologies.container.nodes.get('b;<container>')!;
+  assert.equal(a.latest.get('state'), b.latest.get('state'));
+  assert.notEqual(a.latest.get('name'), b.latest.get('name'));
+  assert.deepStrictEqual(b.latest.get('name'), { timestamp: T, value: 'b' });
+});
+
+test('legacy counters give a node with no latest map a latest Map of its own', () => {
+  const bytes = libEncode({ Container: { nodes: { c: { counters: { container: 3 } }, d: {} } } });
+  const d = decodeReport(bytes, 'msgpack');
+  const c = d.topologies.container.nodes.get('c')!;
+  assert.equal(c.latest.get('count_container')?.value, '3');
+  assert.equal(d.topologies.container.nodes.get('d')!.latest.size, 0);
+});
+
+test('recorded reports decode to the same model through msgpack and its JSON form', () => {
+  for (const f of probeFixtures()) {
+    const m = decodeReport(f.msgpack, 'msgpack');
+    const j = decodeReport(encodeReport(m, 'json'), 'json');
+    assert.deepStrictEqual(j, m, f.name);
+  }
+});
