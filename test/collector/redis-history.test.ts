@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { RedisCollector } from '../../src/app/collector/index.js';
 import { planParts } from '../../src/app/collector/redis-compact.js';
 import type { StreamEntry } from '../../src/app/collector/redis-stream.js';
@@ -144,6 +144,38 @@ describe('RedisCollector history', { skip: available ? false : 'redis-server not
 });
 
 describe('RedisCollector outage promises', { skip: available ? false : 'redis-server not installed' }, () => {
+  test('the backlog of an outage is bounded in bytes: the newest reports are kept', async () => {
+    const server = await startRedis();
+    const body = (id: string) => gzipSync(Buffer.from(JSON.stringify({ id, pad: 'x'.repeat(2000) })));
+    // Room for about two bodies of ~100 bytes gzipped (the fields p, r and b count).
+    const c = new RedisCollector({ url: server.url, windowMillis: 60_000, keyPrefix: 'bb:', maxBacklogBytes: 2 * (body('x').length + 30) });
+    const client = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await c.ready();
+      await server.kill();
+      for (let i = 0; i < 5; i++) {
+        const received = { bytes: body(`r${i}`), format: 'json' as const, contentEncoding: 'gzip' };
+        await c.add('p', reportWithContainers('h', [`during${i}`]), Date.now(), received);
+      }
+      await server.restart();
+      await client.connect();
+      let n = 0;
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline && n < 2) {
+        n = (await client.xrange('bb:reports', '-', '+')).length;
+        await sleep(100);
+      }
+      await sleep(300);
+      const entries = await client.xrangeBuffer('bb:reports', '-', '+');
+      const ids = entries.map(([, f]) => JSON.parse(gunzipSync(f[f.findIndex((x) => x.toString() === 'b') + 1]!).toString()).id as string);
+      assert.deepEqual(ids, ['r3', 'r4'], 'the two newest reports of the outage were written');
+    } finally {
+      client.disconnect();
+      await c.close();
+      await server.kill();
+    }
+  });
+
   test('Redis (AOF) killed and restarted: logs once, keeps serving, no acknowledged report is lost', async () => {
     const tmp = tempDir('redis-aof-');
     const server = await startRedis({ persistDir: tmp.dir });

@@ -34,6 +34,8 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
   keyPrefix?: string;
   /** Most reports kept while Redis is unreachable, oldest dropped first. Default 10000. */
   maxBacklog?: number;
+  /** Most body bytes kept while Redis is unreachable, oldest dropped first. Default 256 MiB. */
+  maxBacklogBytes?: number;
   /** Length of a compacted chunk of history, in ms (same on every replica). Default 60000. */
   chunkMillis?: number;
   /** How often a replica tries to compact, in ms. Default 10000. */
@@ -50,6 +52,8 @@ const BLOCK_MILLIS = 1000;
 /** Uncompressed bytes of decompressed chunk parts kept for time travel (a timeline walks neighbouring chunks). */
 const CHUNK_CACHE_BYTES = 128 * 1024 * 1024;
 
+const fieldsBytes = (fields: readonly Buffer[]): number => fields.reduce((n, f) => n + f.length, 0);
+
 export class RedisCollector extends HistoryCollector implements HistoryStore {
   /** This replica's id: entries it wrote are skipped by its tail (they are in its window already). */
   readonly replicaId = randomBytes(8).toString('hex');
@@ -65,6 +69,8 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   private readonly maxBacklog: number;
   private readonly logger: Logger | undefined;
   private backlog: Buffer[][] = [];
+  private backlogBytes = 0;
+  private readonly maxBacklogBytes: number;
   private flushing = false;
   private down = false;
   private closed = false;
@@ -86,6 +92,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     };
     const compactEvery = opts.compactEveryMillis ?? 10_000;
     this.maxBacklog = opts.maxBacklog ?? 10_000;
+    this.maxBacklogBytes = opts.maxBacklogBytes ?? 256 * 1024 * 1024;
     this.logger = opts.logger;
     const options = {
       lazyConnect: true,
@@ -226,7 +233,11 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
 
   private queue(fields: Buffer[]): void {
     this.backlog.push(fields);
-    if (this.backlog.length > this.maxBacklog) this.backlog.shift();
+    this.backlogBytes += fieldsBytes(fields);
+    // The newest always stays: an outage keeps the most recent reports.
+    while (this.backlog.length > 1 && (this.backlog.length > this.maxBacklog || this.backlogBytes > this.maxBacklogBytes)) {
+      this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
+    }
   }
 
   private async flushBacklog(): Promise<void> {
@@ -234,8 +245,10 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     this.flushing = true;
     try {
       while (this.backlog.length > 0 && this.redis.status === 'ready' && !this.closed) {
-        await this.append(this.backlog[0]!);
-        this.backlog.shift();
+        const first = this.backlog[0]!;
+        await this.append(first);
+        // Unless a full backlog dropped it meanwhile.
+        if (this.backlog[0] === first) this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
       }
     } catch {
       // Down again: the rest waits for the next 'ready'.
