@@ -162,6 +162,7 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
       controlsEnabled,
     });
     pipeline.reporters.unshift(host);
+    stops.push(() => host.stop?.() ?? Promise.resolve());
     pipeline.taggers.push(createHostTagger(cfg.hostId));
     if (controlsEnabled) registerHostExec(ctx, log);
 

@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHostReporter, createHostTagger, createTopologyTagger } from '../../src/probe/host/reporter.js';
 import { localNetworks, parseMemInfo } from '../../src/probe/host/system.js';
+import { ProcFileReader } from '../../src/probe/procfs/read.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 
 test('host reporter on this machine: facts, local networks, metrics with samples, control', async () => {
@@ -71,4 +73,18 @@ test('host tagger links process/container/image/host nodes; topology tagger name
   const e = rpt.topologies.endpoint.nodes.get(';1.2.3.4;80')!;
   assert.equal(e.latest.has('host_node_id'), false);
   assert.equal(e.topology, 'endpoint');
+});
+
+test('kept-open procfs reads see fresh content on every call, and closeKept releases the fds', async () => {
+  const reader = new ProcFileReader();
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+  const before = openFds();
+  const first = Number(reader.readKeptText('/proc/uptime')?.split(' ')[0]);
+  await sleep(120);
+  const second = Number(reader.readKeptText('/proc/uptime')?.split(' ')[0]);
+  assert.ok(second > first, `uptime moved: ${first} → ${second}`);
+  assert.equal(openFds(), before + 1, 'one fd kept for the file');
+  assert.equal(reader.readKept('/proc/no-such-file'), -1);
+  reader.closeKept();
+  assert.equal(openFds(), before);
 });

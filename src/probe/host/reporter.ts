@@ -5,7 +5,7 @@
  */
 import { makeNode, makeReport } from '../../report/model.js';
 import { nowTime } from '../../report/time.js';
-import type { LatestEntry, Report, Topology } from '../../report/types.js';
+import type { LatestEntry, Node, Report, Topology, TopologyName } from '../../report/types.js';
 import type { Reporter, Tagger } from '../types.js';
 import { metadataTemplate, metricTemplate, setLatest, singletonMetric } from '../node-util.js';
 import { HostSampler, kernelVersion, localNetworks } from './system.js';
@@ -81,6 +81,10 @@ export function createHostReporter(opts: HostReporterOptions): Reporter {
       topology.nodes.set(node.id, node);
       return rpt;
     },
+    stop(): Promise<void> {
+      sampler.close();
+      return Promise.resolve();
+    },
   };
 }
 
@@ -109,12 +113,13 @@ export function createHostTagger(hostId: string): Tagger {
       // Entries and StringSets are immutable values (report/merge.ts): one of each serves every node.
       const entry: LatestEntry = { timestamp: nowTime(), value: id };
       const parents: readonly string[] = [id];
-      for (const name of HOST_TAGGED) {
-        for (const node of report.topologies[name].nodes.values()) {
-          node.latest.set('host_node_id', entry);
-          node.parents.set('host', parents);
-        }
-      }
+      // forEach, not for…of: these loops run once a tick, rarely optimised, and an unoptimised
+      // Map iterator allocates a result object per node.
+      const tagNode = (node: Node): void => {
+        node.latest.set('host_node_id', entry);
+        node.parents.set('host', parents);
+      };
+      for (const name of HOST_TAGGED) report.topologies[name].nodes.forEach(tagNode);
     },
   };
 }
@@ -124,8 +129,10 @@ export function createTopologyTagger(): Tagger {
   return {
     name: 'topology',
     tag(report: Report): void {
-      for (const [name, topology] of Object.entries(report.topologies)) {
-        for (const node of topology.nodes.values()) node.topology = name;
+      for (const name in report.topologies) {
+        report.topologies[name as TopologyName].nodes.forEach((node) => {
+          node.topology = name;
+        });
       }
     },
   };

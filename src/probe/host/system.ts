@@ -56,7 +56,7 @@ export function localNetworks(): string[] {
   return [...out].sort();
 }
 
-/** Reads the per-tick host counters. */
+/** Reads the per-tick host counters (through fds kept open until `close`: a `pread` each). */
 export class HostSampler {
   private readonly reader = new ProcFileReader();
   private last: CpuTimes | undefined;
@@ -65,21 +65,21 @@ export class HostSampler {
 
   /** Seconds since boot (truncated), undefined if unreadable. */
   uptimeSeconds(): number | undefined {
-    const text = this.reader.readText(`${this.procRoot}/uptime`);
+    const text = this.reader.readKeptText(`${this.procRoot}/uptime`);
     const n = text === undefined ? NaN : Math.trunc(Number(text.split(' ')[0]));
     return Number.isFinite(n) ? n : undefined;
   }
 
   /** 1-minute load average. */
   load1(): number | undefined {
-    const text = this.reader.readText(`${this.procRoot}/loadavg`);
+    const text = this.reader.readKeptText(`${this.procRoot}/loadavg`);
     const n = text === undefined ? NaN : Number(text.split(' ')[0]);
     return Number.isFinite(n) ? n : undefined;
   }
 
   /** CPU busy % of all CPUs since the previous call (since boot the first time). */
   cpuUsagePercent(): number | undefined {
-    const text = this.reader.readText(`${this.procRoot}/stat`);
+    const text = this.reader.readKeptText(`${this.procRoot}/stat`);
     const now = text === undefined ? undefined : parseProcStat(text);
     if (!now) return undefined;
     const prev = this.last ?? { idle: 0, total: 0, cpus: now.cpus };
@@ -89,8 +89,13 @@ export class HostSampler {
     return (100 * (total - (now.idle - prev.idle))) / total;
   }
 
+  /** Closes the files kept open. */
+  close(): void {
+    this.reader.closeKept();
+  }
+
   memory(): MemInfo | undefined {
-    const text = this.reader.readText(`${this.procRoot}/meminfo`);
+    const text = this.reader.readKeptText(`${this.procRoot}/meminfo`);
     return text === undefined ? undefined : parseMemInfo(text);
   }
 }

@@ -45,8 +45,9 @@ export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
       addProcessTemplates(topology);
       const ts = nowTime();
       const maxCpu = snap.cpus * 100;
-      for (const p of snap.procs.values()) {
-        if (p.defunct) continue;
+      // forEach, not for…of: an unoptimised Map iterator allocates a result object per process.
+      snap.procs.forEach((p) => {
+        if (p.defunct) return;
         const node = makeNode(`${opts.hostId};${p.pid}`, 'process');
         setLatest(node, 'pid', String(p.pid), ts);
         setLatest(node, 'threads', String(p.threads), ts);
@@ -64,7 +65,7 @@ export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
           node.metrics.set('process_cpu_usage_percent', singletonMetric(ts, cpu, maxCpu));
         }
         topology.nodes.set(node.id, node);
-      }
+      });
       return rpt;
     },
   };

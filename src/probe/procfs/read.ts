@@ -77,6 +77,39 @@ export class ProcFileReader {
     }
   }
 
+  /**
+   * Reads a machine-wide procfs file (`/proc/stat`, `/proc/meminfo`…) through an fd kept open
+   * across calls: one `pread` instead of open + read + close. Reopened once if the read fails.
+   * Returns the byte count in `this.buffer`, or -1. Release the fds with `closeKept`.
+   */
+  readKept(path: string): number {
+    let fd = this.kept.get(path);
+    if (fd !== undefined) {
+      const n = this.preadInto(fd);
+      if (n >= 0) return n;
+      tryClose(fd);
+      this.kept.delete(path);
+    }
+    fd = tryOpen(path);
+    if (fd === undefined) return -1;
+    this.kept.set(path, fd);
+    return this.preadInto(fd);
+  }
+
+  /** `readKept` as latin1 text; undefined if unreadable. */
+  readKeptText(path: string): string | undefined {
+    const n = this.readKept(path);
+    return n < 0 ? undefined : this.buf.toString('latin1', 0, n);
+  }
+
+  /** Closes the fds `readKept` keeps open. */
+  closeKept(): void {
+    for (const fd of this.kept.values()) tryClose(fd);
+    this.kept.clear();
+  }
+
+  private readonly kept = new Map<string, number>();
+
   /** The buffer filled by the last `readInto` (valid until the next call). */
   get buffer(): Buffer {
     return this.buf;

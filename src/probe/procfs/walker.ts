@@ -125,6 +125,7 @@ export class ProcWalker {
 
   /** Closes the stat files kept open. */
   close(): void {
+    this.reader.closeKept();
     for (const p of this.procs.values()) {
       if (p.statFd !== undefined) tryClose(p.statFd);
       p.statFd = undefined;
@@ -143,7 +144,7 @@ export class ProcWalker {
   private async doWalk(): Promise<WalkSnapshot> {
     const atMillis = Date.now();
     this.tickNumber++;
-    const cpuText = this.reader.readText(`${this.procRoot}/stat`);
+    const cpuText = this.reader.readKeptText(`${this.procRoot}/stat`);
     const cpu = cpuText === undefined ? undefined : parseProcStat(cpuText);
     const totalJiffiesDelta = cpu ? cpu.total - (this.lastCpu?.total ?? 0) : 0;
     if (cpu) this.lastCpu = cpu;
