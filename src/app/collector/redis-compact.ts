@@ -9,7 +9,8 @@
  *
  * Bounded memory however many probes publish: a chunk is written as one or more parts (stream
  * entries `<fromMillis>-1`, `<fromMillis>-2`, …), split between probes so that a part holds at most
- * about {@link PART_RAW_BYTES} of uncompressed reports, and each part is compressed as a stream
+ * about {@link PART_RAW_BYTES} of uncompressed reports (up to twice that when one probe's reports
+ * alone are more), and each part is compressed as a stream
  * (one report gunzipped at a time), so compaction holds the chunk's gzip bodies and one part's
  * compressor, never the chunk uncompressed (500 probes: ~740 MB per 60-s chunk), and a reader
  * decompresses one part at a time.
@@ -153,8 +154,10 @@ async function partBody(entries: readonly StreamEntry[]): Promise<{ body: Buffer
     enc.once('end', resolve);
     enc.once('error', reject);
   });
+  ended.catch(() => undefined); // awaited below; an early error must not be an unhandled rejection
   let count = 0;
   for (const e of entries) {
+    if (enc.destroyed) break;
     const rec = await recordOfEntry(e).catch(() => undefined);
     if (!rec) continue;
     count++;
