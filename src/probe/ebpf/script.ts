@@ -31,12 +31,36 @@
  *   port, last srtt_us)) — short-lived connections, aggregated. A connect() refused by a reset is
  *   one of them (out 1, resets 1).
  * - `T gen nsecs` — end of the dump of generation `gen`.
+ *
+ * A dump prints (and clears) only the groups of maps that may hold something: bpftrace's print()
+ * and clear() are actions run in user space, and 22 of them per second on empty maps cost more
+ * than the rest of an idle tracker. Each writer first bumps its group's counter (`@wE`, `@wG`,
+ * `@wS`, `@wC`), then reads `@gen`; the interval probe flips `@gen`, then reads the counters, and
+ * dumps a group when its counter moved since the reading two intervals back. Every write into the
+ * ending generation comes from a program that read `@gen` after the previous flip, so its bump
+ * came after the reading two flips back (a program runs for microseconds, not a whole interval)
+ * and before this one: no write is missed, even one still running on another CPU during the flip.
+ * Skipped groups are empty, and print() of an empty map prints only a blank line, so the output
+ * is the same as printing everything.
  */
 
 /** Generation-suffixed maps, dumped and cleared each interval. */
 const GEN_MAPS = ['e', 'o', 'a', 's', 'c', 'n', 't', 'r', 'x', 'z', 'l'] as const;
 /** Per-socket maps the kernel maintains itself (deleted at close). */
 const SOCKET_MAPS = ['born', 'cpid', 'apid', 'rst'] as const;
+
+/**
+ * Groups of generation maps written together, each with a write counter `@w<group>` and its
+ * readings at the last two dumps (`@p<group>`, `@q<group>`): announces, short-lived aggregates,
+ * snapshots, closes.
+ */
+const GROUPS = { E: ['e', 'o', 'a'], G: ['n', 't', 'r', 'x', 'z', 'l'], S: ['s'], C: ['c'] } as const;
+type Group = keyof typeof GROUPS;
+const GROUP_NAMES = Object.keys(GROUPS) as Group[];
+const COUNTER_MAPS = GROUP_NAMES.flatMap((g) => [`w${g}`, `p${g}`, `q${g}`]);
+
+/** Marks a write into group `g`; must come before the program reads `@gen` for that write. */
+const bump = (g: Group): string => `@w${g}++;`;
 
 /** `body(p)` for the current generation's parity p, as an if/else on `@gen`. */
 function byParity(body: (p: 0 | 1) => string): string {
@@ -63,7 +87,11 @@ function aggregate(p: 0 | 1): string {
 /** The program text for a dump interval of `intervalMillis` (whole ms, at least 100). */
 export function trackerScript(intervalMillis: number): string {
   const interval = Math.max(100, Math.round(intervalMillis));
-  const dump = (p: 0 | 1): string => [...GEN_MAPS.map((m) => `print(@${m}${p});`), ...GEN_MAPS.map((m) => `clear(@${m}${p});`)].join(' ');
+  const each = (p: 0 | 1, action: string): string =>
+    GROUP_NAMES.map((g) => `if ($d${g}) { ${GROUPS[g].map((m) => `${action}(@${m}${p});`).join(' ')} }`).join(' ');
+  const dump = (p: 0 | 1): string => `${each(p, 'print')} ${each(p, 'clear')}`;
+  // After the flip: whether each group was written since the reading two dumps back.
+  const moved = GROUP_NAMES.map((g) => `$w${g} = @w${g}; $d${g} = $w${g} != @q${g}; @q${g} = @p${g}; @p${g} = $w${g};`).join('\n  ');
   return `
 BEGIN { @gen = 2; printf("R\\n"); }
 
@@ -72,6 +100,7 @@ tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept /args-
   $sk = (uint64)((struct socket *)$file->private_data)->sk;
   if (@born[$sk] != 0) {
     @apid[$sk] = pid;
+    ${bump('E')}
     ${byParity((p) => `    @a${p}[$sk] = pid;`)}
   }
 }
@@ -90,6 +119,7 @@ tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
     $ns = ((struct sock *)args->skaddr)->__sk_common.skc_net.net->ns.inum;
     $out = args->oldstate == 2 ? 1 : 0;
     $pid = $out ? @cpid[$sk] : 0;
+    ${bump('E')}
     @born[$sk] = @gen * 2 + $out;
     ${byParity((p) => `    @e${p}[$sk] = ((uint64)$ns, (uint64)$out, (uint64)$pid, ntop(args->saddr_v6), (uint64)args->sport, ntop(args->daddr_v6), (uint64)args->dport);`)}
   } else if (args->newstate == 7 && args->oldstate != 3 && args->oldstate != 10) {
@@ -109,16 +139,21 @@ tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
     if (args->oldstate == 2) {
       // A connect() that failed: reported when refused by a reset.
       if ($rst > 0) {
+        ${bump('G')}
         $out = 1; $pid = @cpid[$sk]; $srv = $dp; $cli = $sp;
         ${byParity(aggregate)}
       }
     } else if ($b != 0 && $b / 2 == (uint64)@gen) {
       // Established and closed within this generation: aggregated, never dumped on its own.
+      // (Bumped after this read of @gen: if the generation ends meanwhile, the write goes to
+      // the new one, whose dump comes after this bump.)
+      ${bump('G')}
       $out = $b & 1;
       if ($out) { $pid = @cpid[$sk]; $srv = $dp; $cli = $sp; }
       else { $pid = @apid[$sk]; $srv = $sp; $cli = $dp; }
       ${byParity(aggregate)}
     } else {
+      ${bump('C')}
       ${byParity((p) => `      @c${p}[$sk] = ($sent, $rcvd, (uint64)($tp->srtt_us >> 3), (uint64)$tp->total_retrans, (uint64)$rst, (uint64)$ns, ntop(args->saddr_v6), $sp, ntop(args->daddr_v6), $dp);
       delete(@s${p}[$sk]);`)}
     }
@@ -132,9 +167,11 @@ tracepoint:sock:inet_sock_set_state /args->protocol == 6/ {
 tracepoint:sock:sock_send_length, tracepoint:sock:sock_recv_length /args->protocol == 6 && args->ret > 0/ {
   $sk = (uint64)args->sk;
   $tp = (struct tcp_sock *)args->sk;
+  ${bump('S')}
   ${byParity((p) => `  @s${p}[$sk] = ${SNAPSHOT};`)}
   if (@born[$sk] == 0) {
     // A socket older than the tracker: announced once, so its counters can be placed.
+    ${bump('E')}
     $s = (struct sock *)args->sk;
     $ns = $s->__sk_common.skc_net.net->ns.inum;
     $dp = $s->__sk_common.skc_dport;
@@ -151,18 +188,20 @@ tracepoint:sock:sock_send_length, tracepoint:sock:sock_recv_length /args->protoc
 tracepoint:tcp:tcp_retransmit_skb /@born[(uint64)args->skaddr] != 0/ {
   $sk = (uint64)args->skaddr;
   $tp = (struct tcp_sock *)args->skaddr;
+  ${bump('S')}
   ${byParity((p) => `  @s${p}[$sk] = ${SNAPSHOT};`)}
 }
 
 interval:ms:${interval} {
   $g = @gen;
   @gen = $g + 1;
+  ${moved}
   if ($g & 1) { ${dump(1)} } else { ${dump(0)} }
   printf("T %d %llu\\n", $g, nsecs);
 }
 
 END {
-  ${[...SOCKET_MAPS.map((m) => `clear(@${m});`), ...[0, 1].flatMap((p) => GEN_MAPS.map((m) => `clear(@${m}${p});`)), 'clear(@gen);'].join(' ')}
+  ${[...SOCKET_MAPS.map((m) => `clear(@${m});`), ...[0, 1].flatMap((p) => GEN_MAPS.map((m) => `clear(@${m}${p});`)), ...COUNTER_MAPS.map((m) => `clear(@${m});`), 'clear(@gen);'].join(' ')}
 }
 `;
 }
