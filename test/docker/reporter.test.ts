@@ -9,6 +9,7 @@ import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
 import { CgroupReader } from '../../src/probe/docker/cgroup.js';
 import { NamespaceAddresses } from '../../src/probe/docker/netns.js';
 import { createDockerPlugin, type DockerPlugin } from '../../src/probe/docker/index.js';
+import { makeDockerOverlayNodeId } from '../../src/report/ids.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Node, Report } from '../../src/report/types.js';
 import { makeTestContext, waitFor, type TestContext } from './harness.js';
@@ -192,4 +193,17 @@ test('connecting a container to another network updates its IPs and networks thr
   assert.equal(n.sets.get('docker_container_ips')?.length, 2);
   await docker('network', 'disconnect', net2, WEB);
   await nodeWhen((x) => x.sets.get('docker_container_networks')?.includes(net2) === false, 'disconnected', 5_000);
+});
+
+test('a network created or removed after start changes the overlay subnets through events (no re-list)', async (t) => {
+  if (skip) return t.skip(skip);
+  await nodeWhen(() => true, 'the container known');
+  const net3 = `${P}-net3`;
+  await docker('network', 'create', net3);
+  const subnet = String(JSON.parse(await docker('network', 'inspect', net3))[0].IPAM.Config[0].Subnet);
+  const subnets = async (): Promise<readonly string[]> =>
+    (await plugin!.reporter.report()).topologies.overlay.nodes.get(makeDockerOverlayNodeId('testhost'))?.sets.get('local_networks') ?? [];
+  await waitFor('the new subnet', async () => ((await subnets()).includes(subnet) ? true : undefined), 5_000);
+  await docker('network', 'rm', net3);
+  await waitFor('the subnet gone', async () => ((await subnets()).includes(subnet) ? undefined : true), 5_000);
 });

@@ -1,8 +1,12 @@
 /**
  * What Docker has right now (wire §5.6 "Registry"): containers (inspected), images, networks.
- * Subscribes to the event stream so state changes are seen at once, re-lists everything every
+ * Subscribes to the event stream so state changes are seen at once, re-lists containers every
  * `intervalMillis`, and reconnects with backoff when Docker is absent or restarting — while
  * disconnected it simply knows nothing, so the rest of the probe keeps reporting.
+ *
+ * Images and networks are re-listed when their events say they changed (and when a container
+ * uses an image not listed yet), plus every {@link FULL_RELIST_EVERY}th re-list as a safety net:
+ * listing them every interval was most of the Docker daemon's CPU spent on the probe at rest.
  */
 import type Docker from 'dockerode';
 import { Backoff, sleep } from '../../common/backoff.js';
@@ -46,6 +50,12 @@ const REINSPECT = new Set([
 
 const INSPECT_CONCURRENCY = 8;
 
+/** Network event actions that change the network list (connect/disconnect re-inspect the container). */
+const NETWORK_LIST_ACTIONS = new Set(['create', 'destroy', 'remove', 'update']);
+
+/** Every how many re-lists images and networks are listed again even without an event. */
+export const FULL_RELIST_EVERY = 6;
+
 /** Options of {@link DockerRegistry}. */
 export interface RegistryOptions {
   /** Full re-list period (`--probe.docker.interval`), milliseconds. */
@@ -66,6 +76,10 @@ export class DockerRegistry {
   private readonly logOnce: LogOnce;
   private loop: Promise<void> | undefined;
   private imagesInFlight = false;
+  private networksInFlight = false;
+  /** An image or network event arrived while its list was in flight: list again after it. */
+  private imagesStale = false;
+  private networksStale = false;
   private events: NodeJS.ReadableStream | undefined;
 
   constructor(
@@ -148,14 +162,40 @@ export class DockerRegistry {
   /** Drops a container; `notify` false when we merely lost sight of Docker (no "deleted" shortcut). */
   /** Re-lists images now (a container uses one we have not listed yet), at most one at a time. */
   private refreshImages(): void {
-    if (this.imagesInFlight) return;
+    if (this.imagesInFlight) {
+      this.imagesStale = true;
+      return;
+    }
     this.imagesInFlight = true;
+    this.imagesStale = false;
     withTimeout('image list', this.docker.listImages() as Promise<unknown>)
       .then((v) => {
         if (!this.abort.signal.aborted) this.images = new Map(parseImageList(v).map((i) => [i.id, i]));
       })
       .catch((err: unknown) => this.logger.debug({ err }, 'docker image list failed'))
-      .finally(() => (this.imagesInFlight = false));
+      .finally(() => {
+        this.imagesInFlight = false;
+        if (this.imagesStale && !this.abort.signal.aborted) this.refreshImages();
+      });
+  }
+
+  /** Re-lists networks now (a network was created, removed or updated), at most one at a time. */
+  private refreshNetworks(): void {
+    if (this.networksInFlight) {
+      this.networksStale = true;
+      return;
+    }
+    this.networksInFlight = true;
+    this.networksStale = false;
+    withTimeout('network list', this.docker.listNetworks() as Promise<unknown>)
+      .then((v) => {
+        if (!this.abort.signal.aborted) this.networks = parseNetworkList(v);
+      })
+      .catch((err: unknown) => this.logger.debug({ err }, 'docker network list failed'))
+      .finally(() => {
+        this.networksInFlight = false;
+        if (this.networksStale && !this.abort.signal.aborted) this.refreshNetworks();
+      });
   }
 
   private forget(id: string, notify = true): void {
@@ -203,7 +243,7 @@ export class DockerRegistry {
     await this.unlessStopped(withTimeout('ping', this.docker.ping() as Promise<unknown>));
     // Subscribe before listing so no change between the two is missed (as Scope does).
     const events = await this.unlessStopped(
-      withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network'] } })),
+      withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network', 'image'] } })),
     );
     this.events = events;
     const ended = new Promise<void>((resolve, reject) => {
@@ -229,10 +269,12 @@ export class DockerRegistry {
     this.logger.info({ containers: this.containers.size }, 'docker: connected');
     const signal = this.abort.signal;
     let relisting = false;
+    let relists = 0;
     const timer = setInterval(() => {
       if (relisting) return; // skip a tick while the last re-list is in flight
       relisting = true;
-      this.relist('list')
+      relists++;
+      this.relist('list', relists % FULL_RELIST_EVERY === 0)
         .catch((err: unknown) => {
           this.logger.debug({ err }, 'docker re-list failed');
           this.destroyEvents(); // reconnect
@@ -267,9 +309,14 @@ export class DockerRegistry {
       this.logger.debug({ err }, 'docker: bad event');
       return;
     }
+    if (ev.type === 'image') {
+      this.refreshImages();
+      return;
+    }
     if (ev.type === 'network') {
       // Scope keyed these by the network id and so never updated IPs; the container is an attribute.
       if ((ev.action === 'connect' || ev.action === 'disconnect') && ev.container) void this.refresh(ev.container, 'event');
+      if (NETWORK_LIST_ACTIONS.has(ev.action)) this.refreshNetworks();
       return;
     }
     if (ev.type !== 'container' || !ev.id) return;
@@ -277,16 +324,19 @@ export class DockerRegistry {
     else if (REINSPECT.has(ev.action)) void this.refresh(ev.id, 'event');
   }
 
-  /** Lists containers, images and networks; inspects containers that are new or changed state. */
-  private async relist(cause: ChangeCause): Promise<void> {
+  /**
+   * Lists containers (and, when `all` — always for the initial listing — images and networks);
+   * inspects containers that are new or changed state.
+   */
+  private async relist(cause: ChangeCause, all = cause === 'initial'): Promise<void> {
     const [list, images, networks] = await Promise.all([
       withTimeout('container list', this.docker.listContainers({ all: true }) as Promise<unknown>),
-      withTimeout('image list', this.docker.listImages() as Promise<unknown>),
-      withTimeout('network list', this.docker.listNetworks() as Promise<unknown>),
+      all ? withTimeout('image list', this.docker.listImages() as Promise<unknown>) : undefined,
+      all ? withTimeout('network list', this.docker.listNetworks() as Promise<unknown>) : undefined,
     ]);
     const summaries = parseContainerList(list);
-    this.images = new Map(parseImageList(images).map((i) => [i.id, i]));
-    this.networks = parseNetworkList(networks);
+    if (images !== undefined) this.images = new Map(parseImageList(images).map((i) => [i.id, i]));
+    if (networks !== undefined) this.networks = parseNetworkList(networks);
     const listed = new Set(summaries.map((s) => s.id));
     for (const id of [...this.containers.keys()]) if (!listed.has(id)) this.forget(id);
     const todo = summaries.filter((s) => this.containers.get(s.id)?.info.state.status !== s.state).map((s) => s.id);
