@@ -26,6 +26,8 @@ export function makeGroupNodeTopology(topology: string, key: string): string {
 
 /** `{ topology, key }` of a group topology, or undefined. */
 export function parseGroupNodeTopology(topology: string): { topology: string; key: string } | undefined {
+  // Asked for every summarised node; most are not groups, so no split for them.
+  if (!topology.startsWith('group:')) return undefined;
   const parts = topology.split(':');
   if (parts.length !== 3 || parts[0] !== 'group') return undefined;
   return { topology: parts[1]!, key: parts[2]! };

@@ -27,21 +27,22 @@ function counterValue(n: RNode, id: string): string | undefined {
   return n.latest.get(`count_${id}`)?.value;
 }
 
+function setsValue(n: RNode, id: string): string | undefined {
+  const set = n.sets.get(id);
+  return set === undefined || set.length === 0 ? undefined : set.join(', ');
+}
+
+// Called per template per summarised node: plain functions, no closures allocated per call.
 function metadataValue(n: RNode, t: MetadataTemplate): string | undefined {
-  const fromLatest = (): string | undefined => n.latest.get(t.id)?.value;
-  const fromSets = (): string | undefined => {
-    const set = n.sets.get(t.id);
-    return set === undefined || set.length === 0 ? undefined : set.join(', ');
-  };
   switch (t.from) {
     case 'latest':
-      return fromLatest();
+      return n.latest.get(t.id)?.value;
     case 'sets':
-      return fromSets();
+      return setsValue(n, t.id);
     case 'counters':
       return counterValue(n, t.id);
     default:
-      return fromLatest() ?? fromSets() ?? counterValue(n, t.id);
+      return n.latest.get(t.id)?.value ?? setsValue(n, t.id) ?? counterValue(n, t.id);
   }
 }
 
@@ -92,21 +93,24 @@ export function metricRows(n: RNode, topology: Topology, withSamples: boolean): 
   return rows;
 }
 
+/** Appends row `label_<label>` unless `seen` has it (the first value of a label wins). */
+function addPropertyRow(rows: ApiTableRow[], seen: Set<string>, label: string, value: string): void {
+  const id = `label_${label}`;
+  if (seen.has(id)) return;
+  seen.add(id);
+  rows.push({ id, entries: { label, value } });
+}
+
 function propertyListRows(n: RNode, t: TableTemplate): ApiTableRow[] {
   const rows: ApiTableRow[] = [];
   const seen = new Set<string>();
-  const add = (label: string, value: string): void => {
-    const id = `label_${label}`;
-    if (seen.has(id)) return;
-    seen.add(id);
-    rows.push({ id, entries: { label, value } });
-  };
   for (const [key, label] of t.fixedRows) {
     const v = n.latest.get(key)?.value;
-    if (v !== undefined) add(label, v);
+    if (v !== undefined) addPropertyRow(rows, seen, label, v);
   }
-  if (t.prefix !== '') {
-    for (const [key, e] of n.latest) if (key.startsWith(t.prefix)) add(key.slice(t.prefix.length), e.value);
+  const prefix = t.prefix;
+  if (prefix !== '') {
+    for (const [key, e] of n.latest) if (key.startsWith(prefix)) addPropertyRow(rows, seen, key.slice(prefix.length), e.value);
   }
   return rows;
 }

@@ -1,19 +1,143 @@
 /**
  * Copy-on-write report merging for read-only results (the app's window): the merge of many
  * reports into a new one that *shares* every node found under its key in only one input, and
- * copies a node only when a second input has the same key. Reports from different probes hardly
+ * where several inputs hold a key, shares whatever part of their nodes the merge leaves as it
+ * was (a node, or its latest/sets/metrics/parents Maps). Reports from different probes hardly
  * overlap (node ids carry the host), so a window of 500 probes costs Map inserts instead of
- * 50,000 node copies. Same result as folding the inputs left to right with `mergeReportInto` into
- * a fresh report.
+ * 50,000 node copies; one probe's consecutive reports repeat most of their content, so merging
+ * them allocates little. Same result, key order included, as folding the inputs left to right
+ * with `mergeReportInto` into a fresh report.
  *
- * The result's Maps and arrays are its own, but its nodes may be the inputs' objects: neither the
- * result's nodes nor the inputs may be mutated while the result is in use.
+ * The result's topology Maps are its own, but its nodes, and the Maps in them, may be the
+ * inputs': neither the result's nodes nor the inputs may be mutated while the result is in use.
  */
 import { copyNode } from './copy.js';
 import { mergeDnsInto, mergeTableTemplate } from './merge.js';
-import { mergeNodeInto } from './merge-node.js';
+import { mergeMetric } from './merge-metric.js';
+import { ACTIVE_CONTROLS_KEY, mergeNodeInto } from './merge-node.js';
+import { mergeStringSets } from './merge-sets.js';
 import { makeReport } from './model.js';
-import { TOPOLOGIES, ZERO_TIME, type MetadataTemplate, type MetricTemplate, type Node, type PluginSpec, type Report, type Topology } from './types.js';
+import {
+  TOPOLOGIES,
+  ZERO_TIME,
+  type LatestMap,
+  type MetadataTemplate,
+  type Metric,
+  type MetricTemplate,
+  type Node,
+  type PluginSpec,
+  type Report,
+  type Sets,
+  type Topology,
+} from './types.js';
+
+/*
+ * Node merges that share: each returns one of its inputs (or a Map of one) whenever the merge
+ * equals it, with the same key order, and otherwise what `mergeNodeInto` on a copy gives. A
+ * probe's reports mostly repeat the same sets, parents and (newer) latest entries, so merging a
+ * probe's window allocates little and keeps its maps shared with the reports it came from.
+ */
+
+/** `mergeLatestInto(copy of a, b)`, sharing `a` or `b` when the result equals one of them. */
+function mergeLatestShared(a: LatestMap, b: LatestMap): LatestMap {
+  if (b.size === 0 || a === b) return a;
+  if (a.size === 0) return b;
+  let taken = 0;
+  let replaced = 0;
+  for (const [key, entry] of b) {
+    const mine = a.get(key);
+    if (mine === undefined) taken++;
+    else if (entry.timestamp > mine.timestamp) {
+      taken++;
+      replaced++;
+    }
+  }
+  if (taken === 0) return a;
+  if (taken === b.size && replaced === a.size && a.size === b.size && sameKeyOrder(a, b)) return b;
+  const out = new Map(a);
+  for (const [key, entry] of b) {
+    const mine = out.get(key);
+    if (mine === undefined || entry.timestamp > mine.timestamp) out.set(key, entry);
+  }
+  return out;
+}
+
+/** Whether two maps with the same keys iterate them in the same order. */
+function sameKeyOrder<K>(a: ReadonlyMap<K, unknown>, b: ReadonlyMap<K, unknown>): boolean {
+  const other = b.keys();
+  for (const key of a.keys()) if (other.next().value !== key) return false;
+  return true;
+}
+
+/** `mergeSetsInto(copy of a, b)`, sharing `a` (or `b` when `a` is empty) when the union equals it. */
+function mergeSetsShared(a: Sets, b: Sets): Sets {
+  if (b.size === 0 || a === b) return a;
+  if (a.size === 0) return b;
+  let changed = false;
+  for (const [key, set] of b) {
+    const mine = a.get(key);
+    if (mine === undefined || mergeStringSets(mine, set) !== mine) {
+      changed = true;
+      break;
+    }
+  }
+  if (!changed) return a;
+  const out = new Map(a);
+  for (const [key, set] of b) {
+    const mine = out.get(key);
+    out.set(key, mine === undefined ? set : mergeStringSets(mine, set));
+  }
+  return out;
+}
+
+/** The per-key metric merge of `b` into a copy of `a`, sharing `a` (or `b` when `a` is empty) when unchanged. */
+function mergeMetricsShared(a: Map<string, Metric>, b: Map<string, Metric>): Map<string, Metric> {
+  if (b.size === 0 || a === b) return a;
+  if (a.size === 0) return b;
+  let out: Map<string, Metric> | undefined;
+  for (const [key, metric] of b) {
+    const mine = a.get(key);
+    const merged = mine === undefined ? metric : mergeMetric(mine, metric);
+    if (merged === mine) continue;
+    out ??= new Map(a);
+    out.set(key, merged);
+  }
+  return out ?? a;
+}
+
+/**
+ * `mergeNodeInto(copyNode(a), b, isHost)` as a new node, or `a` itself when `b` adds nothing.
+ * Neither input is changed; the result may share their Maps, so it must not be mutated.
+ */
+function mergeNodesShared(a: Node, b: Node, isHost: boolean): Node {
+  const topology = a.topology === '' ? b.topology : a.topology;
+  if (b.latest.size > 0 && (isHost || topology === 'host' || b.topology === 'host')) {
+    const mine = a.latest.get(ACTIVE_CONTROLS_KEY);
+    const theirs = b.latest.get(ACTIVE_CONTROLS_KEY);
+    if (mine !== undefined && theirs !== undefined && mine.value !== theirs.value) {
+      // Host controls are unioned: the rare case, done the plain way.
+      const out = copyNode(a);
+      mergeNodeInto(out, b, isHost);
+      return out;
+    }
+  }
+  const id = a.id === '' ? b.id : a.id;
+  const sets = mergeSetsShared(a.sets, b.sets);
+  const adjacency = mergeStringSets(a.adjacency, b.adjacency);
+  const latest = mergeLatestShared(a.latest, b.latest);
+  const metrics = mergeMetricsShared(a.metrics, b.metrics);
+  const parents = mergeSetsShared(a.parents, b.parents);
+  let children = a.children;
+  if (b.children !== null) {
+    children = new Map(a.children ?? []);
+    for (const [key, child] of b.children) children.set(key, child);
+  }
+  if (id === a.id && topology === a.topology && sets === a.sets && adjacency === a.adjacency && latest === a.latest &&
+    metrics === a.metrics && parents === a.parents && children === a.children) {
+    return a;
+  }
+  return { id, topology, sets, adjacency, latest, metrics, parents, children };
+}
 
 /** Union; on a conflict the template with the higher `priority` wins (`dst`'s on a tie). */
 function mergeByPriorityInto<T extends MetadataTemplate | MetricTemplate>(dst: Map<string, T>, src: Map<string, T>): void {
@@ -23,8 +147,8 @@ function mergeByPriorityInto<T extends MetadataTemplate | MetricTemplate>(dst: M
   }
 }
 
-/** `mergeTopologyInto` where nodes new to `dst` are shared; `owned` holds the nodes `dst` copied. */
-function mergeTopologySharing(dst: Topology, src: Topology, isHost: boolean, owned: Set<Node>): void {
+/** `mergeTopologyInto` where nodes are shared wherever the merge allows (see `mergeNodesShared`). */
+function mergeTopologySharing(dst: Topology, src: Topology, isHost: boolean): void {
   if (dst.shape === '') dst.shape = src.shape;
   if (dst.tag === '') dst.tag = src.tag;
   if (dst.label === '' && src.label !== '') {
@@ -34,17 +158,11 @@ function mergeTopologySharing(dst: Topology, src: Topology, isHost: boolean, own
   const nodes = dst.nodes;
   for (const [key, node] of src.nodes) {
     const existing = nodes.get(key);
-    if (existing === undefined) {
-      nodes.set(key, node);
-      continue;
+    if (existing === undefined) nodes.set(key, node);
+    else {
+      const merged = mergeNodesShared(existing, node, isHost);
+      if (merged !== existing) nodes.set(key, merged);
     }
-    let target = existing;
-    if (!owned.has(existing)) {
-      target = copyNode(existing);
-      owned.add(target);
-      nodes.set(key, target);
-    }
-    mergeNodeInto(target, node, isHost);
   }
   for (const [key, control] of src.controls) dst.controls.set(key, control);
   mergeByPriorityInto(dst.metadataTemplates, src.metadataTemplates);
@@ -80,7 +198,6 @@ function mergePluginsInto(dst: PluginSpec[], src: readonly PluginSpec[]): void {
  */
 export function mergeReportsShared(reports: Iterable<Report>): Report {
   const out = makeReport();
-  const owned = new Set<Node>();
   for (const src of reports) {
     if (src.ts !== ZERO_TIME && (out.ts === ZERO_TIME || src.ts < out.ts)) out.ts = src.ts;
     out.windowNanos += src.windowNanos;
@@ -90,7 +207,7 @@ export function mergeReportsShared(reports: Iterable<Report>): Report {
     mergeDnsInto(out.dns, src.dns);
     for (const { name } of TOPOLOGIES) {
       const t = src.topologies[name];
-      if (!isBare(t)) mergeTopologySharing(out.topologies[name], t, name === 'host', owned);
+      if (!isBare(t)) mergeTopologySharing(out.topologies[name], t, name === 'host');
     }
   }
   return out;

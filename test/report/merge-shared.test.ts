@@ -27,6 +27,44 @@ describe('mergeReportsShared', () => {
     );
   });
 
+  test('same key order as the fold, in node maps and in every node’s maps', () => {
+    const order = (r: Report): unknown =>
+      Object.fromEntries(
+        Object.entries(r.topologies).map(([name, topology]) => [
+          name,
+          [...topology.nodes].map(([key, n]) => [key, n.id, n.topology, [...n.latest.keys()], [...n.sets.keys()], [...n.metrics.keys()], [...n.parents.keys()], n.adjacency, [...(n.children?.keys() ?? [])]]),
+        ]),
+      );
+    fc.assert(
+      fc.property(fc.array(arbReport(false), { maxLength: 5 }), (reports) => {
+        assert.deepEqual(order(mergeReportsShared(reports)), order(fold(reports)));
+      }),
+      runs,
+    );
+  });
+
+  test('a node that a later report repeats (same or older data) stays the same object', () => {
+    const a = makeReport();
+    const b = makeReport();
+    const first = makeNode('h1;1', 'process');
+    first.latest.set('pid', { timestamp: t(2), value: '1' });
+    first.sets.set('s', ['x', 'y']);
+    const again = makeNode('h1;1', 'process');
+    again.latest.set('pid', { timestamp: t(1), value: '1' });
+    again.sets.set('s', ['x']);
+    a.topologies.process.nodes.set(first.id, first);
+    b.topologies.process.nodes.set(again.id, again);
+    assert.equal(mergeReportsShared([a, b]).topologies.process.nodes.get('h1;1'), first);
+    // Newer latest entries for every key: the newer node's latest map is shared, not copied.
+    const newer = makeNode('h1;1', 'process');
+    newer.latest.set('pid', { timestamp: t(3), value: '1' });
+    const c = makeReport();
+    c.topologies.process.nodes.set(newer.id, newer);
+    const merged = mergeReportsShared([a, c]).topologies.process.nodes.get('h1;1')!;
+    assert.equal(merged.latest, newer.latest);
+    assert.equal(merged.sets, first.sets);
+  });
+
   test('leaves its inputs unchanged, also when the result is merged again', () => {
     fc.assert(
       fc.property(fc.array(arbReport(false), { minLength: 1, maxLength: 4 }), arbReport(false), (reports, extra) => {
