@@ -95,7 +95,8 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
 
   const stops: Array<() => Promise<void>> = [];
   const hostTaggers: Tagger[] = [];
-  let localNetworks: () => readonly Cidr[] = () => [];
+  const noNetworks: readonly Cidr[] = [];
+  let localNetworks: () => readonly Cidr[] = () => noNetworks;
 
   // Docker first: the endpoint reporter needs its bridge networks for address scoping.
   const kubernetesOn = cfg.kubernetes || cfg.kubernetesRole !== '';

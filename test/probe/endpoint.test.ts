@@ -8,6 +8,7 @@ import { conntrackEventsEnabled } from '../../src/probe/endpoint/conntrack.js';
 import { SocketScanner, type ScanResult } from '../../src/probe/endpoint/sockets.js';
 import type { Node, Report } from '../../src/report/types.js';
 import { firstLine, killAll, spawnNode, waitFor } from './helpers.js';
+import { parseCidr, type Cidr } from '../../src/report/ip.js';
 
 const children: ChildProcess[] = [];
 const reporters: EndpointReporter[] = [];
@@ -153,4 +154,26 @@ test('re-reads of moved namespace tables are bounded per scan and caught up late
   assert.equal(has(await bounded.scan(snap)), false, 'no re-read budget: the previous table is kept');
   assert.ok(bounded.lastTablesDeferred >= 1);
   assert.equal(has(await free.scan(snap)), true, 'with budget, it is re-read');
+});
+
+test('endpoint ids follow a change of the local networks (compared by value, so equal lists built anew keep the caches)', async () => {
+  let nets: Cidr[] = [];
+  const walker = new ProcWalker();
+  const reporter = createEndpointReporter({
+    hostId: 'h', walker, procRoot: '/proc', procSpy: false, conntrack: false, fdBudgetPerTick: 0,
+    localNetworks: () => nets.slice(), logger: silentLogger(),
+    connectionSource: {
+      connections: () => [{ netns: 0, fromIp: '10.1.0.5', fromPort: 40000, toIp: '10.1.0.6', toPort: 80 }],
+      scanNeeded: () => false,
+    },
+  });
+  reporters.push(reporter);
+  await walker.walk();
+  const ids = async (): Promise<string[]> => [...(await reporter.report()).topologies.endpoint.nodes.keys()].sort();
+  assert.deepEqual(await ids(), [';10.1.0.5;40000', ';10.1.0.6;80']);
+  assert.deepEqual(await ids(), [';10.1.0.5;40000', ';10.1.0.6;80']);
+  nets = [parseCidr('10.1.0.0/16')!];
+  assert.deepEqual(await ids(), ['h;10.1.0.5;40000', 'h;10.1.0.6;80']);
+  nets = [];
+  assert.deepEqual(await ids(), [';10.1.0.5;40000', ';10.1.0.6;80']);
 });

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TcpTableParser } from '../../src/probe/endpoint/procnet.js';
 import { parseConntrackLine } from '../../src/probe/endpoint/conntrack.js';
-import { flowEnds } from '../../src/probe/endpoint/reporter.js';
+import { flowEnds, sameCidrs } from '../../src/probe/endpoint/reporter.js';
+import { parseCidr } from '../../src/report/ip.js';
 import { Backoff, retryAfterMillis, sleep } from '../../src/common/backoff.js';
 import { bracketInode } from '../../src/probe/procfs/read.js';
 
@@ -93,4 +94,14 @@ test('net/sockstat6: tcp6 is read only when TCPv6 sockets are in use (or the cou
   assert.equal(hasTcp6Sockets('TCP6: inuse 01\n'), true);
   assert.equal(hasTcp6Sockets('garbage'), true);
   assert.equal(hasTcp6Sockets(undefined), true);
+});
+
+test('local networks compare by value: an equal list built anew keeps the endpoint id caches', () => {
+  const a = [parseCidr('10.1.0.0/16')!, parseCidr('fd00::1/64')!];
+  const b = [parseCidr('10.1.0.0/16')!, parseCidr('fd00::1/64')!];
+  assert.equal(sameCidrs(a, b), true);
+  assert.equal(sameCidrs([], []), true);
+  assert.equal(sameCidrs(a, [a[0]!]), false);
+  assert.equal(sameCidrs([parseCidr('10.1.0.0/16')!], [parseCidr('10.1.0.0/17')!]), false);
+  assert.equal(sameCidrs([parseCidr('10.1.0.1/16')!], [parseCidr('10.1.0.2/16')!]), false, 'host bits count (they are in local_networks)');
 });

@@ -147,11 +147,13 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
         initiated.add(flowKey(from.ip, from.port, to.ip, to.port));
       }
 
-      if (localNets !== lastLocalNets) {
+      // Ids depend on the local networks: drop the caches when they change (by value: a provider
+      // may build a new, equal list each call, and clearing per tick re-derives every id).
+      if (lastLocalNets === undefined || !sameCidrs(localNets, lastLocalNets)) {
         idCache.clear();
         socketMemos = new WeakMap();
-        lastLocalNets = localNets;
       }
+      lastLocalNets = localNets;
       // Ids are pure functions of (netns, ip, port): cached, since most connections persist.
       const endpointId = (netns: number, ip: string, port: number): string => {
         const key = `${netns}|${ip}|${port}`;
@@ -239,6 +241,25 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
       await conntrack?.stop();
     },
   };
+}
+
+/** Same networks in the same order (compared by value). */
+export function sameCidrs(a: readonly Cidr[], b: readonly Cidr[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x === y) continue;
+    if (x.prefixLength !== y.prefixLength || !bytesEqual(x.ip, y.ip) || !bytesEqual(x.network, y.network)) return false;
+  }
+  return true;
+}
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const NO_SCAN: ScanResult = { namespaces: [], owner: () => undefined };
