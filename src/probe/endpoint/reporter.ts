@@ -127,6 +127,9 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
   const probeNetns = ownNetns(opts.procRoot);
   const addresses = cached(interfaceAddresses, 10_000);
   const idCache = new Map<string, string>();
+  // Bounded by what the reports hold: short-lived connections (eBPF, conntrack) bring a new
+  // ephemeral port each, so the cache is emptied when it outgrows 4× the last report's endpoints.
+  let idCacheLimit = MIN_ID_CACHE;
   let lastLocalNets: readonly Cidr[] | undefined;
   let socketMemos = new WeakMap<TcpSocket, SocketMemo>();
 
@@ -160,7 +163,7 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
         let id = idCache.get(key);
         if (id === undefined) {
           id = makeEndpointNodeId(opts.hostId, netns, ip, port, localNets);
-          if (idCache.size >= 200_000) idCache.clear();
+          if (idCache.size >= idCacheLimit) idCache.clear();
           idCache.set(key, id);
         }
         return id;
@@ -235,6 +238,7 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
           add(probeNetns, { ...from, pid: undefined }, { ...to, pid });
         }
       }
+      idCacheLimit = Math.max(MIN_ID_CACHE, 4 * nodes.size);
       return rpt;
     },
     async stop(): Promise<void> {
@@ -261,6 +265,9 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Smallest bound of the endpoint id cache (entries; ~100 bytes each). */
+const MIN_ID_CACHE = 10_000;
 
 const NO_SCAN: ScanResult = { namespaces: [], owner: () => undefined };
 
