@@ -5,6 +5,7 @@ import { readdirSync } from 'node:fs';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { createProcessReporter, omitArgs } from '../../src/probe/process/reporter.js';
 import { isKernelThread, parseCmdline, parsePidStat, parseProcStat, parseMaxOpenFiles, type PidStat } from '../../src/probe/procfs/parse.js';
+import type { Report } from '../../src/report/types.js';
 import { killAll, waitFor } from './helpers.js';
 
 const children: ChildProcess[] = [];
@@ -44,15 +45,19 @@ test('open file counts equal the entries of /proc/<pid>/fd; kernel threads have 
   children.push(child);
   const walker = new ProcWalker();
   const reporter = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
-  const rpt = await waitFor('sleep node', async () => {
+  const files = (rpt: Report, pid: number): number | undefined => rpt.topologies.process.nodes.get(`h;${pid}`)?.metrics.get('open_files_count')?.samples[0]?.value;
+  // Until it has exec'd, the child still holds the fd Node's spawn uses to report exec errors; the
+  // count is refreshed every few ticks, so tick until it matches the directory (times out if never).
+  const rpt = await waitFor('fd count of the sleep = entries of its fd directory', async () => {
     await walker.walk();
     const r = await reporter.report();
-    return r.topologies.process.nodes.has(`h;${child.pid}`) ? r : undefined;
-  }, 5000);
-  const files = (pid: number): number | undefined => rpt.topologies.process.nodes.get(`h;${pid}`)?.metrics.get('open_files_count')?.samples[0]?.value;
-  assert.equal(files(child.pid!), readdirSync(`/proc/${child.pid}/fd`).length);
+    const node = r.topologies.process.nodes.get(`h;${child.pid}`);
+    if (node?.latest.get('cmdline')?.value !== 'sleep 302 ') return undefined;
+    return files(r, child.pid!) === readdirSync(`/proc/${child.pid}/fd`).length ? r : undefined;
+  }, 5000, 50);
+  assert.ok(files(rpt, child.pid!)! >= 3, 'stdin, stdout, stderr at least');
   const kthreadd = walker.snapshot!.procs.get(2);
-  if (kthreadd && kthreadd.name === '[kthreadd]') assert.equal(files(2), 0);
+  if (kthreadd && kthreadd.name === '[kthreadd]') assert.equal(files(rpt, 2), 0);
 });
 
 test('--probe.omit.cmd-args keeps only the first token', async () => {
