@@ -13,69 +13,20 @@
  * alone). The window is 1 s and reports come
  * every ~200 ms, so it holds ~5 reports of the probe, as a 15-s window of a 3-s probe does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { encodeReport } from '../src/report/codec/index.js';
 import type { Report } from '../src/report/types.js';
 import { syntheticReport } from '../test/render/synthetic.js';
+import { startBenchApp, stopProcess } from './lib/app-process.js';
 import { cliArgs } from './lib/compiled.js';
 import { fixtureReport, PROBE_HEADERS } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 /** Timed (fresh) requests per case; the median is reported. */
 const SAMPLES = Number(process.env.API_BENCH_SAMPLES ?? 41);
 const REPORT_EVERY_MILLIS = 200;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startApp(cli: { args: string[] }): Promise<{ proc: ChildProcess; base: string }> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [...cli.args, '--mode=app', '--app.window=1s', `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn'],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
-  );
-  const base = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}api`)).ok) return { proc, base };
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('app did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      proc.kill('SIGKILL');
-      resolve();
-    }, 10_000);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    proc.kill('SIGTERM');
-  });
-}
 
 /** utime+stime of `pid`, in seconds. */
 function cpuSeconds(pid: number): number {
@@ -183,11 +134,11 @@ export async function run(): Promise<BenchResult[]> {
   const cli = cliArgs('api');
   for (const [i, c] of CASES.entries()) {
     // One app per case, so the window holds only that case's probe.
-    const { proc, base } = await startApp(cli);
+    const { proc, base } = await startBenchApp(cli.args, ['--app.window=1s']);
     try {
       results.push(...(await runCase(base, proc.pid!, c, `apibench${i}`, cli)));
     } finally {
-      await stop(proc);
+      await stopProcess(proc);
     }
   }
   return results;

@@ -11,19 +11,17 @@
  * INGEST_PROFILE_DIR=<dir> runs the app under `--cpu-prof`; INGEST_APP_JS=<cli/main.js> uses an
  * already compiled app; INGEST_CASE=<substring> picks cases; INGEST_NODE_FLAGS adds node flags.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decode as libDecode } from '@msgpack/msgpack';
 import { decodeReport, encodeReport } from '../src/report/codec/index.js';
 import { syntheticReport } from '../test/render/synthetic.js';
+import { startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
 import { cliArgs } from './lib/compiled.js';
 import { fakeHostBody, fixtureReport, PROBE_HEADERS } from './lib/fake-probes.js';
 import { measurePaired } from './lib/measure.js';
 import type { BenchResult } from './lib/types.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const PROFILE_DIR = process.env.INGEST_PROFILE_DIR;
 /** Timed POSTs per case. */
 const POSTS = Number(process.env.INGEST_POSTS ?? 200);
@@ -50,47 +48,11 @@ const CASES: Case[] = [
   },
 ];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startApp(args: string[]): Promise<{ proc: ChildProcess; base: string }> {
-  const port = await freePort();
-  const prof = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-  if (process.env.INGEST_NODE_FLAGS) prof.push(...process.env.INGEST_NODE_FLAGS.split(' '));
-  const proc = spawn(
-    process.execPath,
-    [...prof, ...args, '--mode=app', `--app.window=${WINDOW}`, `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn'],
-    { stdio: ['ignore', process.env.INGEST_NODE_FLAGS ? 'inherit' : 'ignore', 'inherit'], cwd: ROOT },
-  );
-  const base = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}api`)).ok) return { proc, base };
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error('app did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function stop(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => { proc.kill('SIGKILL'); resolve(); }, 10_000);
-    proc.once('exit', () => { clearTimeout(t); resolve(); });
-    proc.kill('SIGTERM');
-  });
+/** The app under test, with `--cpu-prof` when INGEST_PROFILE_DIR is set and INGEST_NODE_FLAGS. */
+function startApp(args: string[]): Promise<BenchApp> {
+  const nodeFlags = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  if (process.env.INGEST_NODE_FLAGS) nodeFlags.push(...process.env.INGEST_NODE_FLAGS.split(' '));
+  return startBenchApp(args, [`--app.window=${WINDOW}`], { nodeFlags, stdout: process.env.INGEST_NODE_FLAGS ? 'inherit' : 'ignore' });
 }
 
 /** utime+stime of `pid`, in ms. */
@@ -142,7 +104,7 @@ export async function run(): Promise<BenchResult[]> {
     try {
       app = await appIngestMillis(base, proc.pid!, bodies);
     } finally {
-      await stop(proc);
+      await stopProcess(proc);
     }
     // Baseline: gunzip + a plain msgpack decode (tree only) of the same bodies, in this process.
     // Nothing is kept alive here: in one shared heap, what one side keeps would make the other

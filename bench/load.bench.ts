@@ -11,13 +11,13 @@
  * configuration with the app under `--cpu-prof`; `LOAD_BENCH_APP_FLAGS` passes Node flags to the app,
  * `LOAD_BENCH_CLI` a compiled cli/main.js (no compile).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startRedis, type TestRedis } from '../test/collector/helpers.js';
+import { startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
 import { cliArgs } from './lib/compiled.js';
 import { makeProbeBodies, writeProbeBodies } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
@@ -35,18 +35,6 @@ const CLK_TCK = 100;
 const ROOT = new URL('..', import.meta.url).pathname;
 let CLI: { args: string[]; note: string } = { args: [], note: '' };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** utime+stime of `pid` in seconds, and its RSS in bytes. */
 function usage(pid: number): { cpuSeconds: number; rssBytes: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -56,49 +44,13 @@ function usage(pid: number): { cpuSeconds: number; rssBytes: number } {
   return { cpuSeconds, rssBytes: Number(rss?.[1] ?? 0) * 1024 };
 }
 
-async function startAppProcess(collector: string): Promise<{ proc: ChildProcess; base: string }> {
-  const port = await freePort();
-  const proc = spawn(
-    process.execPath,
-    [
-      ...APP_FLAGS,
-      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
-      ...CLI.args, '--mode=app', `--app.collector=${collector}`,
-      `--app.http.address=127.0.0.1:${port}`, '--app.log.level=warn',
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
-  );
-  const base = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${base}api`)).ok) break;
-    } catch {
-      // not up yet
-    }
-    if (Date.now() > deadline) throw new Error('app did not start');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { proc, base };
+function startAppProcess(collector: string): Promise<BenchApp> {
+  const nodeFlags = [...APP_FLAGS, ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [])];
+  return startBenchApp(CLI.args, [`--app.collector=${collector}`], { nodeFlags });
 }
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
-}
-
-async function stop(proc: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const t = setTimeout(() => {
-      proc.kill('SIGKILL');
-      resolve();
-    }, 10_000);
-    proc.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    proc.kill(signal);
-  });
 }
 
 interface GeneratorEvent {
@@ -204,8 +156,8 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
       { name: `${label} N=${n}: app RSS`, value: rssBytes / 2 ** 20, unit: 'MiB' },
     ];
   } finally {
-    await stop(gen, 'SIGKILL');
-    await stop(proc, PROFILE_DIR ? 'SIGINT' : 'SIGTERM');
+    await stopProcess(gen, 'SIGKILL');
+    await stopProcess(proc, PROFILE_DIR ? 'SIGINT' : 'SIGTERM');
   }
 }
 
