@@ -62,6 +62,28 @@ export interface RegistryOptions {
   intervalMillis: number;
 }
 
+/**
+ * `task` run at most one at a time: a request while it runs (an image or network event arriving
+ * during its list) makes it run once more afterwards, unless `stopped()`.
+ */
+function coalesced(task: () => Promise<void>, stopped: () => boolean): () => void {
+  let running = false;
+  let again = false;
+  const run = (): void => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    void task().finally(() => {
+      running = false;
+      if (again && !stopped()) run();
+    });
+  };
+  return run;
+}
+
 export class DockerRegistry {
   readonly containers = new Map<string, KnownContainer>();
   /** Image id (no `sha256:`) → image. */
@@ -75,11 +97,26 @@ export class DockerRegistry {
   private readonly generation = new Map<string, number>();
   private readonly logOnce: LogOnce;
   private loop: Promise<void> | undefined;
-  private imagesInFlight = false;
-  private networksInFlight = false;
-  /** An image or network event arrived while its list was in flight: list again after it. */
-  private imagesStale = false;
-  private networksStale = false;
+  /** Re-lists images now (a container uses one we have not listed yet). */
+  private readonly refreshImages = coalesced(
+    () =>
+      withTimeout('image list', this.docker.listImages() as Promise<unknown>)
+        .then((v) => {
+          if (!this.abort.signal.aborted) this.images = new Map(parseImageList(v).map((i) => [i.id, i]));
+        })
+        .catch((err: unknown) => this.logger.debug({ err }, 'docker image list failed')),
+    () => this.abort.signal.aborted,
+  );
+  /** Re-lists networks now (a network was created, removed or updated). */
+  private readonly refreshNetworks = coalesced(
+    () =>
+      withTimeout('network list', this.docker.listNetworks() as Promise<unknown>)
+        .then((v) => {
+          if (!this.abort.signal.aborted) this.networks = parseNetworkList(v);
+        })
+        .catch((err: unknown) => this.logger.debug({ err }, 'docker network list failed')),
+    () => this.abort.signal.aborted,
+  );
   private events: NodeJS.ReadableStream | undefined;
 
   constructor(
@@ -160,43 +197,6 @@ export class DockerRegistry {
   }
 
   /** Drops a container; `notify` false when we merely lost sight of Docker (no "deleted" shortcut). */
-  /** Re-lists images now (a container uses one we have not listed yet), at most one at a time. */
-  private refreshImages(): void {
-    if (this.imagesInFlight) {
-      this.imagesStale = true;
-      return;
-    }
-    this.imagesInFlight = true;
-    this.imagesStale = false;
-    withTimeout('image list', this.docker.listImages() as Promise<unknown>)
-      .then((v) => {
-        if (!this.abort.signal.aborted) this.images = new Map(parseImageList(v).map((i) => [i.id, i]));
-      })
-      .catch((err: unknown) => this.logger.debug({ err }, 'docker image list failed'))
-      .finally(() => {
-        this.imagesInFlight = false;
-        if (this.imagesStale && !this.abort.signal.aborted) this.refreshImages();
-      });
-  }
-
-  /** Re-lists networks now (a network was created, removed or updated), at most one at a time. */
-  private refreshNetworks(): void {
-    if (this.networksInFlight) {
-      this.networksStale = true;
-      return;
-    }
-    this.networksInFlight = true;
-    this.networksStale = false;
-    withTimeout('network list', this.docker.listNetworks() as Promise<unknown>)
-      .then((v) => {
-        if (!this.abort.signal.aborted) this.networks = parseNetworkList(v);
-      })
-      .catch((err: unknown) => this.logger.debug({ err }, 'docker network list failed'))
-      .finally(() => {
-        this.networksInFlight = false;
-        if (this.networksStale && !this.abort.signal.aborted) this.refreshNetworks();
-      });
-  }
 
   private forget(id: string, notify = true): void {
     // Only an inspect already running needs to know; the entry is dropped when it finishes.
