@@ -157,7 +157,6 @@ export function fdCount(procRoot: string, pid: number, statSizeWorks: boolean): 
   return tryReaddir(dir)?.length;
 }
 
-
 /** Whether this kernel reports fd counts as the size of `/proc/<pid>/fd` (Linux ≥ 6.2). */
 export function detectFdStatSize(procRoot: string): boolean {
   try {

@@ -102,7 +102,7 @@ export function encodeReport(report: Report, format: ReportFormat): Uint8Array {
   return format === 'msgpack' ? encodeMsgpack(report) : encodeJson(report);
 }
 
-/** Encoded and gzipped (default level), as a probe POSTs it. */
-export async function encodeReportBody(report: Report, format: ReportFormat): Promise<Uint8Array> {
-  return gzipAsync(encodeReport(report, format));
+/** Encoded and gzipped (zlib's default level unless `gzipLevel` is given), as a probe POSTs it. */
+export async function encodeReportBody(report: Report, format: ReportFormat, gzipLevel?: number): Promise<Uint8Array> {
+  return gzipAsync(encodeReport(report, format), { level: gzipLevel });
 }
