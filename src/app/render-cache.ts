@@ -36,17 +36,22 @@ export const GZIP_MIN_BYTES = 1024;
  */
 const GZIP_LEVEL = 3;
 
-/** Most keys remembered by {@link RenderCache.recent} (oldest forgotten first). */
+/** Most keys whose render costs are remembered by {@link RenderCache.recent} (oldest forgotten first). */
 const MAX_RECENT_KEYS = 512;
 
+/** The last render of one key: served stale (bounded) while it is young, then dropped. */
 interface Recent {
   report: Report;
   value: unknown;
   /** `performance.now()` when computed. */
   atMillis: number;
+  refreshing: boolean;
+}
+
+/** CPU cost of a key's last two renders: whether it is expensive enough to serve stale. */
+interface RecentCost {
   costMillis: number;
   previousCostMillis: number;
-  refreshing: boolean;
 }
 
 /** What was rendered; `raw` is the encoded report of `GET /api/report`, `json` a serialised render. */
@@ -60,8 +65,14 @@ export class RenderCache {
   /** gzip of each served body, so viewers of one render share one compression. */
   private readonly gzips = new WeakMap<Buffer, Buffer>();
 
-  /** The last value computed per key, whatever its report (see {@link RenderCache.recent}). */
+  /**
+   * The last value computed per key, whatever its report (see {@link RenderCache.recent}), in the
+   * order computed. Entries older than {@link RECENT_MAX_AGE_MILLIS} are never served and are
+   * dropped, so that no render pins a merged report (which can be hundreds of MB) beyond that.
+   */
   private readonly recents = new Map<string, Recent>();
+  /** Render costs per key, kept longer than the values (small; bounded by {@link MAX_RECENT_KEYS}). */
+  private readonly costs = new Map<string, RecentCost>();
 
   constructor(private readonly metrics: AppMetrics) {}
 
@@ -78,9 +89,11 @@ export class RenderCache {
     const fullKey = `${kind}\u0000${key}`;
     const hit = this.byReport.get(report);
     if (hit?.has(fullKey)) return hit.get(fullKey) as T;
+    this.dropOldRecents();
     const last = this.recents.get(fullKey);
-    if (last !== undefined && last.report !== report && !last.refreshing) {
-      const costMillis = Math.min(last.costMillis, last.previousCostMillis);
+    const cost = this.costs.get(fullKey);
+    if (last !== undefined && cost !== undefined && last.report !== report && !last.refreshing) {
+      const costMillis = Math.min(cost.costMillis, cost.previousCostMillis);
       const ageMillis = performance.now() - last.atMillis;
       if (costMillis >= RECENT_MIN_COST_MILLIS && ageMillis < RECENT_MAX_AGE_MILLIS) {
         const intervalMillis = Math.min(RECENT_MAX_INTERVAL_MILLIS, costMillis * RECENT_INTERVAL_PER_COST);
@@ -101,8 +114,18 @@ export class RenderCache {
 
   /** Drops every remembered value, so the next {@link RenderCache.recent} call renders afresh (shortcut reports). */
   forgetRecent(): void {
-    // Their costs stay known; only their values become too old to serve.
-    for (const r of this.recents.values()) r.atMillis = -Infinity;
+    // Their costs stay known; only their values go. A refresh already queued still runs and
+    // renders the newest report, which is what the shortcut asks for.
+    this.recents.clear();
+  }
+
+  /** Drops the values too old to be served (the map is in the order computed, oldest first). */
+  private dropOldRecents(): void {
+    const oldest = performance.now() - RECENT_MAX_AGE_MILLIS;
+    for (const [key, r] of this.recents) {
+      if (r.atMillis >= oldest) break;
+      if (!r.refreshing) this.recents.delete(key);
+    }
   }
 
   private remember<T>(fullKey: string, report: Report, kind: RenderKind, key: string, compute: (report: Report) => T): T {
@@ -113,20 +136,16 @@ export class RenderCache {
     if (known) return value;
     const now = performance.now();
     const costMillis = cpuMillis() - started;
-    const previous = this.recents.get(fullKey);
-    this.recents.delete(fullKey);
-    if (this.recents.size >= MAX_RECENT_KEYS) {
-      const oldest = this.recents.keys().next().value;
-      if (oldest !== undefined) this.recents.delete(oldest);
+    const previous = this.costs.get(fullKey);
+    this.costs.delete(fullKey);
+    if (this.costs.size >= MAX_RECENT_KEYS) {
+      const oldest = this.costs.keys().next().value;
+      if (oldest !== undefined) this.costs.delete(oldest);
     }
-    this.recents.set(fullKey, {
-      report,
-      value,
-      atMillis: now,
-      costMillis,
-      previousCostMillis: previous?.costMillis ?? 0,
-      refreshing: false,
-    });
+    this.costs.set(fullKey, { costMillis, previousCostMillis: previous?.costMillis ?? 0 });
+    this.recents.delete(fullKey);
+    this.recents.set(fullKey, { report, value, atMillis: now, refreshing: false });
+    this.dropOldRecents();
     return value;
   }
 

@@ -4,10 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
 import { MemoryCollector } from '../../src/app/collector/index.js';
 import { AppMetrics } from '../../src/app/metrics.js';
-import { RECENT_MAX_INTERVAL_MILLIS, RECENT_MIN_COST_MILLIS, RenderCache } from '../../src/app/render-cache.js';
+import { RECENT_MAX_AGE_MILLIS, RECENT_MAX_INTERVAL_MILLIS, RECENT_MIN_COST_MILLIS, RenderCache } from '../../src/app/render-cache.js';
 import { removePartMergedNodes } from '../../src/report/delta.js';
 import { mergeReportInto } from '../../src/report/merge.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
@@ -117,5 +119,23 @@ describe('RenderCache.recent', () => {
     await new Promise((r) => setImmediate(r));
     assert.equal(computed, true);
     assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'later'), 'fresh');
+  });
+
+  test('a render older than the serving age no longer holds its report (fuzz found 512 keys pinning old reports)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cache = new RenderCache(new AppMetrics());
+    // The report is made and rendered in a function of its own, so that nothing here still refers to it.
+    const renderOnce = (): WeakRef<Report> => {
+      const report = makeReport();
+      cache.recent(report, 'json', 'old', () => ({ big: 'render' }));
+      return new WeakRef(report);
+    };
+    const held = renderOnce();
+    await new Promise((r) => setTimeout(r, RECENT_MAX_AGE_MILLIS + 100));
+    // Any later render sweeps the values that can no longer be served.
+    cache.recent(makeReport(), 'json', 'other', () => 'x');
+    gc();
+    assert.equal(held.deref(), undefined, 'the old report is still reachable from the cache');
   });
 });

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { decodeReportBody, encodeReport } from '../../src/report/codec/index.js';
 import { FIXTURES } from '../helpers/openscope-process.js';
@@ -306,9 +307,42 @@ export function rssBytes(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
 }
 
-/** The app's own heap figure from its Prometheus metrics (`nodejs_heap_size_used_bytes`). */
-export async function heapUsedBytes(port: number, adminToken: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${adminToken}` }, signal: AbortSignal.timeout(10_000) });
-  const text = await res.text();
-  return Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? NaN);
+/**
+ * Node options that open the inspector of a spawned app on a free loopback port, for
+ * {@link liveHeapBytes}: the product has no GC trigger, and a heap figure without a GC counts
+ * whatever garbage V8 has not collected yet (tens of MiB, so it cannot tell a leak from a lazy GC).
+ */
+export const INSPECT_ENV = { NODE_OPTIONS: '--inspect=127.0.0.1:0' } as const;
+
+/** The app's live heap (bytes) after a full GC, through the inspector `INSPECT_ENV` opened. */
+export async function liveHeapBytes(appOutput: string): Promise<number> {
+  const url = /Debugger listening on (ws:\/\/127\.0\.0\.1:\d+\/[\w-]+)/.exec(appOutput)?.[1];
+  if (url === undefined) throw new Error(`the app did not open its inspector (spawn it with INSPECT_ENV): ${appOutput.slice(-500)}`);
+  const ws = new WebSocket(url, { handshakeTimeout: 10_000 });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  try {
+    let nextId = 0;
+    const send = (method: string): Promise<Record<string, unknown>> =>
+      new Promise((resolve, reject) => {
+        const id = ++nextId;
+        const onMessage = (data: Buffer): void => {
+          const msg = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: unknown };
+          if (msg.id !== id) return;
+          ws.off('message', onMessage);
+          if (msg.error !== undefined) reject(new Error(`${method}: ${JSON.stringify(msg.error)}`));
+          else resolve(msg.result ?? {});
+        };
+        ws.on('message', onMessage);
+        ws.send(JSON.stringify({ id, method }));
+      });
+    await send('HeapProfiler.collectGarbage');
+    const usage = await send('Runtime.getHeapUsage');
+    return Number(usage['usedSize']);
+  } finally {
+    ws.close();
+  }
 }
+
