@@ -142,8 +142,17 @@ export class Authenticator {
     return this.callers.get(request) ?? OPEN;
   }
 
-  /** The onRequest hook: answers 401/403 itself, or lets the request through. */
-  readonly hook = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+  /**
+   * The onRequest hook: answers 401/403 itself, or lets the request through. Callback style
+   * (no promise per request); fastify goes no further with a request this has answered.
+   */
+  readonly hook = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void => {
+    this.check(request, reply);
+    done();
+  };
+
+  /** Answers 401/403 (or a `?token=` page load's redirect), or leaves the request alone. */
+  private check(request: FastifyRequest, reply: FastifyReply): void {
     const pattern = request.routeOptions.url ?? '';
     const route = pattern.startsWith(this.basePath) ? pattern.slice(this.basePath.length) : pattern;
     const access = accessOf(request.method, route);
@@ -214,7 +223,7 @@ export class Authenticator {
         .header('Cache-Control', 'no-store')
         .redirect(withoutToken(request), 303);
     }
-  };
+  }
 
   /** 403 (and an audit line) when the caller's role may not run the control the path names. */
   private refuseControl(request: FastifyRequest, reply: FastifyReply, caller: Caller, role: Role): boolean {

@@ -59,6 +59,9 @@ const EDGE_LABELS = ['topology', 'source', 'target', 'source_id', 'target_id'] a
 /** How long one computation of the edge series serves scrapes (all edge gauges of one scrape share it). */
 const EDGE_SNAPSHOT_MILLIS = 1000;
 
+/** Most request-histogram label combinations whose child series is kept for quick lookup. */
+const MAX_REQUEST_CHILDREN = 1024;
+
 /** Every metric the app updates. */
 export class AppMetrics {
   readonly registry = new Registry();
@@ -116,6 +119,30 @@ export class AppMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+
+  /** {@link AppMetrics.requestSeconds}' children by label values (see {@link AppMetrics.observeRequest}). */
+  private readonly requestChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code' | 'ws'>>();
+
+  /**
+   * Records one request in {@link AppMetrics.requestSeconds}. Each label combination's child is
+   * looked up once and kept (routes, methods and statuses are few), instead of hashing a label
+   * object on every request; past {@link MAX_REQUEST_CHILDREN} combinations the rest go through
+   * the labels object as before.
+   */
+  observeRequest(method: string, route: string, statusCode: number, ws: boolean, seconds: number): void {
+    const key = `${method} ${statusCode} ${ws ? 1 : 0} ${route}`;
+    let child = this.requestChildren.get(key);
+    if (child === undefined) {
+      const labels = { method, route, status_code: String(statusCode), ws: String(ws) };
+      if (this.requestChildren.size >= MAX_REQUEST_CHILDREN) {
+        this.requestSeconds.observe(labels, seconds);
+        return;
+      }
+      child = this.requestSeconds.labels(labels);
+      this.requestChildren.set(key, child);
+    }
+    child.observe(seconds);
+  }
 
   /** Per-edge traffic (docs/edge-metrics.md, "In /metrics"); filled at scrape time once {@link watchEdges} is called. */
   readonly edgeBytes = new Gauge({
