@@ -149,6 +149,9 @@ export function renderNodeDetails(
 /** Websocket diff between two renders (app §1.6): {add, update, remove, reset?} with Scope's null conventions. */
 export { diffTopology } from './diff.js';
 
+/** The JSON body of an answer: the bytes of `JSON.stringify(value)`, cheaper for topology answers. */
+export { serialiseJson } from './serialise.js';
+
 /** Whether `topologyId` names an API topology (`processes`, `containers-by-image`, …). */
 export function isKnownTopology(topologyId: string): boolean {
   return topologyDef(topologyId) !== undefined;

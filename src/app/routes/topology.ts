@@ -11,6 +11,7 @@ import {
   listTopologies,
   renderNodeDetails,
   renderTopology,
+  serialiseJson,
   type ApiTopologyResponse,
   type NodeSummary,
   type TopologyQuery,
@@ -32,7 +33,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** What a tick with nothing new sends (Scope still sends it: the UI counts any message as life). */
 const EMPTY_DIFF = JSON.stringify({ add: null, update: null, remove: null });
 
-const serialise = (value: unknown): Buffer => Buffer.from(JSON.stringify(value));
+const serialise = (value: unknown): Buffer => serialiseJson(value);
 
 /**
  * Whether the request accepts gzip (RFC 9110 §12.5.3: `gzip`, `x-gzip` or `*` with a non-zero
