@@ -6,6 +6,11 @@
  * time are compacted into a second stream (redis-compact.ts: a chunk's reports brotli-compressed
  * together), kept for the retention; time travel reads chunks below the watermark, raw entries above.
  *
+ * Writes are batched: reports arriving within {@link WRITE_BATCH_MILLIS} go to Redis as one
+ * pipeline (one socket write and one reply read instead of one round trip each: at 500 probes the
+ * round trips, not the bytes, were most of what Redis cost the app), and the tail reads at most
+ * every {@link TAIL_PAUSE_MILLIS}, so each read brings many entries rather than one.
+ *
  * Redis down: the replica keeps serving what it has and its own probes' reports, logs once,
  * reconnects (ioredis), and then appends what arrived meanwhile (bounded backlog), so no report
  * accepted while Redis was up is lost, and few accepted while it was down.
@@ -49,6 +54,17 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
 const COMMAND_TIMEOUT_MILLIS = 2000;
 /** How long the tail blocks per read, in ms (bounds how fast close() ends it). */
 const BLOCK_MILLIS = 1000;
+/** How long a report waits for others to share its XADD round trip, in ms (publishes are 3 s apart). */
+const WRITE_BATCH_MILLIS = 25;
+/** A batch this large is written at once. */
+const WRITE_BATCH_MAX = 128;
+/** Pause of the tail after a read that found entries, in ms: other replicas' reports show up this much later. */
+const TAIL_PAUSE_MILLIS = 200;
+/** Entries per tail read (and per backlog flush pipeline: BACKLOG_BATCH). */
+const TAIL_COUNT = 1000;
+const BACKLOG_BATCH = 64;
+/** Retry of a backlog flush that failed while Redis stayed connected (a timed-out write), in ms. */
+const FLUSH_RETRY_MILLIS = 1000;
 /** Uncompressed bytes of decompressed chunk parts kept for time travel (a timeline walks neighbouring chunks). */
 const CHUNK_CACHE_BYTES = 128 * 1024 * 1024;
 
@@ -72,6 +88,10 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   private backlogBytes = 0;
   private readonly maxBacklogBytes: number;
   private flushing = false;
+  private flushRetry: NodeJS.Timeout | undefined;
+  /** Reports waiting for the next batched write, and how to tell their add() they are stored. */
+  private pending: { fields: Buffer[]; stored: () => void }[] = [];
+  private batchTimer: NodeJS.Timeout | undefined;
   private down = false;
   private closed = false;
   private lastId = '0-0';
@@ -173,7 +193,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       let entries: StreamEntry[];
       try {
         entries = parseRead(
-          await this.reader.callBuffer('XREAD', 'COUNT', 1000, 'BLOCK', BLOCK_MILLIS, 'STREAMS', this.keys.reports, this.lastId),
+          await this.reader.callBuffer('XREAD', 'COUNT', TAIL_COUNT, 'BLOCK', BLOCK_MILLIS, 'STREAMS', this.keys.reports, this.lastId),
         );
       } catch {
         if (this.closed) return;
@@ -184,6 +204,8 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       this.lastId = entries[entries.length - 1]!.id;
       // Into the live window as arriving now (this replica's clock); indexed at their Redis time.
       await this.backfill(await this.recordsOf(entries, false), this.now());
+      // Let entries gather (unless there are more already): one read per pause, not one per entry.
+      if (entries.length < TAIL_COUNT && !this.closed) await new Promise((r) => setTimeout(r, TAIL_PAUSE_MILLIS).unref());
     }
   }
 
@@ -219,16 +241,49 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       this.queue(fields);
       return;
     }
+    await new Promise<void>((stored) => {
+      this.pending.push({ fields, stored });
+      if (this.pending.length >= WRITE_BATCH_MAX) void this.writePending();
+      else this.batchTimer ??= setTimeout(() => void this.writePending(), WRITE_BATCH_MILLIS);
+    });
+  }
+
+  /** Writes the waiting reports in one pipeline; those it could not write go to the backlog. */
+  private async writePending(): Promise<void> {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    const results = await this.appendAll(batch.map((b) => b.fields));
+    for (let i = 0; i < batch.length; i++) {
+      if (!results[i]) this.queue(batch[i]!.fields);
+      batch[i]!.stored();
+    }
+    if (this.backlog.length > 0) this.retryFlushSoon();
+  }
+
+  /** XADDs in one pipeline, in order; per entry whether Redis acknowledged it. */
+  private async appendAll(batch: readonly Buffer[][]): Promise<boolean[]> {
+    const minId = String(Math.max(0, Math.floor(this.now() - this.retentionMillis)));
+    const pipeline = this.redis.pipeline();
+    for (const fields of batch) pipeline.callBuffer('XADD', this.keys.reports, 'MINID', '~', minId, '*', ...fields);
     try {
-      await this.append(fields);
+      const replies = await pipeline.exec();
+      return batch.map((_, i) => replies?.[i] !== undefined && replies[i][0] === null);
     } catch {
-      this.queue(fields);
+      return batch.map(() => false);
     }
   }
 
-  private append(fields: Buffer[]): Promise<unknown> {
-    const minId = Math.max(0, Math.floor(this.now() - this.retentionMillis));
-    return this.redis.callBuffer('XADD', this.keys.reports, 'MINID', '~', String(minId), '*', ...fields);
+  /** A write failed while Redis may still be connected (timeout): no 'ready' will come to flush. */
+  private retryFlushSoon(): void {
+    if (this.closed || this.flushRetry !== undefined) return;
+    this.flushRetry = setTimeout(() => {
+      this.flushRetry = undefined;
+      void this.flushBacklog();
+    }, FLUSH_RETRY_MILLIS);
+    this.flushRetry.unref();
   }
 
   private queue(fields: Buffer[]): void {
@@ -245,13 +300,17 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     this.flushing = true;
     try {
       while (this.backlog.length > 0 && this.redis.status === 'ready' && !this.closed) {
-        const first = this.backlog[0]!;
-        await this.append(first);
-        // Unless a full backlog dropped it meanwhile.
-        if (this.backlog[0] === first) this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
+        const batch = this.backlog.slice(0, BACKLOG_BATCH);
+        const written = await this.appendAll(batch);
+        for (let i = 0; i < batch.length; i++) {
+          if (!written[i]) throw new Error('backlog write failed');
+          // Unless a full backlog dropped it meanwhile.
+          if (this.backlog[0] === batch[i]) this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
+        }
       }
     } catch {
-      // Down again: the rest waits for the next 'ready'.
+      // Down again: the rest waits for the next 'ready'; still up (a timeout): retried soon.
+      if (this.redis.status === 'ready') this.retryFlushSoon();
     } finally {
       this.flushing = false;
     }
@@ -330,9 +389,11 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.started.catch(() => undefined);
+    await this.writePending();
     await this.flushBacklog();
     this.closed = true;
     clearInterval(this.compactTimer);
+    clearTimeout(this.flushRetry);
     this.reader.disconnect();
     await this.tail.catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
