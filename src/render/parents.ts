@@ -46,7 +46,6 @@ const PARENT_ORDER: readonly TopologyName[] = [
 
 function parentLabel(topology: TopologyName, id: string, parent: Node | undefined): string {
   const latest = parent?.latest;
-  const value = (key: string): string | undefined => latest?.get(key)?.value;
   switch (topology) {
     case 'container':
       return latest === undefined ? idPart(id).slice(0, 12) : containerLabel(latest, id);
@@ -54,17 +53,17 @@ function parentLabel(topology: TopologyName, id: string, parent: Node | undefine
       // Parents point at name-based image ids (`<name>;<container_image>`).
       return imageNameWithoutVersion(idPart(id));
     case 'host':
-      return hostLabel(value('host_name') ?? idPart(id));
+      return hostLabel(latest?.get('host_name')?.value ?? idPart(id));
     case 'ecs_task':
-      return value('ecs_task_family') ?? idPart(id);
+      return latest?.get('ecs_task_family')?.value ?? idPart(id);
     case 'ecs_service': {
       const i = id.indexOf(';');
       return i < 0 ? id : id.slice(i + 1) === '<ecs_service>' ? id.slice(0, i) : id.slice(i + 1);
     }
     case 'swarm_service':
-      return value('service_name') ?? idPart(id);
+      return latest?.get('service_name')?.value ?? idPart(id);
     default:
-      return value('kubernetes_name') ?? idPart(id);
+      return latest?.get('kubernetes_name')?.value ?? idPart(id);
   }
 }
 

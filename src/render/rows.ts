@@ -46,17 +46,55 @@ function metadataValue(n: RNode, t: MetadataTemplate): string | undefined {
   }
 }
 
+/**
+ * A metadata template's row layout, worked out once per template map: rows are built as object
+ * literals of one fixed shape per layout (Scope's key order: id, label, value, priority, dataType,
+ * truncate; the last three only when set) instead of growing each row key by key.
+ */
+interface MetadataPlan {
+  readonly t: MetadataTemplate;
+  /** Bit 1: priority, 2: dataType, 4: truncate. */
+  readonly layout: number;
+}
+
+const metadataPlanCache = new WeakMap<object, MetadataPlan[]>();
+function metadataPlans(m: Map<string, MetadataTemplate>): MetadataPlan[] {
+  let plans = metadataPlanCache.get(m);
+  if (plans === undefined) {
+    plans = sortedValues(m).map((t) => ({ t, layout: (t.priority !== 0 ? 1 : 0) | (t.dataType !== '' ? 2 : 0) | (t.truncate !== 0 ? 4 : 0) }));
+    metadataPlanCache.set(m, plans);
+  }
+  return plans;
+}
+
+function metadataRow(p: MetadataPlan, value: string): ApiMetadataRow {
+  const t = p.t;
+  switch (p.layout) {
+    case 0:
+      return { id: t.id, label: t.label, value };
+    case 1:
+      return { id: t.id, label: t.label, value, priority: t.priority };
+    case 2:
+      return { id: t.id, label: t.label, value, dataType: t.dataType };
+    case 3:
+      return { id: t.id, label: t.label, value, priority: t.priority, dataType: t.dataType };
+    case 4:
+      return { id: t.id, label: t.label, value, truncate: t.truncate };
+    case 5:
+      return { id: t.id, label: t.label, value, priority: t.priority, truncate: t.truncate };
+    case 6:
+      return { id: t.id, label: t.label, value, dataType: t.dataType, truncate: t.truncate };
+    default:
+      return { id: t.id, label: t.label, value, priority: t.priority, dataType: t.dataType, truncate: t.truncate };
+  }
+}
+
 /** Metadata rows, by priority; rows without a value are left out. */
 export function metadataRows(n: RNode, topology: Topology): ApiMetadataRow[] {
   const rows: ApiMetadataRow[] = [];
-  for (const t of sortedValues(topology.metadataTemplates)) {
-    const value = metadataValue(n, t);
-    if (value === undefined) continue;
-    const row: ApiMetadataRow = { id: t.id, label: t.label, value };
-    if (t.priority !== 0) row.priority = t.priority;
-    if (t.dataType !== '') row.dataType = t.dataType;
-    if (t.truncate !== 0) row.truncate = t.truncate;
-    rows.push(row);
+  for (const p of metadataPlans(topology.metadataTemplates)) {
+    const value = metadataValue(n, p.t);
+    if (value !== undefined) rows.push(metadataRow(p, value));
   }
   return rows;
 }
@@ -67,28 +105,64 @@ function truncate2(v: number): number {
   return Number.isFinite(t) ? t : v;
 }
 
-function metricRow(t: MetricTemplate, m: Metric, withSamples: boolean): ApiMetricRow {
+/**
+ * A metric template's row layout: Scope's key order is id, label, format, group, value, priority,
+ * samples, min, max, url, with format, group and priority only when set. The row is built as a
+ * copy of the template's fixed head plus one literal per layout, so rows of a template share a shape.
+ */
+interface MetricPlan {
+  readonly t: MetricTemplate;
+  readonly head: Readonly<Pick<ApiMetricRow, 'id' | 'label' | 'format' | 'group'>>;
+}
+
+const metricPlanCache = new WeakMap<object, MetricPlan[]>();
+function metricPlans(m: Map<string, MetricTemplate>): MetricPlan[] {
+  let plans = metricPlanCache.get(m);
+  if (plans === undefined) {
+    plans = sortedValues(m).map((t) => {
+      const head: Pick<ApiMetricRow, 'id' | 'label' | 'format' | 'group'> = { id: t.id, label: t.label };
+      if (t.format !== '') head.format = t.format;
+      if (t.group !== '') head.group = t.group;
+      return { t, head };
+    });
+    metricPlanCache.set(m, plans);
+  }
+  return plans;
+}
+
+function metricRow(p: MetricPlan, m: Metric, withSamples: boolean): ApiMetricRow {
   const last = m.samples[m.samples.length - 1];
-  // Built in Scope's key order: id, label, format, group, value, priority, samples, min, max, url.
-  const row: Partial<ApiMetricRow> = { id: t.id, label: t.label };
-  if (t.format !== '') row.format = t.format;
-  if (t.group !== '') row.group = t.group;
-  row.value = last === undefined ? 0 : truncate2(last.value);
-  if (t.priority !== 0) row.priority = t.priority;
-  row.samples = withSamples ? m.samples.map((s): ApiSample => ({ date: s.date, value: s.value })) : null;
-  row.min = m.min;
-  row.max = m.max;
-  row.url = '';
-  return row as ApiMetricRow;
+  const value = last === undefined ? 0 : truncate2(last.value);
+  const samples = withSamples ? m.samples.map((s): ApiSample => ({ date: s.date, value: s.value })) : null;
+  const h = p.head;
+  const priority = p.t.priority;
+  switch ((h.format !== undefined ? 1 : 0) | (h.group !== undefined ? 2 : 0) | (priority !== 0 ? 4 : 0)) {
+    case 0:
+      return { id: h.id, label: h.label, value, samples, min: m.min, max: m.max, url: '' };
+    case 1:
+      return { id: h.id, label: h.label, format: h.format, value, samples, min: m.min, max: m.max, url: '' };
+    case 2:
+      return { id: h.id, label: h.label, group: h.group, value, samples, min: m.min, max: m.max, url: '' };
+    case 3:
+      return { id: h.id, label: h.label, format: h.format, group: h.group, value, samples, min: m.min, max: m.max, url: '' };
+    case 4:
+      return { id: h.id, label: h.label, value, priority, samples, min: m.min, max: m.max, url: '' };
+    case 5:
+      return { id: h.id, label: h.label, format: h.format, value, priority, samples, min: m.min, max: m.max, url: '' };
+    case 6:
+      return { id: h.id, label: h.label, group: h.group, value, priority, samples, min: m.min, max: m.max, url: '' };
+    default:
+      return { id: h.id, label: h.label, format: h.format, group: h.group, value, priority, samples, min: m.min, max: m.max, url: '' };
+  }
 }
 
 /** Metric rows for every template whose metric the node has, by priority. */
 export function metricRows(n: RNode, topology: Topology, withSamples: boolean): ApiMetricRow[] {
   const rows: ApiMetricRow[] = [];
   if (n.metrics.size === 0) return rows;
-  for (const t of sortedValues(topology.metricTemplates)) {
-    const m = n.metrics.get(t.id);
-    if (m !== undefined) rows.push(metricRow(t, m, withSamples));
+  for (const p of metricPlans(topology.metricTemplates)) {
+    const m = n.metrics.get(p.t.id);
+    if (m !== undefined) rows.push(metricRow(p, m, withSamples));
   }
   return rows;
 }
