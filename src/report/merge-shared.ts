@@ -192,23 +192,31 @@ function mergePluginsInto(dst: PluginSpec[], src: readonly PluginSpec[]): void {
 }
 
 /**
+ * Merges `src` into `out` in place, as one step of {@link mergeReportsShared}: `out` must own its
+ * report-level containers (its topologies' Maps, `dns`, `plugins`, `sampling`) — a result of
+ * `makeReport()` or `mergeReportsShared` nobody else writes to — while its nodes stay shared and
+ * are replaced, never written. Throws on malformed input, leaving `out` part-merged.
+ */
+export function mergeReportIntoShared(out: Report, src: Report): void {
+  if (src.ts !== ZERO_TIME && (out.ts === ZERO_TIME || src.ts < out.ts)) out.ts = src.ts;
+  out.windowNanos += src.windowNanos;
+  out.sampling.count += src.sampling.count;
+  out.sampling.total += src.sampling.total;
+  if (src.plugins.length > 0) mergePluginsInto(out.plugins, src.plugins);
+  mergeDnsInto(out.dns, src.dns);
+  for (const { name } of TOPOLOGIES) {
+    const t = src.topologies[name];
+    if (!isBare(t)) mergeTopologySharing(out.topologies[name], t, name === 'host');
+  }
+}
+
+/**
  * Folds `reports` left to right into a new report (as `mergeReportInto` into `makeReport()`
  * would), sharing nodes that only one input holds. The result must be treated as read-only.
  * Throws (a TypeError, say) if an input is malformed; the inputs are left unchanged either way.
  */
 export function mergeReportsShared(reports: Iterable<Report>): Report {
   const out = makeReport();
-  for (const src of reports) {
-    if (src.ts !== ZERO_TIME && (out.ts === ZERO_TIME || src.ts < out.ts)) out.ts = src.ts;
-    out.windowNanos += src.windowNanos;
-    out.sampling.count += src.sampling.count;
-    out.sampling.total += src.sampling.total;
-    if (src.plugins.length > 0) mergePluginsInto(out.plugins, src.plugins);
-    mergeDnsInto(out.dns, src.dns);
-    for (const { name } of TOPOLOGIES) {
-      const t = src.topologies[name];
-      if (!isBare(t)) mergeTopologySharing(out.topologies[name], t, name === 'host');
-    }
-  }
+  for (const src of reports) mergeReportIntoShared(out, src);
   return out;
 }

@@ -3,9 +3,10 @@
  * last window and serves their merge.
  *
  * Incremental: reports are grouped per probe, and each probe's part (the merge of its reports in
- * the window: a full report and its deltas, wire §2.9) is cached until that probe publishes or one
- * of its reports leaves the window. The window's merge then folds the parts copy-on-write (nodes
- * only one probe reports are shared, not copied), so a publish re-merges one probe, not the window.
+ * the window: a full report and its deltas, wire §2.9) is kept up to date as its reports arrive
+ * and leave ({@link SlidingMerge}: about three report merges per arrival, not a re-merge of the
+ * probe's window). The window's merge then folds the parts copy-on-write (nodes only one probe
+ * reports are shared, not copied), so a publish re-merges one probe, not the window.
  *
  * Bounded staleness: when merging has become expensive (many probes), a merge is reused for a
  * while after reports arrive — at most {@link MAX_STALE_MILLIS}, and at most
@@ -15,6 +16,7 @@
  */
 import { removePartMergedNodes } from '../../report/delta.js';
 import { mergeReportsShared } from '../../report/merge-shared.js';
+import { SlidingMerge } from '../../report/sliding-merge.js';
 import { upgradeReport } from '../../report/upgrade.js';
 import { TOPOLOGIES, type Report } from '../../report/types.js';
 import type { Collector, CollectorListener, CollectorObserver } from './types.js';
@@ -41,10 +43,12 @@ interface Entry {
   readonly arrivalMillis: number;
 }
 
-/** One probe's reports in the window (ascending by arrival) and their cached merge. */
+/** One probe's reports in the window (ascending by arrival) and their merge. */
 interface ProbeReports {
   readonly probeId: string;
   readonly entries: Entry[];
+  /** The merge of `entries`' reports, in the same order. */
+  readonly merge: SlidingMerge;
   part: Report | undefined;
 }
 
@@ -57,13 +61,16 @@ function cpuMillis(): number {
   return (u.user + u.system) / 1000;
 }
 
-/** Inserts `entry` into `list` (ascending by arrival; arrivals are mostly appended). */
-function insertByArrival(list: Entry[], entry: Entry): void {
+/** Inserts `entry` into `list` (ascending by arrival; arrivals are mostly appended); returns its index. */
+function insertByArrival(list: Entry[], entry: Entry): number {
   let i = list.length;
   while (i > 0 && list[i - 1]!.arrivalMillis > entry.arrivalMillis) i--;
   if (i === list.length) list.push(entry);
   else list.splice(i, 0, entry);
+  return i;
 }
+
+const reportsOf = (entries: readonly Entry[]): Report[] => entries.map((e) => e.report);
 
 export class MemoryCollector implements Collector {
   readonly historic = false;
@@ -100,10 +107,11 @@ export class MemoryCollector implements Collector {
     insertByArrival(this.entries, entry);
     let probe = this.probes.get(probeId);
     if (probe === undefined) {
-      probe = { probeId, entries: [], part: undefined };
+      probe = { probeId, entries: [], merge: new SlidingMerge(), part: undefined };
       this.probes.set(probeId, probe);
     }
-    insertByArrival(probe.entries, entry);
+    if (insertByArrival(probe.entries, entry) === probe.entries.length - 1) probe.merge.push(report);
+    else probe.merge.replace(reportsOf(probe.entries));
     probe.part = undefined;
     this.unmerged.add(probe);
     this.dirty = true;
@@ -175,7 +183,11 @@ export class MemoryCollector implements Collector {
     const probe = this.probes.get(entry.probeId);
     if (probe === undefined) return;
     const i = probe.entries.indexOf(entry);
-    if (i >= 0) probe.entries.splice(i, 1);
+    if (i < 0) return;
+    probe.entries.splice(i, 1);
+    // Expiry takes a probe's oldest report; anything else re-folds its window.
+    if (i === 0) probe.merge.shift();
+    else probe.merge.replace(reportsOf(probe.entries));
     probe.part = undefined;
     this.unmerged.add(probe);
   }
@@ -210,7 +222,7 @@ export class MemoryCollector implements Collector {
   /** One probe's reports merged (stored reports stay untouched: the merge shares, never writes). */
   private mergeProbe(probe: ProbeReports): Report {
     try {
-      return mergeReportsShared(probe.entries.map((e) => e.report));
+      return probe.merge.result();
     } catch {
       // Decoded reports are typed, so this "cannot happen"; if it does, the culprits go (each is
       // tried alone) so one bad report cannot stop the app serving.
@@ -223,7 +235,8 @@ export class MemoryCollector implements Collector {
           this.observer?.reportDropped?.(entry.probeId, err);
         }
       }
-      return mergeReportsShared(probe.entries.map((e) => e.report));
+      probe.merge.replace(reportsOf(probe.entries));
+      return probe.merge.result();
     }
   }
 }
