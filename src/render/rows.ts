@@ -210,23 +210,51 @@ function multiColumnRows(n: RNode, t: TableTemplate): ApiTableRow[] {
 
 const byId = (a: { id: string }, b: { id: string }): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** A table template with what every node's table of it needs, worked out once per template map. */
+interface TablePlan {
+  readonly t: TableTemplate;
+  readonly type: string;
+  readonly multiColumn: boolean;
+  /** The latest key holding how many rows the probe left out. */
+  readonly truncationKey: string;
+}
+
+const tablePlanCache = new WeakMap<object, TablePlan[]>();
+/** Plans sorted by table id (a stable sort: templates sharing an id keep their map order). */
+function tablePlans(m: Map<string, TableTemplate>): TablePlan[] {
+  let plans = tablePlanCache.get(m);
+  if (plans === undefined) {
+    plans = [...m.values()]
+      .map((t) => {
+        const type = t.type === '' ? 'property-list' : t.type;
+        return { t, type, multiColumn: type === 'multicolumn-table', truncationKey: `table_truncation_count_${t.prefix}` };
+      })
+      .sort((a, b) => byId(a.t, b.t));
+    tablePlanCache.set(m, plans);
+  }
+  return plans;
+}
+
 /** One table per template of the node's topology, sorted by table id (empty tables included). */
 export function tables(n: RNode, topology: Topology): ApiTable[] {
   const out: ApiTable[] = [];
-  for (const t of topology.tableTemplates.values()) {
-    const type = t.type === '' ? 'property-list' : t.type;
-    const rows = type === 'multicolumn-table' ? multiColumnRows(n, t) : propertyListRows(n, t);
-    rows.sort(byId);
+  for (const p of tablePlans(topology.tableTemplates)) {
+    const t = p.t;
+    const rows = p.multiColumn ? multiColumnRows(n, t) : propertyListRows(n, t);
+    if (rows.length > 1) rows.sort(byId);
     const table: ApiTable = {
       id: t.id,
       label: t.label,
-      type,
+      type: p.type,
       columns: t.columns.length === 0 ? null : t.columns.map((c) => ({ id: c.id, label: c.label, dataType: c.dataType })),
       rows,
     };
-    const truncated = Number(n.latest.get(`table_truncation_count_${t.prefix}`)?.value ?? '0');
-    if (Number.isInteger(truncated) && truncated > 0) table.truncationCount = truncated;
+    const count = n.latest.get(p.truncationKey)?.value;
+    if (count !== undefined) {
+      const truncated = Number(count);
+      if (Number.isInteger(truncated) && truncated > 0) table.truncationCount = truncated;
+    }
     out.push(table);
   }
-  return out.sort(byId);
+  return out;
 }
