@@ -22,6 +22,7 @@ import { parseGoDuration, parseTimestampMillis } from '../duration.js';
 import { BadPathError, flatQuery, rawSegments, sendError, sendJsonBytes, sendNotFound } from '../http.js';
 import { GZIP_MIN_BYTES, queryKey } from '../render-cache.js';
 import { withControlsFor } from '../roles-render.js';
+import { LiveViews } from './live-views.js';
 
 /** Shortest push interval accepted on the websocket, in ms: protects the app from `t=1ns`. */
 const MIN_INTERVAL_MILLIS = 100;
@@ -54,13 +55,18 @@ export function acceptsGzip(header: string | undefined): boolean {
   return star;
 }
 
+/** Whether `request` gets the cached gzip body (it accepts gzip and did not opt out). */
+function wantsGzip(request: FastifyRequest): boolean {
+  return request.headers['x-no-compression'] === undefined && acceptsGzip(request.headers['accept-encoding']);
+}
+
 /**
  * Answers a cached JSON body, gzip-compressed once per body for every client that accepts it
  * (instead of once per request by the compress plugin, which leaves bodies that already carry a
  * Content-Encoding alone); other requests go through the plugin as before.
  */
 function sendCachedJson(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
-  if (body.length < GZIP_MIN_BYTES || request.headers['x-no-compression'] !== undefined || !acceptsGzip(request.headers['accept-encoding'])) {
+  if (body.length < GZIP_MIN_BYTES || !wantsGzip(request)) {
     return sendJsonBytes(reply, body);
   }
   void reply.header('Vary', 'accept-encoding').header('Content-Encoding', 'gzip');
@@ -86,12 +92,22 @@ function renderCached(ctx: AppContext, report: Report, topologyId: string, query
   );
 }
 
+/** `GET /api/topology/{id}`'s JSON body for `report` (or a recent one), undefined for no such topology. */
+function topologyJson(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery): Buffer | undefined {
+  return ctx.renders.recent(report, 'json', `topology:${topologyId}?${queryKey(query)}`, (r) => {
+    const rendered = renderFresh(ctx, r, topologyId, query);
+    return rendered && serialise(rendered);
+  });
+}
+
 export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): void {
   const base = ctx.config.basePath;
   // A shortcut report (wire §4.5) must show at once: no recent render is served after one.
   ctx.collector.subscribe((change) => {
     if (change.shortcut) ctx.renders.forgetRecent();
   });
+  // Subscribed after the line above, so a shortcut's views are prepared from a fresh render.
+  const live = new LiveViews(ctx.collector, ctx.logger);
 
   app.get('/api/topology', async (request, reply) => {
     const query = flatQuery(request);
@@ -109,11 +125,16 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     if (!isKnownTopology(topologyId)) return sendNotFound(reply);
     const query = flatQuery(request);
     const report = await reportFor(ctx, query);
-    const body = ctx.renders.recent(report, 'json', `topology:${topologyId}?${queryKey(query)}`, (r) => {
-      const rendered = renderFresh(ctx, r, topologyId, query);
-      return rendered && serialise(rendered);
-    });
-    return body ? sendCachedJson(ctx, request, reply, body) : sendNotFound(reply);
+    const body = topologyJson(ctx, report, topologyId, query);
+    if (body === undefined) return sendNotFound(reply);
+    if (query.timestamp === undefined) {
+      const gzip = wantsGzip(request);
+      live.requested(`json:${topologyId}?${queryKey(query)}`, async () => {
+        const b = topologyJson(ctx, await ctx.collector.report(), topologyId, query);
+        if (b !== undefined && gzip && b.length >= GZIP_MIN_BYTES) ctx.renders.gzipped(b);
+      });
+    }
+    return sendCachedJson(ctx, request, reply, body);
   });
 
   app.get('/api/topology/:topology/:id', async (request, reply) => {
@@ -153,7 +174,7 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
       const query = flatQuery(request);
       const t = query.t === undefined ? DEFAULT_INTERVAL_MILLIS : parseGoDuration(query.t)!;
       ctx.websockets.track(socket, 'topology');
-      streamTopology(ctx, socket, topologyId, query, Math.max(MIN_INTERVAL_MILLIS, t));
+      streamTopology(ctx, live, socket, topologyId, query, Math.max(MIN_INTERVAL_MILLIS, t));
     },
   });
 }
@@ -191,6 +212,7 @@ function segmentsOr404(
  */
 function streamTopology(
   ctx: AppContext,
+  live: LiveViews,
   socket: WebSocket,
   topologyId: string,
   query: TopologyQuery,
@@ -198,6 +220,11 @@ function streamTopology(
 ): void {
   const openedAtMillis = Date.now();
   const startMillis = query.timestamp === undefined ? undefined : parseTimestampMillis(query.timestamp);
+  // What each tick would render, prepared on report changes while ticks keep asking for it.
+  const liveKey = `topology:${topologyId}?${queryKey(query)}`;
+  const prepareLive = async (): Promise<void> => {
+    renderCached(ctx, await ctx.collector.report(), topologyId, query);
+  };
   let previous: Record<string, NodeSummary> | undefined;
   let busy = false;
   let again = false;
@@ -213,6 +240,7 @@ function streamTopology(
     try {
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return; // slow viewer: the next diff covers it
       const at = startMillis === undefined ? undefined : startMillis + (Date.now() - openedAtMillis);
+      if (startMillis === undefined) live.requested(liveKey, prepareLive);
       const report = await ctx.collector.report(at);
       const rendered: ApiTopologyResponse | undefined = renderCached(ctx, report, topologyId, query);
       if (closed) return;
