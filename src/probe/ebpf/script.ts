@@ -4,10 +4,18 @@
  * and the socket behind a descriptor returned by accept().
  *
  * Nothing is printed per event: connections are kept in kernel maps keyed by socket, and the maps
- * of the generation that just ended are dumped once per interval. Two generations (suffix 0/1,
- * the parity of `@gen`) alternate: the interval probe flips `@gen`, so the kernel writes the new
+ * of the generation that just ended are dumped when asked. Two generations (suffix 0/1, the
+ * parity of `@gen`) alternate: the dump probe flips `@gen`, so the kernel writes the new
  * generation while user space prints then clears the old one (bpftrace aborts when print() meets
  * a key the kernel deleted meanwhile; the kernel only deletes from the current generation).
+ *
+ * A dump is asked for by sending bpftrace SIGCONT (tracker.ts): the dump probe is the
+ * signal_generate tracepoint of a SIGCONT aimed at bpftrace itself (its pid, taken in BEGIN, which
+ * bpftrace runs in its own process). Between dumps the tracker keeps bpftrace stopped (SIGSTOP):
+ * bpftrace's user-space loop wakes every 100 ms (hard-coded epoll timeout) even with nothing to
+ * print, and those wakeups were most of its CPU on an idle host; the BPF programs run in the
+ * kernel whether it is stopped or not. The tracker asks for the next dump only after the previous
+ * one's `T` line arrived, so a generation is never flipped back while user space still prints it.
  *
  * A connection established and closed within one generation (the short-lived ones) is never
  * dumped on its own: it is added to per-(direction, pid, netns, local ip, remote ip, server port)
@@ -35,8 +43,8 @@
  * A dump prints (and clears) only the groups of maps that may hold something: bpftrace's print()
  * and clear() are actions run in user space, and 22 of them per second on empty maps cost more
  * than the rest of an idle tracker. Each writer first bumps its group's counter (`@wE`, `@wG`,
- * `@wS`, `@wC`), then reads `@gen`; the interval probe flips `@gen`, then reads the counters, and
- * dumps a group when its counter moved since the reading two intervals back. Every write into the
+ * `@wS`, `@wC`), then reads `@gen`; the dump probe flips `@gen`, then reads the counters, and
+ * dumps a group when its counter moved since the reading two dumps back. Every write into the
  * ending generation comes from a program that read `@gen` after the previous flip, so its bump
  * came after the reading two flips back (a program runs for microseconds, not a whole interval)
  * and before this one: no write is missed, even one still running on another CPU during the flip.
@@ -44,7 +52,7 @@
  * is the same as printing everything.
  */
 
-/** Generation-suffixed maps, dumped and cleared each interval. */
+/** Generation-suffixed maps, dumped and cleared at each dump. */
 const GEN_MAPS = ['e', 'o', 'a', 's', 'c', 'n', 't', 'r', 'x', 'z', 'l'] as const;
 /** Per-socket maps the kernel maintains itself (deleted at close). */
 const SOCKET_MAPS = ['born', 'cpid', 'apid', 'rst'] as const;
@@ -84,16 +92,15 @@ function aggregate(p: 0 | 1): string {
     delete(@s${p}[$sk]);`;
 }
 
-/** The program text for a dump interval of `intervalMillis` (whole ms, at least 100). */
-export function trackerScript(intervalMillis: number): string {
-  const interval = Math.max(100, Math.round(intervalMillis));
+/** The program text; a dump happens on each SIGCONT sent to the bpftrace process. */
+export function trackerScript(): string {
   const each = (p: 0 | 1, action: string): string =>
     GROUP_NAMES.map((g) => `if ($d${g}) { ${GROUPS[g].map((m) => `${action}(@${m}${p});`).join(' ')} }`).join(' ');
   const dump = (p: 0 | 1): string => `${each(p, 'print')} ${each(p, 'clear')}`;
   // After the flip: whether each group was written since the reading two dumps back.
   const moved = GROUP_NAMES.map((g) => `$w${g} = @w${g}; $d${g} = $w${g} != @q${g}; @q${g} = @p${g}; @p${g} = $w${g};`).join('\n  ');
   return `
-BEGIN { @gen = 2; printf("R\\n"); }
+BEGIN { @gen = 2; @self = pid; printf("R\\n"); }
 
 tracepoint:syscalls:sys_exit_accept4, tracepoint:syscalls:sys_exit_accept /args->ret >= 0/ {
   $file = *(curtask->files->fdt->fd + args->ret);
@@ -192,7 +199,7 @@ tracepoint:tcp:tcp_retransmit_skb /@born[(uint64)args->skaddr] != 0/ {
   ${byParity((p) => `  @s${p}[$sk] = ${SNAPSHOT};`)}
 }
 
-interval:ms:${interval} {
+tracepoint:signal:signal_generate /args->sig == 18 && (uint64)args->pid == @self/ {
   $g = @gen;
   @gen = $g + 1;
   ${moved}
@@ -201,7 +208,7 @@ interval:ms:${interval} {
 }
 
 END {
-  ${[...SOCKET_MAPS.map((m) => `clear(@${m});`), ...[0, 1].flatMap((p) => GEN_MAPS.map((m) => `clear(@${m}${p});`)), ...COUNTER_MAPS.map((m) => `clear(@${m});`), 'clear(@gen);'].join(' ')}
+  ${[...SOCKET_MAPS.map((m) => `clear(@${m});`), ...[0, 1].flatMap((p) => GEN_MAPS.map((m) => `clear(@${m}${p});`)), ...COUNTER_MAPS.map((m) => `clear(@${m});`), 'clear(@gen); clear(@self);'].join(' ')}
 }
 `;
 }

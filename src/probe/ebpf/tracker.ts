@@ -6,8 +6,13 @@
  * connections arrive already aggregated by the kernel per (direction, pid, netns, addresses,
  * server port), with a count: the work here grows with distinct peers, not with the rate.
  *
- * The program dumps one generation of maps per interval; lines are buffered until the dump's `T`
- * line and applied together, so the order of maps within a dump does not matter.
+ * The program dumps one generation of maps when sent SIGCONT (script.ts). The tracker asks once
+ * per interval: at each `drain()` (the endpoint reporter's tick, so no wakeup of its own), or
+ * from a timer when nobody drains; and it keeps bpftrace stopped (SIGSTOP) from one dump's `T`
+ * line to the next ask, so bpftrace's own 10 Hz poll loop does not run while there is nothing to
+ * print (those wakeups were most of an idle tracker's CPU). Lines are buffered
+ * until the dump's `T` line and applied together, so the order of maps within a dump does not
+ * matter.
  *
  * The child is spawned under `setpriv --pdeathsig KILL`, so it (and its BPF programs, which live
  * as long as its file descriptors) dies with the probe even on SIGKILL; `stop()` kills it too.
@@ -151,6 +156,14 @@ export class ConnectionTracker {
   private windowNanos = 0;
   private partial = '';
   private stopped = false;
+  /** Timer of the next dump request. */
+  private dumpTimer: NodeJS.Timeout | undefined;
+  /** Whether bpftrace is attached (its `R` line came), so dumps can be asked for. */
+  private attached = false;
+  /** Whether a dump was asked for and its `T` line has not arrived yet. */
+  private dumpAsked = false;
+  /** When the last dump was asked for (ms, monotonic), for the cadence. */
+  private lastAskAt = 0;
   /** Counters for logs, tests and benchmarks. */
   readonly stats = { lines: 0, dumps: 0, announced: 0, accepted: 0, closes: 0, shortLived: 0, lost: 0, dropped: 0, malformed: 0 };
   /** Set when the child exits after having started (the caller falls back). */
@@ -164,7 +177,7 @@ export class ConnectionTracker {
 
   /** Starts bpftrace; resolves once every probe is attached, rejects with the reason otherwise. */
   start(): Promise<void> {
-    const script = trackerScript(this.opts.summaryIntervalMillis ?? 1000);
+    const script = trackerScript();
     const bin = this.opts.bpftrace ?? 'bpftrace';
     const args = ['-B', 'line', '-e', script];
     const env = { ...process.env, BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS_MAX) };
@@ -189,6 +202,9 @@ export class ConnectionTracker {
         this.onData(chunk, () => {
           ready = true;
           clearTimeout(timer);
+          this.attached = true;
+          this.lastAskAt = performance.now();
+          this.pause();
           resolve();
         });
       });
@@ -198,6 +214,7 @@ export class ConnectionTracker {
       });
       child.on('close', (code, signal) => {
         clearTimeout(timer);
+        clearTimeout(this.dumpTimer);
         this.child = undefined;
         const why = `bpftrace exited (${signal ?? code}): ${firstError(stderr)}`;
         if (!ready) reject(new Error(why));
@@ -247,12 +264,15 @@ export class ConnectionTracker {
     this.closed = [];
     this.groups = new Map();
     this.windowNanos = 0;
+    // The next dump starts now, while the process is awake anyway; it is applied by the next drain.
+    if (!this.dumpAsked && performance.now() - this.lastAskAt >= this.intervalNanos / 2e6) this.askDump();
     return out;
   }
 
   /** Kills the child (its BPF programs go with it). */
   async stop(): Promise<void> {
     this.stopped = true;
+    clearTimeout(this.dumpTimer);
     const child = this.child;
     if (!child) return;
     await new Promise<void>((resolve) => {
@@ -265,7 +285,34 @@ export class ConnectionTracker {
         resolve();
       });
       child.kill('SIGTERM');
+      // A stopped process acts on SIGTERM only once continued (this also asks for a last dump).
+      child.kill('SIGCONT');
     });
+  }
+
+  /**
+   * Stops bpftrace until the next dump is asked for. A timer asks a quarter interval after the
+   * tick would have, so it fires only when nothing drains every interval.
+   */
+  private pause(): void {
+    const child = this.child;
+    if (!child || this.stopped) return;
+    child.kill('SIGSTOP');
+    const interval = this.intervalNanos / 1e6;
+    const wait = Math.min(interval * 1.25, Math.max(0, this.lastAskAt + interval * 1.25 - performance.now()));
+    clearTimeout(this.dumpTimer);
+    this.dumpTimer = setTimeout(() => this.askDump(), wait);
+    this.dumpTimer.unref();
+  }
+
+  /** Continues bpftrace, which makes it flip generations and dump the one that ended. */
+  private askDump(): void {
+    const child = this.child;
+    if (!child || this.stopped || !this.attached || this.dumpAsked) return;
+    clearTimeout(this.dumpTimer);
+    this.dumpAsked = true;
+    this.lastAskAt = performance.now();
+    child.kill('SIGCONT');
   }
 
   private onData(chunk: string, onReady: () => void): void {
@@ -280,7 +327,13 @@ export class ConnectionTracker {
       if (!ev) {
         if (!line.startsWith('Attaching')) this.stats.malformed++;
       } else if (ev.kind === 'R') onReady();
-      else if (ev.kind === 'T') this.applyDump(ev.value);
+      else if (ev.kind === 'T') {
+        this.applyDump(ev.value);
+        if (this.dumpAsked) {
+          this.dumpAsked = false;
+          this.pause();
+        }
+      }
       else if (ev.kind === 'lost') {
         this.stats.lost += Number(ev.value);
         this.opts.logger.warn({ lost: Number(ev.value) }, 'eBPF connection tracker lost events (perf buffer full)');
