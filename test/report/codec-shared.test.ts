@@ -1,7 +1,7 @@
 /**
  * What the msgpack decoder shares between decoded nodes to keep stored reports small: one
- * read-only empty Map and one frozen empty StringSet, and one LatestEntry per distinct
- * (timestamp, value) of a report. Shared values must be equal to unshared ones and refuse writes.
+ * read-only empty Map and one frozen empty StringSet, one LatestEntry per distinct
+ * (timestamp, value) of a report, one Sample per distinct (date, value), one Metric per distinct metric. Shared values must be equal to unshared ones and refuse writes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,4 +75,34 @@ test('recorded reports decode to the same model through msgpack and its JSON for
     const j = decodeReport(encodeReport(m, 'json'), 'json');
     assert.deepStrictEqual(j, m, f.name);
   }
+});
+
+test('identical samples and metrics of one report are one object, -0 apart; they equal the encoded ones', () => {
+  const T2 = '2023-03-01T12:00:01.000000000Z';
+  const r = makeReport();
+  const ids = ['p1', 'p2', 'p3', 'p4'];
+  for (const id of ids) {
+    const n = makeNode(`h;${id}`, 'process');
+    n.metrics.set('memory', { samples: [{ date: T, value: 0 }, { date: T2, value: 0 }], min: 0, max: 1024 });
+    // p3's cpu differs in its last value, p4's in max only; p4's memory holds a -0.
+    n.metrics.set('cpu', { samples: [{ date: T, value: 1.5 }, { date: T2, value: id === 'p3' ? 2 : 0.5 }], min: 0, max: id === 'p4' ? 100 : 200 });
+    if (id === 'p4') n.metrics.set('memory', { samples: [{ date: T, value: 0 }, { date: T2, value: -0 }], min: 0, max: 1024 });
+    r.topologies.process.nodes.set(n.id, n);
+  }
+  const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.deepStrictEqual(d, { ...r, id: d.id });
+  const [p1, p2, p3, p4] = ids.map((id) => d.topologies.process.nodes.get(`h;${id}`)!);
+  assert.equal(p1!.metrics.get('memory'), p2!.metrics.get('memory'));
+  assert.equal(p1!.metrics.get('memory'), p3!.metrics.get('memory'));
+  assert.equal(p1!.metrics.get('cpu'), p2!.metrics.get('cpu'));
+  assert.notEqual(p1!.metrics.get('cpu'), p3!.metrics.get('cpu'));
+  assert.notEqual(p1!.metrics.get('cpu'), p4!.metrics.get('cpu'));
+  assert.notEqual(p1!.metrics.get('memory'), p4!.metrics.get('memory'));
+  assert.ok(Object.is(p4!.metrics.get('memory')!.samples[1]!.value, -0));
+  // Same (date, value) in different metrics: one sample object.
+  assert.equal(p3!.metrics.get('cpu')!.samples[0], p1!.metrics.get('cpu')!.samples[0]);
+  assert.equal(p1!.metrics.get('memory')!.samples[0], p4!.metrics.get('memory')!.samples[0]);
+  // Another decode shares nothing with this one.
+  const again = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.notEqual(again.topologies.process.nodes.get('h;p1')!.metrics.get('memory'), p1!.metrics.get('memory'));
 });
