@@ -10,11 +10,12 @@
  */
 import { makeReport } from '../report/model.js';
 import { mergeReportInto } from '../report/merge.js';
-import { unmergeReport } from '../report/delta.js';
 import { nowTime } from '../report/time.js';
-import { ZERO_TIME, type Report, type TopologyName } from '../report/types.js';
+import { ZERO_TIME, type Report } from '../report/types.js';
 import { errorFields, LogOnce, type Logger } from '../common/log.js';
 import type { Reporter, Tagger } from './types.js';
+import { unmergeForPublish } from './delta.js';
+import { foldOwned } from './fold.js';
 import type { Publisher } from './publish/publisher.js';
 
 /** Options of {@link ProbePipeline}; durations in ms. */
@@ -25,27 +26,6 @@ export interface PipelineOptions {
   noControls: boolean;
   logger: Logger;
   publisher: Pick<Publisher, 'publish'>;
-}
-
-/**
- * Merges reports the caller owns (no one else references them) into the one with the most nodes,
- * in place; an empty list gives an empty report.
- */
-function mergeOwned(reports: Report[]): Report {
-  if (reports.length === 0) return makeReport();
-  let base = reports[0]!;
-  let baseSize = -1;
-  for (const r of reports) {
-    let n = 0;
-    for (const name in r.topologies) n += r.topologies[name as TopologyName].nodes.size;
-    if (n > baseSize) {
-      base = r;
-      baseSize = n;
-    }
-  }
-  // Owned: the base may take the others' nodes and Maps instead of copying them.
-  for (const r of reports) if (r !== base) mergeReportInto(base, r, { adoptSource: true });
-  return base;
 }
 
 /** Most spied reports kept between publishes (Scope's queue of 16). */
@@ -108,7 +88,7 @@ export class ProbePipeline {
     const parts = await Promise.all(this.reporters.map((r) => this.guard(r.name, () => r.report(), deadline)));
     // Reporters hand over fresh reports, so the largest can be merged into in place (saves
     // copying every process and endpoint node each tick).
-    const merged = mergeOwned(parts.filter((p): p is Report => p !== undefined));
+    const merged = foldOwned(parts.filter((p): p is Report => p !== undefined), makeReport);
     merged.ts = nowTime();
     await this.tag(merged);
     this.spied.push(merged);
@@ -169,12 +149,12 @@ export class ProbePipeline {
     // keep them on screen for one more publish interval past the app window (read before merging,
     // which may consume the ticks).
     const alive = livingProcesses(spied[spied.length - 1]);
-    const report = mergeOwned(spied);
+    const report = foldOwned(spied, makeReport);
     if (alive) {
       const processes = report.topologies.process.nodes;
       for (const id of processes.keys()) if (!alive.has(id)) processes.delete(id);
     }
-    if (this.opts.noControls) for (const t of Object.values(report.topologies)) t.controls.clear();
+    if (this.opts.noControls) for (const t of Object.values(report.topologies)) if (t.controls.size > 0) t.controls.clear();
     const now = Date.now();
     report.windowNanos = (now - this.lastPublishMillis) * 1e6;
     this.lastPublishMillis = now;
@@ -188,7 +168,7 @@ export class ProbePipeline {
       this.lastFull = report;
       this.stats.fullPublishes++;
     } else {
-      out = unmergeReport(report, this.lastFull!);
+      out = unmergeForPublish(report, this.lastFull!);
     }
     this.stats.publishes++;
     await this.opts.publisher.publish(out);

@@ -80,6 +80,75 @@ export function makeDefaultTopology(name: TopologyName): Topology {
   return t;
 }
 
+/** An empty Map that throws on writes: the Maps of the shared empty topologies below. */
+class ReadOnlyEmptyMap<K, V> extends Map<K, V> {
+  override set(): this {
+    throw new TypeError('a shared empty topology is read-only');
+  }
+  override delete(): boolean {
+    return false;
+  }
+  override clear(): void {
+    // already empty
+  }
+}
+
+const READ_ONLY_EMPTY: Map<unknown, unknown> = new ReadOnlyEmptyMap();
+
+/** The one shared empty Map that throws on `set` (for read-only values, e.g. reports built only to be encoded). */
+export function readOnlyEmptyMap<K, V>(): Map<K, V> {
+  return READ_ONLY_EMPTY as Map<K, V>;
+}
+
+/** One frozen empty topology per name, shared by every sparse report (see `makeSparseReport`). */
+const SHARED_EMPTY = new Map<TopologyName, Topology>();
+const SHARED_EMPTY_SET = new WeakSet<Topology>();
+function sharedEmptyTopology(name: TopologyName): Topology {
+  let t = SHARED_EMPTY.get(name);
+  if (t === undefined) {
+    t = makeDefaultTopology(name);
+    t.nodes = new ReadOnlyEmptyMap();
+    t.controls = new ReadOnlyEmptyMap();
+    t.metadataTemplates = new ReadOnlyEmptyMap();
+    t.metricTemplates = new ReadOnlyEmptyMap();
+    t.tableTemplates = new ReadOnlyEmptyMap();
+    Object.freeze(t);
+    SHARED_EMPTY.set(name, t);
+    SHARED_EMPTY_SET.add(t);
+  }
+  return t;
+}
+
+/** Whether `t` is one of the shared read-only empty topologies of sparse reports. */
+export function isSharedEmptyTopology(t: Topology): boolean {
+  return SHARED_EMPTY_SET.has(t);
+}
+
+/**
+ * `makeReport()` where only the topologies in `own` are the report's own (writable); every other
+ * one is a shared, frozen, read-only empty topology with the same presentation defaults. For
+ * producers that fill one or two topologies every second (the probe's reporters): 25 topologies
+ * of 5 Maps each per report were most of what an idle probe allocated besides its nodes. Readers
+ * see an ordinary report; writing into a shared topology throws, so code that merges into a
+ * sparse report must first give it a topology of its own (probe/fold.ts does).
+ */
+export function makeSparseReport(...own: TopologyName[]): Report {
+  const topologies = {} as Record<TopologyName, Topology>;
+  for (const { name } of TOPOLOGIES) {
+    topologies[name] = own.includes(name) ? makeDefaultTopology(name) : sharedEmptyTopology(name);
+  }
+  return {
+    ts: ZERO_TIME,
+    topologies,
+    dns: new Map(),
+    sampling: { count: 0, total: 0 },
+    windowNanos: 0,
+    shortcut: false,
+    plugins: [],
+    id: randomReportId(),
+  };
+}
+
 /** A random decimal int63, as Scope uses for report ids. */
 export function randomReportId(): string {
   const hi = Math.floor(Math.random() * 0x80000000); // 31 bits

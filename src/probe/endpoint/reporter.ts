@@ -10,7 +10,7 @@
  */
 import { readlinkSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { makeNode, makeReport } from '../../report/model.js';
+import { makeNode, makeSparseReport } from '../../report/model.js';
 import { makeEndpointNodeId } from '../../report/ids.js';
 import { isLoopback, type Cidr } from '../../report/ip.js';
 import { nowTime } from '../../report/time.js';
@@ -138,7 +138,7 @@ export function createEndpointReporter(opts: EndpointReporterOptions): EndpointR
     scanner,
     conntrack,
     async report(): Promise<Report> {
-      const rpt = makeReport();
+      const rpt = makeSparseReport('endpoint');
       const localNets = opts.localNetworks();
       const nodes = rpt.topologies.endpoint.nodes;
       const ts = nowTime();

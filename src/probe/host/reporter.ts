@@ -3,7 +3,7 @@
  * local networks and CPU/memory/load metrics; the tagger links processes, containers, images and
  * the host itself to that node.
  */
-import { makeNode, makeReport } from '../../report/model.js';
+import { makeNode, makeSparseReport } from '../../report/model.js';
 import { nowTime } from '../../report/time.js';
 import type { LatestEntry, Node, Report, Topology, TopologyName } from '../../report/types.js';
 import type { Reporter, Tagger } from '../types.js';
@@ -51,7 +51,7 @@ export function createHostReporter(opts: HostReporterOptions): Reporter {
   return {
     name: 'host',
     async report(): Promise<Report> {
-      const rpt = makeReport();
+      const rpt = makeSparseReport('host');
       const topology = rpt.topologies.host;
       addHostTemplates(topology, opts.controlsEnabled);
       const ts = nowTime();

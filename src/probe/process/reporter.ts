@@ -3,7 +3,7 @@
  * walker's latest snapshot, with pid/ppid/name/cmdline/threads and CPU, memory and open-file
  * metrics (one sample per spy tick; the publish merge accumulates them).
  */
-import { makeReport, makeNode } from '../../report/model.js';
+import { makeSparseReport, makeNode } from '../../report/model.js';
 import { nowTime } from '../../report/time.js';
 import type { Report, Topology } from '../../report/types.js';
 import type { Reporter } from '../types.js';
@@ -40,7 +40,7 @@ export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
     name: 'process',
     async report(): Promise<Report> {
       const snap = opts.walker.snapshot ?? (await opts.walker.walk());
-      const rpt = makeReport();
+      const rpt = makeSparseReport('process');
       const topology = rpt.topologies.process;
       addProcessTemplates(topology);
       const ts = nowTime();
