@@ -1,6 +1,8 @@
 /** The Redis collector against a real redis-server: sharing, time travel, outages. */
 import assert from 'node:assert/strict';
+import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
 import { RedisCollector } from '../../src/app/collector/index.js';
 import { AppConfigError } from '../../src/app/config.js';
 import { containerIds, redisAvailable, reportWithContainers, startRedis, type TestRedis } from './helpers.js';
@@ -67,6 +69,34 @@ describe('RedisCollector', { skip: available ? false : 'redis-server not install
     const c = new RedisCollector({ url: 'redis://127.0.0.1:1/0', windowMillis: 1000 });
     await assert.rejects(c.ready(), AppConfigError);
     await c.close();
+  });
+
+  test('a write that timed out while Redis stayed connected does not hold back later reports', async () => {
+    const c = new RedisCollector({ url: redis.url, windowMillis: 30_000, keyPrefix: 'pause:' });
+    const client = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    try {
+      await c.ready();
+      // Writes wait longer than the collector's command timeout (2 s); the connection stays up, so
+      // no reconnect ('ready') will come to flush what went to the backlog.
+      await client.call('CLIENT', 'PAUSE', '3000', 'WRITE');
+      await c.add('p', reportWithContainers('h', ['paused']), Date.now());
+      await new Promise((r) => setTimeout(r, 1500));
+      await c.add('p', reportWithContainers('h', ['after']), Date.now());
+      const stored = async (): Promise<string> => {
+        const entries = await client.xrangeBuffer('pause:reports', '-', '+');
+        return entries.map(([, f]) => gunzipSync(f[f.findIndex((x) => x.toString() === 'b') + 1]!).toString('latin1')).join();
+      };
+      let all = '';
+      for (let i = 0; i < 100 && !all.includes('after;<container>'); i++) {
+        all = await stored();
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(all.includes('after;<container>'), 'the report added after the timeout reached Redis');
+      assert.ok(all.includes('paused;<container>'), 'and so did the one that timed out');
+    } finally {
+      client.disconnect();
+      await c.close();
+    }
   });
 
   test('Redis killed and restarted: local reports keep serving, the backlog is written after', async () => {
