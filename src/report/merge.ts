@@ -83,7 +83,7 @@ export function mergeTopologyInto(dst: Topology, src: Topology, isHost = false, 
     dst.labelPlural = src.labelPlural;
   }
   const adopt = opts?.adoptSource === true;
-  if (adopt && dst.nodes.size === 0) {
+  if (adopt && dst.nodes.size === 0 && src.nodes.size > 0) {
     dst.nodes = src.nodes; // nothing to merge with: take the whole map
   } else {
     for (const [key, node] of src.nodes) {

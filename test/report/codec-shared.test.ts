@@ -1,14 +1,15 @@
 /**
  * What the msgpack decoder shares between decoded nodes to keep stored reports small: one
  * read-only empty Map and one frozen empty StringSet, one LatestEntry per distinct
- * (timestamp, value) of a report, one Sample per distinct (date, value), one Metric per distinct metric. Shared values must be equal to unshared ones and refuse writes.
+ * (timestamp, value) of a report, one Sample per distinct (date, value), one Metric per distinct metric,
+ * and the shared empty Map for empty topology Maps. Shared values must be equal to unshared ones and refuse writes.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { encode as libEncode } from '@msgpack/msgpack';
 import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { copyNode } from '../../src/report/copy.js';
-import { mergeReports } from '../../src/report/merge.js';
+import { mergeReportInto, mergeReports } from '../../src/report/merge.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import { probeFixtures } from './codec-fixtures.js';
 
@@ -105,4 +106,18 @@ test('identical samples and metrics of one report are one object, -0 apart; they
   // Another decode shares nothing with this one.
   const again = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
   assert.notEqual(again.topologies.process.nodes.get('h;p1')!.metrics.get('memory'), p1!.metrics.get('memory'));
+});
+
+test('empty topology Maps of a decoded report are the shared empty Map; merging from it (adopting too) still works', () => {
+  const { r } = twoNodes();
+  const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.equal(d.topologies.pod.nodes, d.topologies.host.controls);
+  assert.equal(d.topologies.container.metricTemplates, d.topologies.pod.nodes);
+  assert.throws(() => d.topologies.pod.nodes.set('x', makeNode('x')), TypeError);
+  assert.deepStrictEqual(d, { ...r, id: d.id });
+  const into = makeReport();
+  mergeReportInto(into, d, { adoptSource: true });
+  into.topologies.pod.nodes.set('p;<pod>', makeNode('p;<pod>', 'pod'));
+  assert.equal(into.topologies.container.nodes.size, 2);
+  assert.equal(into.topologies.pod.nodes.size, 1);
 });
