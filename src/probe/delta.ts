@@ -7,7 +7,7 @@
  */
 import { randomReportId, readOnlyEmptyMap } from '../report/model.js';
 import { setsEqual, stringSetsEqual } from '../report/merge.js';
-import { TOPOLOGIES, type LatestMap, type Node, type Report, type Topology, type TopologyName } from '../report/types.js';
+import { TOPOLOGIES, type LatestMap, type Node, type Report, type Sets, type Topology, type TopologyName } from '../report/types.js';
 
 /** Same keys and values, timestamps ignored (Go's `EqualIgnoringTimestamps`). */
 function latestEqualIgnoringTimestamps(a: LatestMap, b: LatestMap): boolean {
@@ -22,6 +22,14 @@ function latestEqualIgnoringTimestamps(a: LatestMap, b: LatestMap): boolean {
   return equal;
 }
 
+/*
+ * The empty parts of partial nodes. Plain Maps, not `readOnlyEmptyMap()`: the encoder iterates
+ * every node's sets, latest and parents, and a Map subclass there would make those loops
+ * polymorphic. Never written: deltas are only encoded.
+ */
+const NO_LATEST: LatestMap = new Map();
+const NO_SETS: Sets = new Map();
+
 /** `n` reduced against `full` (report/delta.ts `unmergeNode`): undefined when nothing is left. */
 function unmergeNode(n: Node, full: Node): Node | undefined {
   if (n.id !== full.id || n.topology !== full.topology) return n;
@@ -33,11 +41,11 @@ function unmergeNode(n: Node, full: Node): Node | undefined {
   return {
     id: '',
     topology: '',
-    sets: sameSets ? readOnlyEmptyMap() : n.sets,
+    sets: sameSets ? NO_SETS : n.sets,
     adjacency: sameAdjacency ? [] : n.adjacency,
-    latest: sameLatest ? readOnlyEmptyMap() : n.latest,
+    latest: sameLatest ? NO_LATEST : n.latest,
     metrics: n.metrics,
-    parents: sameParents ? readOnlyEmptyMap() : n.parents,
+    parents: sameParents ? NO_SETS : n.parents,
     children: n.children,
   };
 }

@@ -7,7 +7,7 @@ import { makeSparseReport, makeNode } from '../../report/model.js';
 import { nowTime } from '../../report/time.js';
 import type { Report, Topology } from '../../report/types.js';
 import type { Reporter } from '../types.js';
-import type { ProcWalker } from '../procfs/walker.js';
+import type { ProcInfo, ProcWalker } from '../procfs/walker.js';
 import { metadataTemplate, metricTemplate, setLatest, singletonMetric } from '../node-util.js';
 
 /** Options of {@link createProcessReporter}. */
@@ -35,7 +35,48 @@ export function omitArgs(cmdline: string): string {
   return space < 0 ? cmdline : cmdline.slice(0, space);
 }
 
+/**
+ * The strings a process's node repeats every tick (its id, pid, thread count, parent pid,
+ * command line), kept per process so an idle host's tick does not format them all again.
+ */
+interface ProcessTexts {
+  id: string;
+  pid: string;
+  threads: number;
+  threadsText: string;
+  ppid: number;
+  ppidText: string;
+  cmdline: string;
+}
+
 export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
+  // Keyed by the walker's ProcInfo, which lives as long as the process (a reused pid is a new one).
+  const texts = new WeakMap<ProcInfo, ProcessTexts>();
+  const textsOf = (p: ProcInfo): ProcessTexts => {
+    let t = texts.get(p);
+    if (t === undefined) {
+      t = {
+        id: `${opts.hostId};${p.pid}`,
+        pid: String(p.pid),
+        threads: p.threads,
+        threadsText: String(p.threads),
+        ppid: p.ppid,
+        ppidText: String(p.ppid),
+        cmdline: opts.omitCmdArgs ? omitArgs(p.cmdline) : p.cmdline,
+      };
+      texts.set(p, t);
+      return t;
+    }
+    if (t.threads !== p.threads) {
+      t.threads = p.threads;
+      t.threadsText = String(p.threads);
+    }
+    if (t.ppid !== p.ppid) {
+      t.ppid = p.ppid;
+      t.ppidText = String(p.ppid);
+    }
+    return t;
+  };
   return {
     name: 'process',
     async report(): Promise<Report> {
@@ -48,12 +89,13 @@ export function createProcessReporter(opts: ProcessReporterOptions): Reporter {
       // forEach, not for…of: an unoptimised Map iterator allocates a result object per process.
       snap.procs.forEach((p) => {
         if (p.defunct) return;
-        const node = makeNode(`${opts.hostId};${p.pid}`, 'process');
-        setLatest(node, 'pid', String(p.pid), ts);
-        setLatest(node, 'threads', String(p.threads), ts);
+        const text = textsOf(p);
+        const node = makeNode(text.id, 'process');
+        setLatest(node, 'pid', text.pid, ts);
+        setLatest(node, 'threads', text.threadsText, ts);
         if (p.name !== '') setLatest(node, 'name', p.name, ts);
-        if (p.cmdline !== '') setLatest(node, 'cmdline', opts.omitCmdArgs ? omitArgs(p.cmdline) : p.cmdline, ts);
-        if (p.ppid > 0) setLatest(node, 'ppid', String(p.ppid), ts);
+        if (text.cmdline !== '') setLatest(node, 'cmdline', text.cmdline, ts);
+        if (p.ppid > 0) setLatest(node, 'ppid', text.ppidText, ts);
         node.metrics.set('process_memory_usage_bytes', singletonMetric(ts, p.rssBytes, p.rssLimitBytes));
         if (p.openFiles !== undefined) {
           node.metrics.set('open_files_count', singletonMetric(ts, p.openFiles, p.openFilesLimit));
