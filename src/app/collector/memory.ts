@@ -193,7 +193,12 @@ export class MemoryCollector implements Collector {
   }
 
   private merge(): Report {
-    const started = cpuMillis();
+    // CPU time is costly to read here (getrusage over every thread; see RenderCache's cpuMillis)
+    // and only matters once merges near STALE_MIN_MERGE_MILLIS: cheaper ones are timed by the wall
+    // clock, an upper bound of their CPU time; staleness needs two slow merges, the later CPU-timed.
+    const timeCpu = this.lastMergeMillis >= STALE_MIN_MERGE_MILLIS / 4;
+    const startedWall = performance.now();
+    const started = timeCpu ? cpuMillis() : 0;
     this.refreshParts();
     const parts: Report[] = [];
     for (const probe of this.probes.values()) if (probe.part !== undefined) parts.push(probe.part);
@@ -204,7 +209,7 @@ export class MemoryCollector implements Collector {
     this.urgent = false;
     this.cachedAtMillis = this.now();
     this.previousMergeMillis = this.lastMergeMillis;
-    this.lastMergeMillis = cpuMillis() - started;
+    this.lastMergeMillis = timeCpu ? cpuMillis() - started : performance.now() - startedWall;
     this.observer?.observeMergeSeconds(this.lastMergeMillis / 1000);
     return upgraded;
   }
