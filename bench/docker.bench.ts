@@ -269,14 +269,14 @@ async function measureProbe(cli: string, sink: Sink, extra: string[]): Promise<P
   }
 }
 
-/** Resolves once the probe logs that eBPF tracking is on. */
+/** Resolves once the probe logs whether eBPF tracking is on (or unavailable, then at once). */
 function attached(child: ChildProcess): Promise<void> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const timer = setTimeout(() => reject(new Error('bpftrace did not attach within 180 s')), 180_000);
     child.stderr!.on('data', (d: Buffer) => {
       if (seen.length < 100_000) seen += d.toString();
-      if (seen.includes('eBPF connection tracking on')) {
+      if (seen.includes('eBPF connection tracking on') || seen.includes('eBPF connection tracking unavailable')) {
         clearTimeout(timer);
         resolve();
       }
