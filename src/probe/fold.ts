@@ -190,6 +190,13 @@ export function foldReportInto(dst: Report, src: Report): void {
  */
 export function foldOwned(reports: readonly Report[], empty: () => Report): Report {
   if (reports.length === 0) return empty();
+  const base = largestReport(reports);
+  for (const r of reports) if (r !== base) foldReportInto(base, r);
+  return base;
+}
+
+/** The report with the most nodes (the first of equals): the cheapest one to merge the others into. */
+export function largestReport(reports: readonly Report[]): Report {
   let base = reports[0]!;
   let baseSize = -1;
   for (const r of reports) {
@@ -200,6 +207,5 @@ export function foldOwned(reports: readonly Report[], empty: () => Report): Repo
       baseSize = n;
     }
   }
-  for (const r of reports) if (r !== base) foldReportInto(base, r);
   return base;
 }

@@ -137,16 +137,7 @@ export function makeSparseReport(...own: TopologyName[]): Report {
   for (const { name } of TOPOLOGIES) {
     topologies[name] = own.includes(name) ? makeDefaultTopology(name) : sharedEmptyTopology(name);
   }
-  return {
-    ts: ZERO_TIME,
-    topologies,
-    dns: new Map(),
-    sampling: { count: 0, total: 0 },
-    windowNanos: 0,
-    shortcut: false,
-    plugins: [],
-    id: randomReportId(),
-  };
+  return emptyReportOf(topologies);
 }
 
 /** A random decimal int63, as Scope uses for report ids. */
@@ -160,6 +151,11 @@ export function randomReportId(): string {
 export function makeReport(): Report {
   const topologies = {} as Record<TopologyName, Topology>;
   for (const { name } of TOPOLOGIES) topologies[name] = makeDefaultTopology(name);
+  return emptyReportOf(topologies);
+}
+
+/** A report with no data around `topologies` (a fresh id, zero times and counts). */
+function emptyReportOf(topologies: Record<TopologyName, Topology>): Report {
   return {
     ts: ZERO_TIME,
     topologies,

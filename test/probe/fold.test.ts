@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/common/log.js';
-import { foldOwned, foldReportInto } from '../../src/probe/fold.js';
+import { foldOwned, foldReportInto, largestReport } from '../../src/probe/fold.js';
 import { unmergeForPublish } from '../../src/probe/delta.js';
 import { createEndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { createHostReporter, createHostTagger, createTopologyTagger } from '../../src/probe/host/reporter.js';
@@ -11,20 +11,11 @@ import { unmergeReport } from '../../src/report/delta.js';
 import { mergeReportInto } from '../../src/report/merge.js';
 import { isSharedEmptyTopology, makeNode, makeReport, makeSparseReport } from '../../src/report/model.js';
 import { reportToWireJson } from '../../src/report/codec/to-wire.js';
-import { TOPOLOGIES, type Report } from '../../src/report/types.js';
+import type { Report } from '../../src/report/types.js';
 
 /** The pipeline's merge before probe/fold.ts: `mergeReportInto` with `adoptSource` into the largest. */
 function mergeOwnedReference(reports: Report[]): Report {
-  let base = reports[0]!;
-  let baseSize = -1;
-  for (const r of reports) {
-    let n = 0;
-    for (const { name } of TOPOLOGIES) n += r.topologies[name].nodes.size;
-    if (n > baseSize) {
-      base = r;
-      baseSize = n;
-    }
-  }
+  const base = largestReport(reports);
   for (const r of reports) if (r !== base) mergeReportInto(base, r, { adoptSource: true });
   return base;
 }
