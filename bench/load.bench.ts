@@ -1,6 +1,8 @@
 /**
  * Load on the app (issue #8): N fake probes (distinct host names, container ids and probe ids;
- * the recorded fixture reports, bench/lib/fake-probes.ts) publish every 3 s to an app run as its
+ * the recorded fixture reports continued as a real probe would send them — each report stamped
+ * 3 s after the probe's previous one, fresh sample values, a full report then deltas — built up
+ * front by bench/lib/fake-probes.ts, one body per probe and cycle) publish every 3 s to an app run as its
  * own process (the CLI), with the memory and the Redis collector. The probes are a separate
  * load-generator process (bench/lib/load-generator.ts), and this process only measures: app CPU
  * from /proc/<pid>/stat (utime+stime) per ingested report and as % of one core, the latency of
@@ -135,7 +137,7 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     // and merges are then cheaper than at N, so its CPU per report is a lower bound.
     const lagging = acceptedRate < 0.95 * offeredRate ? ' — app fell behind: its window held fewer than N probes\' reports, so CPU per report and latency are for a smaller window' : '';
     const rates = `offered ${offeredRate.toFixed(0)} of the ${nominal.toFixed(0)} reports/s of N probes${behind}, accepted ${acceptedRate.toFixed(0)}/s (last answer ${answerSeconds.toFixed(1)} s after the first send${lagging})`;
-    const note = `${CLI.note}${APP_FLAGS.length > 0 ? ` (app flags ${APP_FLAGS.join(' ')})` : ''}; ${CYCLES} cycles of 3 s, ${reports} reports${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    const note = `${CLI.note}${APP_FLAGS.length > 0 ? ` (app flags ${APP_FLAGS.join(' ')})` : ''}; ${CYCLES} cycles of 3 s, ${reports} reports (each the probe's next: times 3 s on, fresh samples, full report then deltas)${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },
@@ -169,7 +171,8 @@ export async function run(): Promise<BenchResult[]> {
     // LOAD_BENCH_CLI=/path/to/compiled/cli/main.js skips the compile (profiling runs).
     CLI = process.env.LOAD_BENCH_CLI ? { args: [process.env.LOAD_BENCH_CLI], note: 'compiled JS' } : cliArgs('load');
     const bodiesFile = join(dir, 'bodies.bin');
-    writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), Math.min(6, CYCLES + 1)));
+    // One body per probe and cycle (warm-up included): a probe's times never go back.
+    writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), CYCLES + 1));
     if (COLLECTORS.includes('redis')) redis = await startRedis();
     for (const n of PROBE_COUNTS) {
       if (COLLECTORS.includes('memory')) results.push(...(await runOne('local', 'memory', n, bodiesFile)));

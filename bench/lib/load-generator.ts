@@ -5,8 +5,10 @@
  *
  *   node bench/lib/load-generator.ts <bodies file> <app base URL> <N> <cycles>
  *
+ * Each probe sends a different body every publish — its next report, times moved on and fresh
+ * samples, as a real probe's (bench/lib/fake-probes.ts `probeBodyAt`); never the same bytes twice.
  * Cheap per report, so that on a small machine the app keeps the CPU: every body is built,
- * msgpack-encoded and gzipped before the run (bench/lib/fake-probes.ts, probe-major file), request
+ * msgpack-encoded and gzipped before the run (probe-major file, one body per probe and cycle), request
  * headers are built once per probe, and reports go out with plain `http.request` over a keep-alive
  * agent (no fetch/undici streams). One timer wakes when the next send is due (at most every
  * few ms) and sends everything due by then, so the sends follow the schedule even when a wake-up
@@ -29,6 +31,8 @@ const n = Number(nArg);
 const cycles = Number(cyclesArg);
 const { probes, perProbe, bodies } = readProbeBodies(file);
 if (probes < n) throw new Error(`bodies file holds ${probes} probes, ${n} asked`);
+// Replaying a probe's bodies would send times that go back: a probe must have a body per cycle.
+if (perProbe < cycles + 1) throw new Error(`bodies file holds ${perProbe} reports per probe, ${cycles + 1} cycles asked`);
 
 const target = new URL('api/report', base);
 // One connection per probe, as N real probes would hold: a slow answer holds back no other probe.
@@ -40,7 +44,7 @@ const emit = (o: unknown): void => {
 };
 
 function post(i: number, cycle: number, done: (status: number) => void): void {
-  const body = bodies[i * perProbe + (cycle % perProbe)]!;
+  const body = bodies[i * perProbe + cycle]!;
   const req = request(
     { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { ...headersOf[i], 'content-length': body.length } },
     (res) => {
