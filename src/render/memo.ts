@@ -12,6 +12,8 @@ const caches = new WeakMap<Report, Map<string, unknown>>();
 /** Drops everything memoised for `report` (call after mutating a report in place). */
 export function forgetRenders(report: Report): void {
   caches.delete(report);
+  // Its nodes may have been edited in place: reuse nothing selected from any report.
+  lastSelection.clear();
 }
 
 /** `compute(report)` once per (report, key). Results must be treated as immutable. */
@@ -28,28 +30,43 @@ export function memo<T>(report: Report, key: string, compute: (report: Report) =
 }
 
 /**
- * Rendered nodes by report node object. The app's merged reports share node objects with the
- * previous merge (copy-on-write, per probe), so a new report re-selects only the nodes that
- * changed; rendered nodes from `select` are never mutated (rnode.ts ownership rule).
+ * The last selection of each report topology: the report's node map and the rendered nodes made
+ * from it. A report merged from several probes shares the node objects of the parts that did not
+ * change with the previous merge, so a new report re-selects only the nodes that changed: the
+ * same key holding the same node object reuses its rendered node (never mutated, rnode.ts
+ * ownership rule). Kept per topology name rather than per node in a WeakMap: with one probe every
+ * node is new in every report (latest entries re-stamped), and a WeakMap entry per node per
+ * report cost ~2 µs each (half of the processes view's render), while a Map lookup by key is cheap.
  */
-const selected = new WeakMap<Node, { rn: RNode; adjacency: readonly string[] }>();
+interface Selection {
+  readonly source: ReadonlyMap<string, Node>;
+  readonly nodes: ReadonlyMap<string, RNode>;
+}
+const lastSelection = new Map<TopologyName, Selection>();
 
 /** All nodes of report topology `name` as rendered nodes (Scope's `TopologySelector`). */
 export function select(report: Report, name: TopologyName): RenderResult {
   return memo(report, `select:${name}`, (r) => {
+    const source = r.topologies[name].nodes;
     const nodes = new Map<string, RNode>();
-    for (const [key, n] of r.topologies[name].nodes) {
-      const hit = selected.get(n);
-      // Checked against what fromReportNode copies (a node edited in place and forgetRenders'd).
-      if (hit !== undefined && hit.adjacency === n.adjacency && hit.rn.id === key && hit.rn.topology === (n.topology === '' ? name : n.topology) &&
-        hit.rn.latest === n.latest && hit.rn.sets === n.sets && hit.rn.metrics === n.metrics && hit.rn.parents === n.parents) {
-        nodes.set(key, hit.rn);
-        continue;
+    const last = lastSelection.get(name);
+    if (last === undefined || last.source === source) {
+      for (const [key, n] of source) nodes.set(key, fromReportNode(key, n, name));
+    } else {
+      const lastSource = last.source;
+      const lastNodes = last.nodes;
+      for (const [key, n] of source) {
+        const hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
+        // Checked against what fromReportNode shares (forgetRenders also drops every selection).
+        if (hit !== undefined && hit.latest === n.latest && hit.sets === n.sets && hit.metrics === n.metrics && hit.parents === n.parents &&
+          hit.topology === (n.topology === '' ? name : n.topology)) {
+          nodes.set(key, hit);
+          continue;
+        }
+        nodes.set(key, fromReportNode(key, n, name));
       }
-      const rn = fromReportNode(key, n, name);
-      selected.set(n, { rn, adjacency: n.adjacency });
-      nodes.set(key, rn);
     }
+    if (source.size > 0) lastSelection.set(name, { source, nodes });
     return { nodes, filtered: 0 };
   });
 }
