@@ -215,7 +215,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     for (const e of entries) {
       if (!includeOwn && e.fields.get('r')?.toString('latin1') === this.replicaId) continue;
       try {
-        const rec = await recordOfEntry(e);
+        const rec = recordOfEntry(e);
         if (rec) out.push(rec);
       } catch (err) {
         this.observer?.reportDropped?.(e.fields.get('p')?.toString('utf8') ?? '', err);
