@@ -71,9 +71,10 @@ export class RenderCache {
   private readonly gzips = new WeakMap<Buffer, Buffer>();
 
   /**
-   * The last value computed per key, whatever its report (see {@link RenderCache.recent}), in the
-   * order computed. Entries older than {@link RECENT_MAX_AGE_MILLIS} are never served and are
-   * dropped, so that no render pins a merged report (which can be hundreds of MB) beyond that.
+   * The last value computed per key whose render was costly enough to be served stale, whatever
+   * its report (see {@link RenderCache.recent}), in the order computed. Entries older than
+   * {@link RECENT_MAX_AGE_MILLIS} are never served and are dropped, so that no render pins a
+   * merged report (which can be hundreds of MB) beyond that.
    */
   private readonly recents = new Map<string, Recent>();
   /** Render costs per key, kept longer than the values (small; bounded by {@link MAX_RECENT_KEYS}). */
@@ -156,7 +157,12 @@ export class RenderCache {
     }
     this.costs.set(fullKey, { costMillis, previousCostMillis: previous?.costMillis ?? 0 });
     this.recents.delete(fullKey);
-    this.recents.set(fullKey, { report, value, atMillis: now, refreshing: false });
+    // Only a value that may be served stale is kept: a cheap render (every small deployment) kept
+    // here held it and its merged report for RECENT_MAX_AGE_MILLIS after its view was last asked
+    // for, beyond the next report (and through young-generation GCs) for no use.
+    if (costMillis >= RECENT_MIN_COST_MILLIS) {
+      this.recents.set(fullKey, { report, value, atMillis: now, refreshing: false });
+    }
     this.dropOldRecents();
     return value;
   }

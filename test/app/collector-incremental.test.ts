@@ -121,6 +121,23 @@ describe('RenderCache.recent', () => {
     assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'later'), 'fresh');
   });
 
+  test('a cheap render does not hold its report once newer reports are rendered', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cache = new RenderCache(new AppMetrics());
+    const renderOnce = (): WeakRef<Report> => {
+      const report = makeReport();
+      cache.recent(report, 'json', 'k', () => ({ big: 'render' }));
+      return new WeakRef(report);
+    };
+    const held = renderOnce();
+    // Another view rendered for a newer report (the view above is no longer requested).
+    cache.recent(makeReport(), 'json', 'other', () => ({ big: 'render' }));
+    await new Promise((r) => setImmediate(r)); // a WeakRef keeps its target until the job ends
+    gc();
+    assert.equal(held.deref(), undefined, 'the replaced report is still reachable from the cache');
+  });
+
   test('a render older than the serving age no longer holds its report (fuzz found 512 keys pinning old reports)', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
