@@ -15,11 +15,22 @@ import { renderProcessesBase } from './processes.js';
 import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
 import { PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
 
+const createContainer = (id: string): RNode => makeRNode(id, 'container');
+
+/** The process whose host an Uncontained node being created stands for (see createUncontained). */
+let uncontainedOf: RNode | undefined;
+
+/** The Uncontained node of `uncontainedOf`'s host; it carries the host so summaries can show it. */
+function createUncontained(id: string): RNode {
+  const hostNodeId = uncontainedOf?.latest.get('host_node_id');
+  const pseudo = newPseudoNode(id);
+  return hostNodeId === undefined ? pseudo : { ...pseudo, latest: new Map([['host_node_id', hostNodeId]]) };
+}
+
 /** Process → its container, or the host's Uncontained pseudo node. */
 function processesToContainers(report: Report): RenderResult {
   const input = renderProcessesBase(report);
   const join = new Join();
-  const createContainer = (id: string): RNode => makeRNode(id, 'container');
   for (const n of input.nodes.values()) {
     if (n.topology === PSEUDO) {
       join.passThrough(n);
@@ -30,14 +41,10 @@ function processesToContainers(report: Report): RenderResult {
       join.addChild(n, makeContainerNodeId(containerId), createContainer, true);
       continue;
     }
-    const hostId = extractHostId(n);
-    join.addChild(n, makePseudoNodeId(UNCONTAINED_ID, hostId), (id) => {
-      // The Uncontained node carries its host so summaries can show it.
-      const hostNodeId = n.latest.get('host_node_id');
-      const pseudo = newPseudoNode(id);
-      return hostNodeId === undefined ? pseudo : { ...pseudo, latest: new Map([['host_node_id', hostNodeId]]) };
-    }, true);
+    uncontainedOf = n;
+    join.addChild(n, makePseudoNodeId(UNCONTAINED_ID, extractHostId(n)), createUncontained, true);
   }
+  uncontainedOf = undefined;
   return join.result(input.nodes.values());
 }
 

@@ -156,18 +156,24 @@ export function edgeMetrics(view: RenderResult): ViewEdgeMetrics {
   return out;
 }
 
+/** Whether some node with edges has an endpoint child carrying figures (no allocation: run per view). */
+function anyFigures(nodes: ReadonlyMap<string, RNode>): boolean {
+  for (const n of nodes.values()) {
+    if (n.adjacency.size === 0 || n.children === null) continue;
+    for (const c of n.children.values()) if (c.topology === 'endpoint' && hasFigures(c)) return true;
+  }
+  return false;
+}
+
 function compute(nodes: ReadonlyMap<string, RNode>): ViewEdgeMetrics {
   // Cheap exit for Scope-only reports: no client endpoint with figures, nothing to aggregate.
+  if (!anyFigures(nodes)) return NONE;
   const clients: Array<[RNode, RNode[]]> = [];
-  let any = false;
   for (const n of nodes.values()) {
     if (n.adjacency.size === 0) continue;
     const eps = endpointChildren(n);
-    if (eps.length === 0) continue;
-    clients.push([n, eps]);
-    if (!any) any = eps.some(hasFigures);
+    if (eps.length > 0) clients.push([n, eps]);
   }
-  if (!any) return NONE;
 
   // endpoint id → the view nodes having it as a child.
   const owners = new Map<string, string[]>();

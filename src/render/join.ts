@@ -18,6 +18,11 @@ import {
 /** Topology of endpoint nodes; never counted (Scope never reads endpoint counters). */
 const ENDPOINT = 'endpoint';
 
+/** `own`'s create for edge sources, which are always outputs already (no closure per edge). */
+function unknownOutput(id: string): RNode {
+  throw new Error(`join: edge from unknown output ${id}`);
+}
+
 export class Join {
   readonly nodes = new Map<string, RNode>();
   /** Output nodes created (or copied) by this join, which it may therefore mutate. */
@@ -103,9 +108,7 @@ export class Join {
   }
 
   private addEdges(outId: string, dests: string | string[]): void {
-    const out = this.own(outId, () => {
-      throw new Error(`join: edge from unknown output ${outId}`);
-    });
+    const out = this.own(outId, unknownOutput);
     if (typeof dests === 'string') out.adjacency.add(dests);
     else for (const d of dests) out.adjacency.add(d);
   }

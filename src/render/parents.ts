@@ -67,18 +67,41 @@ function parentLabel(topology: TopologyName, id: string, parent: Node | undefine
   }
 }
 
+/**
+ * Parent links of one report by parent topology (index in PARENT_ORDER) and id. A link depends
+ * only on the report, and most nodes share theirs (every process links its host), so each is
+ * built once per report and the same object is used in every summary (summaries are never
+ * mutated; censoring copies).
+ */
+const linkCache = new WeakMap<Report, Map<string, ApiParent>[]>();
+
+function parentLinks(report: Report): Map<string, ApiParent>[] {
+  let links = linkCache.get(report);
+  if (links === undefined) {
+    links = PARENT_ORDER.map(() => new Map<string, ApiParent>());
+    linkCache.set(report, links);
+  }
+  return links;
+}
+
 /** Parent links, in Scope's fixed topology order; the node itself is skipped. */
 export function parentsOf(report: Report, n: RNode): ApiParent[] {
   if (n.parents.size === 0) return [];
   const out: ApiParent[] = [];
-  for (const topology of PARENT_ORDER) {
+  const links = parentLinks(report);
+  for (let i = 0; i < PARENT_ORDER.length; i++) {
+    const topology = PARENT_ORDER[i]!;
     const ids = n.parents.get(topology);
     if (ids === undefined) continue;
-    const topologyId = PRIMARY_API_TOPOLOGY[topology]!;
-    const nodes = report.topologies[topology].nodes;
+    const known = links[i]!;
     for (const id of ids) {
       if (id === n.id) continue;
-      out.push({ id, label: parentLabel(topology, id, nodes.get(id)), topologyId });
+      let link = known.get(id);
+      if (link === undefined) {
+        link = { id, label: parentLabel(topology, id, report.topologies[topology].nodes.get(id)), topologyId: PRIMARY_API_TOPOLOGY[topology]! };
+        known.set(id, link);
+      }
+      out.push(link);
     }
   }
   return out;

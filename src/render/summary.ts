@@ -181,15 +181,27 @@ export function summarize(report: Report, n: RNode, withSamples = false): NodeSu
       }
     }
   }
-  const parents = parentsOf(report, n);
-  if (parents.length > 0) s.parents = parents;
+  if (n.parents.size > 0) {
+    const parents = parentsOf(report, n);
+    if (parents.length > 0) s.parents = parents;
+  }
   const t = reportTopology(report, n.topology);
   if (t !== undefined && n.counters?.get(n.topology) === undefined) {
-    const metrics = metricRows(n, t, withSamples);
-    if (metrics.length > 0) s.metrics = metrics;
-    const tableList = tables(n, t);
-    if (tableList.length > 0) s.tables = tableList;
+    if (n.metrics.size > 0) {
+      const metrics = metricRows(n, t, withSamples);
+      if (metrics.length > 0) s.metrics = metrics;
+    }
+    if (t.tableTemplates.size > 0) {
+      const tableList = tables(n, t);
+      if (tableList.length > 0) s.tables = tableList;
+    }
   }
-  if (n.adjacency.size > 0) s.adjacency = [...n.adjacency].sort();
+  if (n.adjacency.size > 0) s.adjacency = sortedIds(n.adjacency);
   return s;
+}
+
+/** The ids of `set`, sorted (most nodes have one edge: no spread or sort for them). */
+function sortedIds(set: ReadonlySet<string>): string[] {
+  if (set.size === 1) for (const id of set) return [id];
+  return [...set].sort();
 }
