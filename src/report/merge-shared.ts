@@ -16,7 +16,7 @@ import { mergeDnsInto, mergeTableTemplate } from './merge.js';
 import { mergeMetric } from './merge-metric.js';
 import { ACTIVE_CONTROLS_KEY, mergeNodeInto } from './merge-node.js';
 import { mergeStringSets } from './merge-sets.js';
-import { makeReport } from './model.js';
+import { EMPTY_MAP, isLeanTopology, makeLeanReport, makeReport } from './model.js';
 import {
   TOPOLOGIES,
   ZERO_TIME,
@@ -30,6 +30,9 @@ import {
   type Sets,
   type Topology,
 } from './types.js';
+
+/** The shared empty Map, as the Map type it stands in for (identity comparisons only). */
+const NONE = EMPTY_MAP as ReadonlyMap<string, unknown>;
 
 /*
  * Node merges that share: each returns one of its inputs (or a Map of one) whenever the merge
@@ -147,7 +150,10 @@ function mergeByPriorityInto<T extends MetadataTemplate | MetricTemplate>(dst: M
   }
 }
 
-/** `mergeTopologyInto` where nodes are shared wherever the merge allows (see `mergeNodesShared`). */
+/**
+ * `mergeTopologyInto` where nodes are shared wherever the merge allows (see `mergeNodesShared`).
+ * A Map of `dst` that is the shared `EMPTY_MAP` (lean results) is replaced before it is written.
+ */
 function mergeTopologySharing(dst: Topology, src: Topology, isHost: boolean): void {
   if (dst.shape === '') dst.shape = src.shape;
   if (dst.tag === '') dst.tag = src.tag;
@@ -155,21 +161,36 @@ function mergeTopologySharing(dst: Topology, src: Topology, isHost: boolean): vo
     dst.label = src.label;
     dst.labelPlural = src.labelPlural;
   }
-  const nodes = dst.nodes;
-  for (const [key, node] of src.nodes) {
-    const existing = nodes.get(key);
-    if (existing === undefined) nodes.set(key, node);
-    else {
-      const merged = mergeNodesShared(existing, node, isHost);
-      if (merged !== existing) nodes.set(key, merged);
+  if (src.nodes.size > 0) {
+    if (dst.nodes === NONE) dst.nodes = new Map();
+    const nodes = dst.nodes;
+    for (const [key, node] of src.nodes) {
+      const existing = nodes.get(key);
+      if (existing === undefined) nodes.set(key, node);
+      else {
+        const merged = mergeNodesShared(existing, node, isHost);
+        if (merged !== existing) nodes.set(key, merged);
+      }
     }
   }
-  for (const [key, control] of src.controls) dst.controls.set(key, control);
-  mergeByPriorityInto(dst.metadataTemplates, src.metadataTemplates);
-  mergeByPriorityInto(dst.metricTemplates, src.metricTemplates);
-  for (const [key, template] of src.tableTemplates) {
-    const existing = dst.tableTemplates.get(key);
-    dst.tableTemplates.set(key, existing === undefined ? template : mergeTableTemplate(existing, template));
+  if (src.controls.size > 0) {
+    if (dst.controls === NONE) dst.controls = new Map();
+    for (const [key, control] of src.controls) dst.controls.set(key, control);
+  }
+  if (src.metadataTemplates.size > 0) {
+    if (dst.metadataTemplates === NONE) dst.metadataTemplates = new Map();
+    mergeByPriorityInto(dst.metadataTemplates, src.metadataTemplates);
+  }
+  if (src.metricTemplates.size > 0) {
+    if (dst.metricTemplates === NONE) dst.metricTemplates = new Map();
+    mergeByPriorityInto(dst.metricTemplates, src.metricTemplates);
+  }
+  if (src.tableTemplates.size > 0) {
+    if (dst.tableTemplates === NONE) dst.tableTemplates = new Map();
+    for (const [key, template] of src.tableTemplates) {
+      const existing = dst.tableTemplates.get(key);
+      dst.tableTemplates.set(key, existing === undefined ? template : mergeTableTemplate(existing, template));
+    }
   }
 }
 
@@ -194,8 +215,11 @@ function mergePluginsInto(dst: PluginSpec[], src: readonly PluginSpec[]): void {
 /**
  * Merges `src` into `out` in place, as one step of {@link mergeReportsShared}: `out` must own its
  * report-level containers (its topologies' Maps, `dns`, `plugins`, `sampling`) — a result of
- * `makeReport()` or `mergeReportsShared` nobody else writes to — while its nodes stay shared and
- * are replaced, never written. Throws on malformed input, leaving `out` part-merged.
+ * `makeReport()`, `mergeReportsShared` or `mergeReportsLean` nobody else writes to — while its
+ * nodes stay shared and are replaced, never written. `out`'s lean topologies (`makeLeanReport`)
+ * are replaced by topologies of its own when something is merged into them. A lean topology of
+ * `src` holds only the presentation defaults `out` started with, so it is skipped.
+ * Throws on malformed input, leaving `out` part-merged.
  */
 export function mergeReportIntoShared(out: Report, src: Report): void {
   if (src.ts !== ZERO_TIME && (out.ts === ZERO_TIME || src.ts < out.ts)) out.ts = src.ts;
@@ -206,7 +230,10 @@ export function mergeReportIntoShared(out: Report, src: Report): void {
   mergeDnsInto(out.dns, src.dns);
   for (const { name } of TOPOLOGIES) {
     const t = src.topologies[name];
-    if (!isBare(t)) mergeTopologySharing(out.topologies[name], t, name === 'host');
+    if (isBare(t) || isLeanTopology(t)) continue;
+    let dst = out.topologies[name];
+    if (isLeanTopology(dst)) out.topologies[name] = dst = { ...dst };
+    mergeTopologySharing(dst, t, name === 'host');
   }
 }
 
@@ -217,6 +244,18 @@ export function mergeReportIntoShared(out: Report, src: Report): void {
  */
 export function mergeReportsShared(reports: Iterable<Report>): Report {
   const out = makeReport();
+  for (const src of reports) mergeReportIntoShared(out, src);
+  return out;
+}
+
+/**
+ * {@link mergeReportsShared} into a `makeLeanReport()`: equal data, but topologies nothing was
+ * merged into stay the shared frozen ones, and Maps nothing was merged into the shared
+ * `EMPTY_MAP`. For results that are only read or merged into with `mergeReportIntoShared` (the
+ * app's per-probe merges, which live seconds each: a `makeReport()` shell is ~25 KiB of heap).
+ */
+export function mergeReportsLean(reports: Iterable<Report>): Report {
+  const out = makeLeanReport();
   for (const src of reports) mergeReportIntoShared(out, src);
   return out;
 }

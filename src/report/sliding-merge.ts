@@ -1,7 +1,7 @@
 /**
  * The merge of a sliding window of reports (one probe's reports in the app's window: new ones
  * join at the end, the oldest leave), kept up to date without re-merging the whole window on
- * every change. Same result as `mergeReportsShared(window)`, key order included: that fold is
+ * every change. Same data as `mergeReportsShared(window)`, key order included: that fold is
  * associative (newest timestamp wins with ties to the earlier report, unions, min of times, sums,
  * first-appearance key order), so the window may be folded in pieces and the pieces folded.
  *
@@ -11,9 +11,10 @@
  * `front[0]`; when the front runs out, the remaining reports are re-folded as suffixes (one merge
  * each, once per window length). The result is then `front[0]` merged with `back`: about three
  * report merges per report instead of a fold of the whole window (five reports in Scope's 15-s
- * window of a 3-s probe).
+ * window of a 3-s probe). Every piece is a lean merge (`mergeReportsLean`: no Maps for topologies
+ * the probe does not fill), and so is the result: read it, or merge it with `mergeReportIntoShared`.
  */
-import { mergeReportIntoShared, mergeReportsShared } from './merge-shared.js';
+import { mergeReportIntoShared, mergeReportsLean } from './merge-shared.js';
 import type { Report } from './types.js';
 
 export class SlidingMerge {
@@ -87,17 +88,17 @@ export class SlidingMerge {
     if (this.front.length === 0 && this.backCount === 0 && n > 0) {
       // Refold as suffixes: each later shift then just drops one.
       const front = new Array<Report>(n);
-      front[n - 1] = mergeReportsShared([this.reports[n - 1]!]);
-      for (let i = n - 2; i >= 0; i--) front[i] = mergeReportsShared([this.reports[i]!, front[i + 1]!]);
+      front[n - 1] = mergeReportsLean([this.reports[n - 1]!]);
+      for (let i = n - 2; i >= 0; i--) front[i] = mergeReportsLean([this.reports[i]!, front[i + 1]!]);
       this.front = front;
     }
     for (let i = this.front.length + this.backCount; i < n; i++) {
-      this.back ??= mergeReportsShared([]);
+      this.back ??= mergeReportsLean([]);
       mergeReportIntoShared(this.back, this.reports[i]!);
       this.backCount++;
     }
     const first = this.front[0];
-    if (first === undefined) return this.back ?? mergeReportsShared([]);
-    return this.back === undefined ? first : mergeReportsShared([first, this.back]);
+    if (first === undefined) return this.back ?? mergeReportsLean([]);
+    return this.back === undefined ? first : mergeReportsLean([first, this.back]);
   }
 }
