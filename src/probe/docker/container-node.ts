@@ -11,7 +11,7 @@ import {
   makeHostNodeId,
   type Cidr,
 } from '../../report/ids.js';
-import type { LatestMap, Node, Time } from '../../report/types.js';
+import type { LatestMap, Node, StringSet, Time } from '../../report/types.js';
 import { stateHuman, stateString, dockerTimeMillis } from './format.js';
 import type { ContainerInfo } from './wire.js';
 import { CONTROL_IDS } from './templates.js';
@@ -70,6 +70,12 @@ export function isLive(state: string): boolean {
 /** The dynamic latest entries (wire §5.6 "Dynamic part"). */
 export function dynamicLatest(c: ContainerInfo, now: Time, nowMillis: number, controlsEnabled: boolean): LatestMap {
   const latest: LatestMap = new Map();
+  setDynamicLatest(latest, c, now, nowMillis, controlsEnabled);
+  return latest;
+}
+
+/** Writes the dynamic latest entries of `c` into `latest`. */
+function setDynamicLatest(latest: LatestMap, c: ContainerInfo, now: Time, nowMillis: number, controlsEnabled: boolean): void {
   const set = (k: string, value: string): void => void latest.set(k, { timestamp: now, value });
   const state = stateString(c.state);
   set('docker_container_name', c.name);
@@ -82,7 +88,6 @@ export function dynamicLatest(c: ContainerInfo, now: Time, nowMillis: number, co
     set('docker_container_network_mode', c.networkMode);
   }
   if (controlsEnabled) set('active_controls', activeControls(state).join(';'));
-  return latest;
 }
 
 /** Network sets of a container (already resolved through `container:` delegation). */
@@ -146,6 +151,68 @@ export function portStrings(c: ContainerInfo, host: HostNetInfo): string[] {
 
 const sortedUnique = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
+/**
+ * The parts of a container's node that change only with its inspection, the host's addresses and
+ * the addresses in its network namespace: ids, network sets and parents. A reporter may keep it
+ * while those inputs stay the same objects (its sets are immutable, so nodes may share them).
+ */
+export interface ContainerNodeShape {
+  id: string;
+  hostNodeId: string;
+  inHostNetwork: boolean;
+  sets: ReadonlyArray<readonly [string, StringSet]>;
+  imageNodeId: string;
+}
+
+/** The {@link ContainerNodeShape} of `c` (see {@link networkSets} for `lookup` and `namespaceIps`). */
+export function containerNodeShape(
+  c: ContainerInfo,
+  host: HostNetInfo,
+  lookup: (ref: string) => ContainerInfo | undefined,
+  namespaceIps?: (c: ContainerInfo) => readonly string[],
+): ContainerNodeShape {
+  const net = networkSets(c, host, lookup, namespaceIps);
+  const sets: Array<readonly [string, StringSet]> = [];
+  if (net.networks.length > 0) sets.push(['docker_container_networks', sortedUnique(net.networks)]);
+  const ports = portStrings(c, host);
+  if (ports.length > 0) sets.push(['docker_container_ports', sortedUnique(ports)]);
+  if (net.ips.length > 0) {
+    sets.push(['docker_container_ips', sortedUnique(net.ips)]);
+    sets.push(['docker_container_ips_with_scopes', sortedUnique(net.ips.map((ip) => makeAddressNodeId(host.hostId, ip, host.localNetworks)))]);
+  }
+  return {
+    id: makeContainerNodeId(c.id),
+    hostNodeId: makeHostNodeId(host.hostId),
+    inHostNetwork: net.inHostNetwork,
+    sets,
+    imageNodeId: makeContainerImageNodeId(c.imageId),
+  };
+}
+
+/** The container's node as of `now`: fixed + dynamic latest entries on its shape. */
+export function assembleContainerNode(args: {
+  container: ContainerInfo;
+  shape: ContainerNodeShape;
+  fixed: LatestMap;
+  now: Time;
+  nowMillis: number;
+  probeId: string;
+  controlsEnabled: boolean;
+}): Node {
+  const { shape, now } = args;
+  const node = makeNode(shape.id, 'container');
+  const latest = node.latest;
+  args.fixed.forEach((e, k) => void latest.set(k, e));
+  setDynamicLatest(latest, args.container, now, args.nowMillis, args.controlsEnabled);
+  latest.set('control_probe_id', { timestamp: now, value: args.probeId });
+  latest.set('host_node_id', { timestamp: now, value: shape.hostNodeId });
+  if (shape.inHostNetwork) latest.set('docker_is_in_host_network', { timestamp: now, value: 'true' });
+  for (const [k, v] of shape.sets) node.sets.set(k, v);
+  node.parents.set('container_image', [shape.imageNodeId]);
+  node.parents.set('host', [shape.hostNodeId]);
+  return node;
+}
+
 /** Builds the full container node: fixed + dynamic latest, sets, parents, host and probe ids. */
 export function buildContainerNode(args: {
   container: ContainerInfo;
@@ -159,28 +226,8 @@ export function buildContainerNode(args: {
   /** Addresses found inside a running container's own network namespace. */
   namespaceIps?: (c: ContainerInfo) => readonly string[];
 }): Node {
-  const { container: c, host, now } = args;
-  const node = makeNode(makeContainerNodeId(c.id), 'container');
-  for (const [k, e] of args.fixed) node.latest.set(k, e);
-  for (const [k, e] of dynamicLatest(c, now, args.nowMillis, args.controlsEnabled)) node.latest.set(k, e);
-  const hostNodeId = makeHostNodeId(host.hostId);
-  node.latest.set('control_probe_id', { timestamp: now, value: args.probeId });
-  node.latest.set('host_node_id', { timestamp: now, value: hostNodeId });
-  const net = networkSets(c, host, args.lookup, args.namespaceIps);
-  if (net.inHostNetwork) node.latest.set('docker_is_in_host_network', { timestamp: now, value: 'true' });
-  if (net.networks.length > 0) node.sets.set('docker_container_networks', sortedUnique(net.networks));
-  const ports = portStrings(c, host);
-  if (ports.length > 0) node.sets.set('docker_container_ports', sortedUnique(ports));
-  if (net.ips.length > 0) {
-    node.sets.set('docker_container_ips', sortedUnique(net.ips));
-    node.sets.set(
-      'docker_container_ips_with_scopes',
-      sortedUnique(net.ips.map((ip) => makeAddressNodeId(host.hostId, ip, host.localNetworks))),
-    );
-  }
-  node.parents.set('container_image', [makeContainerImageNodeId(c.imageId)]);
-  node.parents.set('host', [hostNodeId]);
-  return node;
+  const shape = containerNodeShape(args.container, args.host, args.lookup, args.namespaceIps);
+  return assembleContainerNode({ ...args, shape });
 }
 
 /** The destroy shortcut node: only the id and `deleted` state (wire §5.6). */

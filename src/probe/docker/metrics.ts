@@ -46,6 +46,8 @@ export class ContainerMetrics {
   private readonly fallbackInFlight = new Set<string>();
   private readonly cpuCount = Math.max(1, cpus().length);
   private readonly hostMemoryBytes = totalmem();
+  /** The last sample time made, by its millisecond: the readings of one report share it. */
+  private lastDate = { millis: NaN, time: '' };
 
   constructor(
     private readonly cgroups: CgroupReader,
@@ -102,7 +104,8 @@ export class ContainerMetrics {
 
   private toMetrics(id: string, r: Reading): Map<string, Metric> {
     const metrics = new Map<string, Metric>();
-    const date = timeFromMillis(r.atMillis);
+    if (this.lastDate.millis !== r.atMillis) this.lastDate = { millis: r.atMillis, time: timeFromMillis(r.atMillis) };
+    const date = this.lastDate.time;
     const limit = Math.min(r.sample.memoryLimitBytes, this.hostMemoryBytes);
     const mem = r.sample.memoryBytes;
     metrics.set('docker_memory_usage', { samples: [{ date, value: mem }], min: mem, max: Math.max(limit, mem) });

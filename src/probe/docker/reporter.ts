@@ -12,11 +12,21 @@ import {
   parseCidr,
   type Cidr,
 } from '../../report/ids.js';
-import { makeNode, makeReport } from '../../report/model.js';
+import { formatCidr } from '../../report/ip.js';
+import { makeNode, makeSparseReport } from '../../report/model.js';
 import { nowTime, timeFromMillis } from '../../report/time.js';
 import { ZERO_TIME, type LatestMap, type Node, type Report } from '../../report/types.js';
 import type { Reporter } from '../types.js';
-import { buildContainerNode, deletedContainerNode, fixedLatest, type HostNetInfo, type NodeOptions } from './container-node.js';
+import {
+  assembleContainerNode,
+  buildContainerNode,
+  containerNodeShape,
+  deletedContainerNode,
+  fixedLatest,
+  type ContainerNodeShape,
+  type HostNetInfo,
+  type NodeOptions,
+} from './container-node.js';
 import { humanBytes, imageNameAndTag } from './format.js';
 import type { ContainerMetrics } from './metrics.js';
 import { NamespaceAddresses } from './netns.js';
@@ -45,6 +55,29 @@ export function readHostNetInfo(hostId: string, bridge: string): HostNetInfo {
 /** How long host interface addresses are reused, milliseconds. */
 export const HOST_INFO_TTL_MILLIS = 5000;
 
+/** Whether two host readings are the same (then the older object is kept, and so are node shapes). */
+function sameHostNetInfo(a: HostNetInfo, b: HostNetInfo): boolean {
+  const same = (x: readonly string[], y: readonly string[]): boolean => x.length === y.length && x.every((v, i) => v === y[i]);
+  return (
+    a.hostId === b.hostId &&
+    same(a.ipv4Addresses, b.ipv4Addresses) &&
+    same(a.publishedIpv4Addresses, b.publishedIpv4Addresses) &&
+    a.localNetworks.length === b.localNetworks.length &&
+    a.localNetworks.every((c, i) => formatCidr(c) === formatCidr(b.localNetworks[i]!))
+  );
+}
+
+/** A container's node shape and the inputs it was computed from (compared by identity). */
+interface ShapeEntry {
+  info: KnownContainer['info'];
+  host: HostNetInfo;
+  namespaceIps: readonly string[] | undefined;
+  shape: ContainerNodeShape;
+}
+
+/** Topologies a Docker report fills (the others are shared read-only empties). */
+const DOCKER_TOPOLOGIES = ['container', 'container_image', 'swarm_service', 'overlay'] as const;
+
 /** Options of {@link DockerReporter}. */
 export interface DockerReporterOptions extends NodeOptions {
   hostId: string;
@@ -59,6 +92,11 @@ export class DockerReporter implements Reporter {
   private readonly fixed = new WeakMap<KnownContainer['info'], LatestMap>();
   private host: HostNetInfo | undefined;
   private hostReadAt = 0;
+  /**
+   * Node shapes by container id, reused while the container's inspection, the host addresses and
+   * its namespace addresses are the same objects: most of a container node's cost each report.
+   */
+  private readonly shapes = new Map<string, ShapeEntry>();
 
   constructor(
     private readonly registry: DockerRegistry,
@@ -69,7 +107,7 @@ export class DockerReporter implements Reporter {
 
   /** An empty report with the Docker topologies' templates and controls. */
   private emptyReport(): Report {
-    const r = makeReport();
+    const r = makeSparseReport(...DOCKER_TOPOLOGIES);
     decorateContainerTopology(r.topologies.container, this.opts.controlsEnabled);
     decorateImageTopology(r.topologies.container_image);
     decorateSwarmTopology(r.topologies.swarm_service);
@@ -80,7 +118,8 @@ export class DockerReporter implements Reporter {
   hostInfo(): HostNetInfo {
     const now = Date.now();
     if (!this.host || now - this.hostReadAt > HOST_INFO_TTL_MILLIS) {
-      this.host = readHostNetInfo(this.opts.hostId, this.opts.bridge);
+      const host = readHostNetInfo(this.opts.hostId, this.opts.bridge);
+      if (!this.host || !sameHostNetInfo(this.host, host)) this.host = host;
       this.hostReadAt = now;
     }
     return this.host;
@@ -144,19 +183,45 @@ export class DockerReporter implements Reporter {
     return r;
   }
 
+  /** A container's node for a full report, built on its kept shape when the inputs are the same. */
+  private reportNode(c: KnownContainer, host: HostNetInfo, nsIps: Map<number, string[]>, now: string, nowMillis: number): Node {
+    const info = c.info;
+    const namespaceIps = info.state.running && info.state.pid > 0 ? nsIps.get(info.state.pid) : undefined;
+    let entry = this.shapes.get(info.id);
+    // `container:` network modes take another container's addresses: not kept.
+    if (!entry || entry.info !== info || entry.host !== host || entry.namespaceIps !== namespaceIps || info.networkMode.startsWith('container:')) {
+      const shape = containerNodeShape(info, host, (ref) => this.registry.lookup(ref)?.info, (x) => nsIps.get(x.state.pid) ?? []);
+      entry = { info, host, namespaceIps, shape };
+      this.shapes.set(info.id, entry);
+    }
+    return assembleContainerNode({
+      container: info,
+      shape: entry.shape,
+      fixed: this.fixedOf(c),
+      now,
+      nowMillis,
+      probeId: this.opts.probeId,
+      controlsEnabled: this.opts.controlsEnabled,
+    });
+  }
+
   async report(): Promise<Report> {
     const r = this.emptyReport();
     const containers = [...this.registry.containers.values()];
+    if (this.shapes.size > containers.length) {
+      for (const id of this.shapes.keys()) if (!this.registry.containers.has(id)) this.shapes.delete(id);
+    }
     if (containers.length === 0 && !this.registry.connected) return r;
     const running = containers.filter((c) => c.info.state.running);
     const metrics = await this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid })));
     const nsIps = this.namespaces.read(running.filter((c) => c.info.state.pid > 0).map((c) => c.info.state.pid));
     const host = this.hostInfo();
-    const now = nowTime();
+    const nowMillis = Date.now();
+    const now = timeFromMillis(nowMillis);
     const hostNodeId = makeHostNodeId(this.opts.hostId);
     const usedImages = new Set<string>();
     for (const c of containers) {
-      const node = this.containerNode(c, host, nsIps);
+      const node = this.reportNode(c, host, nsIps, now, nowMillis);
       for (const [k, m] of metrics.get(c.info.id) ?? []) node.metrics.set(k, m);
       this.addSwarm(r, c, node, now);
       r.topologies.container.nodes.set(node.id, node);
