@@ -2,7 +2,7 @@
  * Connectivity marks (app §3.5): ColorConnected sets `is_connected` on every node with an edge to
  * or from a different node; self-loops do not count.
  */
-import type { RenderResult, RNode } from './rnode.js';
+import { rnodeOf, type RenderResult, type RNode } from './rnode.js';
 
 export const IS_CONNECTED = 'is_connected';
 
@@ -27,7 +27,7 @@ export function colorConnected(input: RenderResult): RenderResult {
   const nodes = new Map(input.nodes);
   for (const id of connected) {
     const n = nodes.get(id);
-    if (n !== undefined && n.connected !== true) nodes.set(id, { ...n, connected: true });
+    if (n !== undefined && n.connected !== true) nodes.set(id, rnodeOf(n, n.id, n.latest, n.parents, n.adjacency, true));
   }
   return { nodes, filtered: input.filtered };
 }

@@ -13,7 +13,7 @@ import { Join, reduce } from './join.js';
 import { memo, select } from './memo.js';
 import { renderProcessesBase } from './processes.js';
 import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
-import { PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
+import { PSEUDO, makeRNode, rnodeOf, type RenderResult, type RNode } from './rnode.js';
 
 const createContainer = (id: string): RNode => makeRNode(id, 'container');
 
@@ -24,7 +24,7 @@ let uncontainedOf: RNode | undefined;
 function createUncontained(id: string): RNode {
   const hostNodeId = uncontainedOf?.latest.get('host_node_id');
   const pseudo = newPseudoNode(id);
-  return hostNodeId === undefined ? pseudo : { ...pseudo, latest: new Map([['host_node_id', hostNodeId]]) };
+  return hostNodeId === undefined ? pseudo : rnodeOf(pseudo, id, new Map([['host_node_id', hostNodeId]]), pseudo.parents, pseudo.adjacency, undefined);
 }
 
 /** Process → its container, or the host's Uncontained pseudo node. */
@@ -146,7 +146,7 @@ export function renderContainers(report: Report): RenderResult {
         parents = new Map(c.parents);
         parents.set('container_image', [makeContainerImageNodeId(imageNameWithoutVersion(imageName))]);
       }
-      nodes.set(id, { ...c, latest, parents });
+      nodes.set(id, rnodeOf(c, c.id, latest, parents, c.adjacency, c.connected));
     }
     return { nodes, filtered: input.filtered };
   });

@@ -3,7 +3,7 @@
  */
 import { isConnected } from './connected.js';
 import { isInternetNodeId, INCOMING_INTERNET_ID, OUTGOING_INTERNET_ID, SERVICE_NODE_ID_PREFIX, THE_INTERNET_SUFFIX } from './internet.js';
-import { PSEUDO, type RenderResult, type RNode } from './rnode.js';
+import { PSEUDO, withAdjacency, type RenderResult, type RNode } from './rnode.js';
 import { isPauseImageName } from '../report/pause-images.js';
 
 export type NodePredicate = (n: RNode) => boolean;
@@ -36,7 +36,7 @@ function pruneEdges(nodes: Map<string, RNode>): Map<string, RNode> {
     if (!dangling) continue;
     const adjacency = new Set<string>();
     for (const a of n.adjacency) if (nodes.has(a)) adjacency.add(a);
-    nodes.set(id, { ...n, adjacency });
+    nodes.set(id, withAdjacency(n, adjacency));
   }
   return nodes;
 }
@@ -52,7 +52,7 @@ export function removeUnconnectedPseudo(input: RenderResult): RenderResult {
     const adjacency = new Set(inNode.adjacency);
     adjacency.delete(OUTGOING_INTERNET_ID);
     const copy = new Map(nodes);
-    copy.set(INCOMING_INTERNET_ID, { ...inNode, adjacency });
+    copy.set(INCOMING_INTERNET_ID, withAdjacency(inNode, adjacency));
     nodes = copy;
   }
   let hasPseudo = false;

@@ -11,6 +11,7 @@ import {
   mergeRNodes,
   ownCopy,
   putMerged,
+  rnodeOf,
   type RenderResult,
   type RNode,
 } from './rnode.js';
@@ -78,7 +79,7 @@ export class Join {
 
   /** Like `passThrough` but under a new id; nodes re-keyed to the same id merge. */
   passThroughAs(n: RNode, id: string): void {
-    const copy: RNode = { ...n, id, adjacency: new Set() };
+    const copy = rnodeOf(n, id, n.latest, n.parents, new Set(), n.connected);
     const existing = this.nodes.get(id);
     const out = existing === undefined ? copy : mergeRNodes(existing, copy);
     this.owned.add(out);

@@ -35,7 +35,7 @@ export interface RNode {
    * Scope's `is_connected` mark (ColorConnected, app §3.5), kept as a flag rather than a latest
    * entry so marking does not copy every node's latest map.
    */
-  connected?: boolean;
+  connected?: boolean | undefined;
 }
 
 const EMPTY_LATEST: LatestMap = new Map();
@@ -54,6 +54,7 @@ export function makeRNode(id: string, topology: string): RNode {
     adjacency: new Set(),
     children: null,
     counters: null,
+    connected: undefined,
   };
 }
 
@@ -75,22 +76,50 @@ export function fromReportNode(key: string, n: Node, topology: string): RNode {
     adjacency: n.adjacency.length === 0 ? NO_EDGES : new Set(n.adjacency),
     children: null,
     counters: null,
+    connected: undefined,
+  };
+}
+
+/**
+ * A rendered node with every field given, in one fixed layout: copies made through here (rather
+ * than object spreads) share one hidden class with `makeRNode`/`fromReportNode` nodes, so the
+ * stages' and summaries' property reads stay monomorphic.
+ */
+export function rnodeOf(
+  n: RNode,
+  id: string,
+  latest: LatestMap,
+  parents: Sets,
+  adjacency: Set<string>,
+  connected: boolean | undefined,
+): RNode {
+  return {
+    id,
+    topology: n.topology,
+    latest,
+    sets: n.sets,
+    metrics: n.metrics,
+    parents,
+    adjacency,
+    children: n.children,
+    counters: n.counters,
+    connected,
   };
 }
 
 /** A copy of `n` with new adjacency (other fields shared). */
 export function withAdjacency(n: RNode, adjacency: Set<string>): RNode {
-  return { ...n, adjacency };
+  return rnodeOf(n, n.id, n.latest, n.parents, adjacency, n.connected);
 }
 
 /** A copy of `n` with a different latest map (other fields shared, adjacency copied). */
 export function withLatest(n: RNode, latest: LatestMap): RNode {
-  return { ...n, latest, adjacency: new Set(n.adjacency) };
+  return rnodeOf(n, n.id, latest, n.parents, new Set(n.adjacency), n.connected);
 }
 
 /** A copy of `n` with different parents. */
 export function withParents(n: RNode, parents: Sets): RNode {
-  return { ...n, parents, adjacency: new Set(n.adjacency) };
+  return rnodeOf(n, n.id, n.latest, parents, new Set(n.adjacency), n.connected);
 }
 
 /** A shallow copy of `n` whose adjacency, children and counters the caller may mutate. */
@@ -173,7 +202,7 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
     counters = new Map(a.counters ?? []);
     if (b.counters !== null) for (const [t, c] of b.counters) counters.set(t, (counters.get(t) ?? 0) + c);
   }
-  const merged: RNode = {
+  return {
     id: a.id,
     topology: a.topology === '' ? b.topology : a.topology,
     latest: mergeLatest(a.latest, b.latest),
@@ -183,9 +212,8 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
     adjacency,
     children,
     counters,
+    connected: a.connected === true || b.connected === true ? true : undefined,
   };
-  if (a.connected === true || b.connected === true) merged.connected = true;
-  return merged;
 }
 
 /** Merges `n` into the node map (same id ⇒ `mergeRNodes`). */
