@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHostReporter, createHostTagger, createTopologyTagger } from '../../src/probe/host/reporter.js';
 import { localNetworks, parseMemInfo } from '../../src/probe/host/system.js';
@@ -87,4 +88,37 @@ test('kept-open procfs reads see fresh content on every call, and closeKept rele
   assert.equal(reader.readKept('/proc/no-such-file'), -1);
   reader.closeKept();
   assert.equal(openFds(), before);
+});
+
+test('preadSingle: whole-file procfs reads match a full read; files that do not end in a newline are read to the end', () => {
+  const reader = new ProcFileReader();
+  const full = new ProcFileReader();
+  for (const path of ['/proc/self/stat', '/proc/meminfo', '/proc/stat', '/proc/loadavg']) {
+    const fd = openSync(path, 'r');
+    try {
+      const n = reader.preadSingle(fd);
+      const m = full.preadInto(fd);
+      assert.ok(n > 0 && reader.buffer[n - 1] === 10, `${path}: a whole line-terminated file`);
+      // Counters move between the two reads; the line structure does not.
+      const lines = (r: ProcFileReader, k: number): string[] => r.buffer.toString('latin1', 0, k).split('\n').map((l) => l.split(/[\s:]/)[0]!);
+      assert.deepEqual(lines(reader, n), lines(full, m), path);
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'preadsingle-'));
+  try {
+    const file = join(dir, 'f');
+    const text = 'x'.repeat(70_000); // larger than the 64-KiB buffer, no trailing newline
+    writeFileSync(file, text);
+    const fd = openSync(file, 'r');
+    try {
+      assert.equal(reader.preadSingle(fd), text.length);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.equal(reader.preadSingle(1_000_000), -1, 'a bad fd is unreadable');
 });

@@ -198,7 +198,7 @@ export class ProcWalker {
     let n = -1;
     let statFd = info?.statFd;
     if (statFd !== undefined) {
-      n = this.reader.preadInto(statFd);
+      n = this.reader.preadSingle(statFd);
       if (n < 0) {
         // The process behind the fd exited (ESRCH); the pid may already be someone else's.
         tryClose(statFd);
@@ -212,7 +212,7 @@ export class ProcWalker {
         statFd = tryOpen(`${base}/stat`);
         if (statFd === undefined) return undefined;
         this.openStatFds++;
-        n = this.reader.preadInto(statFd);
+        n = this.reader.preadSingle(statFd);
       } else {
         n = this.reader.readInto(`${base}/stat`);
       }
