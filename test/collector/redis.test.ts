@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { RedisCollector } from '../../src/app/collector/index.js';
+import { parseTailOthers, TAIL_OTHERS_LUA } from '../../src/app/collector/redis-stream.js';
 import { AppConfigError } from '../../src/app/config.js';
 import { containerIds, redisAvailable, reportWithContainers, startRedis, type TestRedis } from './helpers.js';
 
@@ -46,6 +47,29 @@ describe('RedisCollector', { skip: available ? false : 'redis-server not install
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  test("the tail's read leaves out the reader's own entries but moves past them", async () => {
+    const r = new Redis(redis.url);
+    try {
+      const key = 'tailfilter:reports';
+      const add = (replica: string, probe: string) => r.xadd(key, '*', 'p', probe, 'r', replica, 'b', 'x');
+      const ids = [await add('me', 'p1'), await add('other', 'p2'), await add('me', 'p3'), await add('other', 'p4'), await add('me', 'p5')];
+      const read = async (after: string, count: number) => parseTailOthers(await r.callBuffer('EVAL', TAIL_OTHERS_LUA, 1, key, after, count, 'me'));
+      const all = await read('0-0', 100);
+      assert.equal(all.lastId, ids[4]);
+      assert.deepEqual(all.entries.map((e) => e.fields.get('p')?.toString()), ['p2', 'p4']);
+      assert.deepEqual(all.entries.map((e) => e.id), [ids[1], ids[3]]);
+      // Pages count scanned entries, own ones included; the next page starts after the last scanned.
+      const page = await read(ids[0]!, 2);
+      assert.equal(page.lastId, ids[2]);
+      assert.deepEqual(page.entries.map((e) => e.id), [ids[1]]);
+      const none = await read(ids[4]!, 100);
+      assert.equal(none.lastId, undefined);
+      assert.deepEqual(none.entries, []);
+    } finally {
+      r.disconnect();
     }
   });
 

@@ -1,5 +1,5 @@
 /**
- * Reading Redis stream replies (`XRANGE`, `XREAD` via ioredis `callBuffer`) into typed entries.
+ * Reading Redis stream replies (`XRANGE` and the tail's script, via ioredis `callBuffer`) into typed entries.
  * Replies come from a server we do not control, so their shape is checked here, once.
  */
 
@@ -38,17 +38,35 @@ export function parseRange(reply: unknown): StreamEntry[] {
   return out;
 }
 
-/** `XREAD` reply for one stream → its entries (`null` = timed out = none). */
-export function parseRead(reply: unknown): StreamEntry[] {
-  if (!Array.isArray(reply)) return [];
-  const out: StreamEntry[] = [];
-  if (Buffer.isBuffer(reply[0])) {
-    // RESP3 (ioredis 6): a map, flattened to key, entries, key, entries…
-    for (let i = 1; i < reply.length; i += 2) out.push(...parseRange(reply[i]));
-    return out;
-  }
-  for (const stream of reply) {
-    if (Array.isArray(stream) && stream.length === 2) out.push(...parseRange(stream[1]));
-  }
-  return out;
+/**
+ * The tail's read (a Lua script, so Redis filters): up to `ARGV[2]` entries of stream `KEYS[1]`
+ * after id `ARGV[1]`, without those whose `r` field is `ARGV[3]` (the reading replica's own: their
+ * bodies, a third of the stream's bytes with three replicas and all of them with one, never
+ * cross the socket). Replies `{last id scanned or '', entries}`.
+ */
+export const TAIL_OTHERS_LUA = `
+local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', ARGV[2])
+local out = {}
+local last = ''
+for _, e in ipairs(entries) do
+  last = e[1]
+  local f = e[2]
+  local own = false
+  for j = 1, #f - 1, 2 do
+    if f[j] == 'r' then
+      own = f[j + 1] == ARGV[3]
+      break
+    end
+  end
+  if not own then out[#out + 1] = e end
+end
+return {last, out}
+`;
+
+/** {@link TAIL_OTHERS_LUA} reply → last id scanned (undefined if none) and the kept entries. */
+export function parseTailOthers(reply: unknown): { lastId: string | undefined; entries: StreamEntry[] } {
+  if (!Array.isArray(reply) || reply.length !== 2) return { lastId: undefined, entries: [] };
+  const [last, entries] = reply as [unknown, unknown];
+  const lastId = Buffer.isBuffer(last) && /^\d+-\d+$/.test(last.toString('latin1')) ? last.toString('latin1') : undefined;
+  return { lastId, entries: parseRange(entries) };
 }

@@ -15,7 +15,7 @@
  * reconnects (ioredis), and then appends what arrived meanwhile (bounded backlog), so no report
  * accepted while Redis was up is lost, and few accepted while it was down.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { Redis } from 'ioredis';
@@ -24,7 +24,7 @@ import { AppConfigError } from '../config.js';
 import type { Report } from '../../report/types.js';
 import { HistoryCollector, storableBytes, type HistoryCollectorOptions, type HistoryStore, type StoredRecord } from './history.js';
 import { compactOnce, lazyRecordOfEntry, recordOfEntry, recordsOfChunk, redisKeys, watermarkMillis, type CompactOptions, type RedisKeys } from './redis-compact.js';
-import { parseRange, parseRead, type StreamEntry } from './redis-stream.js';
+import { parseRange, parseTailOthers, TAIL_OTHERS_LUA, type StreamEntry } from './redis-stream.js';
 import type { ReceivedBody } from './types.js';
 
 const gzipAsync = promisify(gzip);
@@ -52,13 +52,11 @@ export interface RedisCollectorOptions extends HistoryCollectorOptions {
 
 /** Longest wait for one Redis command (not the blocking read), in ms. */
 const COMMAND_TIMEOUT_MILLIS = 2000;
-/** How long the tail blocks per read, in ms (bounds how fast close() ends it). */
-const BLOCK_MILLIS = 1000;
 /** How long a report waits for others to share its XADD round trip, in ms (publishes are 3 s apart). */
 const WRITE_BATCH_MILLIS = 25;
 /** A batch this large is written at once. */
 const WRITE_BATCH_MAX = 128;
-/** Pause of the tail after a read that found entries, in ms: other replicas' reports show up this much later. */
+/** Pause of the tail between reads (unless a read brought a full page), in ms: other replicas' reports show up this much later. */
 const TAIL_PAUSE_MILLIS = 200;
 /** Entries per tail read (and per backlog flush pipeline: BACKLOG_BATCH). */
 const TAIL_COUNT = 1000;
@@ -67,6 +65,8 @@ const BACKLOG_BATCH = 64;
 const FLUSH_RETRY_MILLIS = 1000;
 /** Uncompressed bytes of decompressed chunk parts kept for time travel (a timeline walks neighbouring chunks). */
 const CHUNK_CACHE_BYTES = 128 * 1024 * 1024;
+
+const TAIL_OTHERS_SHA = createHash('sha1').update(TAIL_OTHERS_LUA).digest('hex');
 
 const fieldsBytes = (fields: readonly Buffer[]): number => fields.reduce((n, f) => n + f.length, 0);
 
@@ -182,38 +182,52 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     const now = this.now();
     const fromId = `${Math.max(0, Math.floor(now - this.windowMillis))}`;
     const entries = parseRange(await this.redis.callBuffer('XRANGE', this.keys.reports, fromId, '+'));
-    await this.backfill(await this.recordsOf(entries, true));
+    await this.backfill(this.recordsOf(entries));
     this.lastId = entries.length > 0 ? entries[entries.length - 1]!.id : `${fromId}-0`;
     this.tail = this.runTail();
   }
 
-  /** Tails the stream: reports other replicas stored go into this replica's window. */
+  /**
+   * Tails the stream: reports other replicas stored go into this replica's window. Redis filters
+   * out this replica's own entries ({@link TAIL_OTHERS_LUA}), so their bodies are not read back;
+   * a Lua script cannot block, so the tail polls every {@link TAIL_PAUSE_MILLIS} (what the
+   * blocking read also waited after each read that found entries).
+   */
   private async runTail(): Promise<void> {
     while (!this.closed) {
-      let entries: StreamEntry[];
+      let read: { lastId: string | undefined; entries: StreamEntry[] };
       try {
-        entries = parseRead(
-          await this.reader.callBuffer('XREAD', 'COUNT', TAIL_COUNT, 'BLOCK', BLOCK_MILLIS, 'STREAMS', this.keys.reports, this.lastId),
-        );
+        read = parseTailOthers(await this.tailOthers());
       } catch {
         if (this.closed) return;
         await new Promise((r) => setTimeout(r, 500).unref());
         continue;
       }
-      if (entries.length === 0) continue;
-      this.lastId = entries[entries.length - 1]!.id;
+      if (read.lastId !== undefined) this.lastId = read.lastId;
       // Into the live window as arriving now (this replica's clock); indexed at their Redis time.
-      await this.backfill(await this.recordsOf(entries, false), this.now());
-      // Let entries gather (unless there are more already): one read per pause, not one per entry.
-      if (entries.length < TAIL_COUNT && !this.closed) await new Promise((r) => setTimeout(r, TAIL_PAUSE_MILLIS).unref());
+      if (read.entries.length > 0) await this.backfill(this.recordsOf(read.entries), this.now());
+      // Let entries gather (unless a full page came): one read per pause, not one per entry.
+      if (read.lastId === undefined || read.entries.length < TAIL_COUNT) {
+        if (!this.closed) await new Promise((r) => setTimeout(r, TAIL_PAUSE_MILLIS).unref());
+      }
     }
   }
 
-  /** Entries → records; with `includeOwn` false, this replica's own entries are skipped. */
-  private async recordsOf(entries: readonly StreamEntry[], includeOwn: boolean): Promise<StoredRecord[]> {
+  /** One filtered tail read: EVALSHA, or EVAL when Redis does not have the script (yet, or after a restart). */
+  private async tailOthers(): Promise<unknown> {
+    const args = [1, this.keys.reports, this.lastId, TAIL_COUNT, this.replicaId];
+    try {
+      return await this.reader.callBuffer('EVALSHA', TAIL_OTHERS_SHA, ...args);
+    } catch (err) {
+      if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+      return this.reader.callBuffer('EVAL', TAIL_OTHERS_LUA, ...args);
+    }
+  }
+
+  /** Entries → records (an entry that does not inflate is reported and skipped). */
+  private recordsOf(entries: readonly StreamEntry[]): StoredRecord[] {
     const out: StoredRecord[] = [];
     for (const e of entries) {
-      if (!includeOwn && e.fields.get('r')?.toString('latin1') === this.replicaId) continue;
       try {
         const rec = recordOfEntry(e);
         if (rec) out.push(rec);
