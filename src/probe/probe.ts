@@ -4,9 +4,10 @@
  * a deadline, and shutdown flushes.
  *
  * Spy tick (every `spyIntervalMillis`): tickers (the /proc walk), then all reporters concurrently,
- * merged into one report, then taggers in order (topology tagger last, §6.4 item 30). Publish tick
- * (every `publishIntervalMillis`): merge the spied reports, strip controls if asked, un-merge the
- * last full report unless this is a full publish (§2.9), set the window, publish.
+ * merged into one report, then taggers in order (topology tagger last, §6.4 item 30), then folded
+ * into the report pending publication. Publish tick (every `publishIntervalMillis`): take the
+ * pending report (the merge of the spy ticks since the last publish), strip controls if asked,
+ * un-merge the last full report unless this is a full publish (§2.9), set the window, publish.
  */
 import { makeReport } from '../report/model.js';
 import { mergeReportInto } from '../report/merge.js';
@@ -15,7 +16,7 @@ import { ZERO_TIME, type Report } from '../report/types.js';
 import { errorFields, LogOnce, type Logger } from '../common/log.js';
 import type { Reporter, Tagger } from './types.js';
 import { unmergeForPublish } from './delta.js';
-import { foldOwned } from './fold.js';
+import { foldOwned, foldReportInto } from './fold.js';
 import type { Publisher } from './publish/publisher.js';
 
 /** Options of {@link ProbePipeline}; durations in ms. */
@@ -28,8 +29,6 @@ export interface PipelineOptions {
   publisher: Pick<Publisher, 'publish'>;
 }
 
-/** Most spied reports kept between publishes (Scope's queue of 16). */
-const SPIED_CAPACITY = 16;
 /** Most pending shortcut reports (Scope's queue of 1024). */
 const SHORTCUT_CAPACITY = 1024;
 
@@ -40,7 +39,20 @@ export class ProbePipeline {
   readonly tickers: Array<{ name: string; tick: () => Promise<unknown> }> = [];
   /** Counters for tests. */
   readonly stats = { spyTicks: 0, skippedSpyTicks: 0, publishes: 0, fullPublishes: 0, shortcuts: 0 };
-  private spied: Report[] = [];
+  /**
+   * The merge of the spy ticks since the last publish. Each tick is folded in as soon as it is
+   * tagged rather than queued (Scope queues up to 16) and merged at publish: the result is the
+   * same (merging is associative), but a tick's node shells and Maps become garbage at once instead
+   * of living until the publish, so young-generation GC copies and promotes far less (scavenges
+   * were the largest single cost of an idle probe). Nothing is dropped when publishes stall: the
+   * publish tick only encodes and enqueues, so at most one interval's ticks accumulate.
+   */
+  private pending: Report | undefined;
+  /**
+   * Ids of the newest spy tick's processes when the pending report also holds processes that tick
+   * no longer saw (they exited); undefined when there is nothing to prune.
+   */
+  private newestProcesses: Set<string> | undefined;
   private shortcuts: Report[] = [];
   private lastFull: Report | undefined;
   private publishCount = 0;
@@ -91,11 +103,24 @@ export class ProbePipeline {
     const merged = foldOwned(parts.filter((p): p is Report => p !== undefined), makeReport);
     merged.ts = nowTime();
     await this.tag(merged);
-    this.spied.push(merged);
-    if (this.spied.length > SPIED_CAPACITY) this.spied.shift();
+    this.addSpied(merged);
     this.stats.spyTicks++;
     const took = performance.now() - started;
     if (took > this.opts.spyIntervalMillis) this.opts.logger.warn({ tookMillis: Math.round(took) }, 'spy tick slower than the spy interval');
+  }
+
+  /** Folds a tagged spy report (owned, consumed) into the pending report. */
+  private addSpied(tick: Report): void {
+    const tickProcesses = tick.topologies.process.nodes;
+    if (this.pending === undefined) this.pending = tick;
+    else foldReportInto(this.pending, tick);
+    // Processes the newest tick no longer saw have exited: publishing them from older ticks would
+    // keep them on screen for one more publish interval past the app window. The pending report
+    // now holds every process of this tick, so only a larger count means some have exited, and
+    // only then are this tick's ids kept. A tick without processes (reporter failed or off)
+    // prunes nothing. (The fold reads the tick's node Map without changing it.)
+    const count = tickProcesses.size;
+    this.newestProcesses = count > 0 && this.pending.topologies.process.nodes.size !== count ? new Set(tickProcesses.keys()) : undefined;
   }
 
   /** Runs `fn` with a deadline; failures are logged once per source and yield undefined. */
@@ -142,14 +167,11 @@ export class ProbePipeline {
   }
 
   private async runPublish(): Promise<void> {
-    if (this.spied.length === 0) return;
-    const spied = this.spied;
-    this.spied = [];
-    // Processes the newest tick no longer saw have exited: publishing them from older ticks would
-    // keep them on screen for one more publish interval past the app window (read before merging,
-    // which may consume the ticks).
-    const alive = livingProcesses(spied[spied.length - 1]);
-    const report = foldOwned(spied, makeReport);
+    const report = this.pending;
+    if (report === undefined) return;
+    const alive = this.newestProcesses;
+    this.pending = undefined;
+    this.newestProcesses = undefined;
     if (alive) {
       const processes = report.topologies.process.nodes;
       for (const id of processes.keys()) if (!alive.has(id)) processes.delete(id);
@@ -202,18 +224,10 @@ export class ProbePipeline {
     await this.spyInFlight;
     await this.publishInFlight;
     if (flush) {
-      if (this.spied.length === 0) await this.spyTick();
+      if (this.pending === undefined) await this.spyTick();
       this.lastFull = undefined; // the final publish is full
       await this.publishTick();
     }
   }
 }
 
-/**
- * Ids of the process nodes of the newest spy tick, or undefined when that tick has none (the
- * process reporter failed or is off), in which case nothing may be pruned.
- */
-function livingProcesses(newest: Report | undefined): Set<string> | undefined {
-  const nodes = newest?.topologies.process.nodes;
-  return nodes && nodes.size > 0 ? new Set(nodes.keys()) : undefined;
-}
