@@ -3,7 +3,7 @@
  * pseudo nodes), joined with connections attributed by container IP, deleted containers dropped,
  * and image names copied in from image nodes.
  */
-import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId, parseEndpointNodeId } from '../report/ids.js';
+import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId } from '../report/ids.js';
 import { formatIp, isLoopback, parseIp } from '../report/ip.js';
 import type { LatestMap, Report, Sets } from '../report/types.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
@@ -80,6 +80,8 @@ function containerJoinKeys(n: RNode): string[] {
   return keys;
 }
 
+const noOwner = (): undefined => undefined;
+
 /**
  * ConnectionJoin: all nodes of a topology plus endpoints attributed by address. A key claimed by
  * two nodes is ambiguous and never used. Exported for the pod view (pod IPs).
@@ -93,11 +95,15 @@ export function connectionJoin(
   for (const n of select(report, topology).nodes.values()) {
     for (const key of keysOf(n)) owners.set(key, owners.has(key) ? '' : n.id);
   }
+  if (owners.size === 0) return mapEndpoints(report, topology, noOwner);
   return mapEndpoints(report, topology, (ep) => {
-    const parts = parseEndpointNodeId(ep.id);
-    if (parts === undefined) return undefined;
-    let id = owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, ''));
-    if (id === undefined) id = owners.get(makeScopedEndpointNodeId(parts.scope, parts.address, parts.port));
+    // The endpoint id is `<scope>;<address>;<port>` (parseEndpointNodeId): its keys are the id up
+    // to the second `;` (address join) and the id itself (address and port), built without parsing.
+    const first = ep.id.indexOf(';');
+    const second = first < 0 ? -1 : ep.id.indexOf(';', first + 1);
+    if (second < 0) return undefined;
+    let id = owners.get(ep.id.slice(0, second + 1));
+    if (id === undefined) id = owners.get(ep.id);
     return id === undefined || id === '' ? undefined : id;
   });
 }
