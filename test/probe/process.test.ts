@@ -136,3 +136,31 @@ test('idle processes are re-read less often (0 % CPU meanwhile); busy ones every
   assert.ok(skipped, 'the idle process was skipped at least once');
   assert.ok(busyCpu > 0, 'the busy process shows its CPU');
 });
+
+test('an idle process that opens files without using a clock tick of CPU has its fd count refreshed within the idle bound', async () => {
+  // A node child that, once idle, opens 20 files on a line from stdin (microseconds of CPU).
+  const child = spawn(process.execPath, ['-e', `
+    const fs = require('fs'); const held = [];
+    process.stdin.once('data', () => { for (let i = 0; i < 20; i++) held.push(fs.openSync('/dev/null', 'r')); });
+    setInterval(() => {}, 1 << 30);`], { stdio: ['pipe', 'ignore', 'ignore'] });
+  children.push(child);
+  const walker = new ProcWalker();
+  const count = (): number | undefined => walker.snapshot?.procs.get(child.pid!)?.openFiles;
+  // Let it start and settle: walked until idle (no CPU used between reads) and counted.
+  await waitFor('child idle and counted', async () => {
+    await walker.walk();
+    const p = walker.snapshot!.procs.get(child.pid!);
+    return p !== undefined && p.idleReads >= 2 && p.openFiles === readdirSync(`/proc/${child.pid}/fd`).length ? p : undefined;
+  }, 20_000, 100);
+  const before = count()!;
+  child.stdin.write('go\n');
+  await waitFor('files opened', () => Promise.resolve(readdirSync(`/proc/${child.pid}/fd`).length >= before + 20 ? true : undefined), 5000, 20);
+  // Idle processes are recounted at least every 12 ticks (read every third tick at worst).
+  let walks = 0;
+  while (count() !== readdirSync(`/proc/${child.pid}/fd`).length && walks < 16) {
+    await walker.walk();
+    walks++;
+  }
+  assert.equal(count(), readdirSync(`/proc/${child.pid}/fd`).length, `fd count followed within ${walks} walks`);
+  walker.close();
+});

@@ -1,7 +1,8 @@
 /**
  * The incremental /proc walker shared by the process and endpoint reporters. Every tick it lists
- * pids and re-reads only what changes cheaply (`stat`, the fd count); `cmdline`, `comm` and the
- * network namespace are read once per process (pid + start time), `limits` once a minute.
+ * pids and re-reads only what changes cheaply (`stat` and the fd count, both less often for idle
+ * processes); `cmdline`, `comm` and the network namespace are read once per process (pid + start
+ * time), `limits` once a minute.
  * Reads are synchronous and done in slices of at most `sliceMillis`, yielding between slices.
  */
 import { readdirSync } from 'node:fs';
@@ -34,6 +35,8 @@ export interface ProcInfo {
   nextReadTick: number;
   /** Walk number of the last fd count. */
   fdCountTick: number;
+  /** `jiffies` at the last fd count (CPU used since then makes a recount due sooner). */
+  fdCountJiffies: number;
   rssBytes: number;
   rssLimitBytes: number;
   /** Open fd count; undefined if unreadable. */
@@ -77,10 +80,20 @@ const LIMITS_TTL_MILLIS = 60_000;
  */
 const MAX_OPEN_STAT_FDS = 4096;
 /**
- * The fd count (a `stat` of /proc/<pid>/fd, tens of µs each) is refreshed for each process every
- * this many ticks; in between the last count is reported.
+ * The fd count (a `stat` of /proc/<pid>/fd: a path walk in the kernel and a Stats object with four
+ * Dates in Node) is refreshed for each process that used CPU time since its last count every this
+ * many ticks; in between the last count is reported.
  */
 const FD_COUNT_EVERY_TICKS = 3;
+/**
+ * A process that used no CPU time (less than one clock tick) since its last fd count is recounted
+ * only every this many ticks: opening or closing files takes CPU, so its count rarely moves, and
+ * most processes of a host sleep. Freshness chosen: the open-files figure of such a process may
+ * be up to this many seconds old (at the default 1-s spy interval); a process that works is
+ * recounted every FD_COUNT_EVERY_TICKS as before. (The count also orders the fd walk of the
+ * /proc connection scan; it never decides whether a pid is walked.)
+ */
+const FD_COUNT_IDLE_EVERY_TICKS = 12;
 /**
  * Most ticks in a row an idle process's `stat` is not read. Most processes of a host sleep: after
  * a read that shows no CPU time used, the next 1, then 2 ticks skip it (its last values are
@@ -267,8 +280,9 @@ export class ProcWalker {
         // Kernel threads have no file table: their fd directory is always empty (half the
         // processes of a quiet host; a stat each would be most of the fd-count cost).
         info.openFiles = 0;
-      } else if (info.ticks === 0 || this.tickNumber - info.fdCountTick >= FD_COUNT_EVERY_TICKS || info.openFiles === undefined) {
+      } else if (this.fdCountDue(info)) {
         info.openFiles = fdCount(this.procRoot, pid, this.fdStatSize);
+        info.fdCountJiffies = info.jiffies;
         // A new process's phase depends on its pid, so the processes of one walk spread over ticks.
         info.fdCountTick = info.ticks === 0 ? this.tickNumber - (pid % FD_COUNT_EVERY_TICKS) : this.tickNumber;
       }
@@ -279,6 +293,15 @@ export class ProcWalker {
       }
     }
     return info;
+  }
+
+  /** Whether `info`'s fd count is to be refreshed this tick (see FD_COUNT_EVERY_TICKS). */
+  private fdCountDue(info: ProcInfo): boolean {
+    if (info.ticks === 0 || info.openFiles === undefined) return true;
+    const age = this.tickNumber - info.fdCountTick;
+    if (age < FD_COUNT_EVERY_TICKS) return false;
+    // Young processes settle (exec closes the spawner's fds) without necessarily using a clock tick.
+    return age >= FD_COUNT_IDLE_EVERY_TICKS || info.ticks < YOUNG_TICKS || info.jiffies !== info.fdCountJiffies;
   }
 
   private newProc(pid: number, base: string, comm: string, startTime: number): ProcInfo {
@@ -299,6 +322,7 @@ export class ProcWalker {
       idleReads: 0,
       nextReadTick: 0,
       fdCountTick: 0,
+      fdCountJiffies: 0,
       rssBytes: 0,
       rssLimitBytes: 0,
       openFiles: undefined,
