@@ -117,6 +117,12 @@ describe('RedisCollector', { skip: available ? false : 'redis-server not install
       }
       assert.ok(all.includes('after;<container>'), 'the report added after the timeout reached Redis');
       assert.ok(all.includes('paused;<container>'), 'and so did the one that timed out');
+      // Redis executed the timed-out write once the pause ended, and the collector retried it:
+      // stored once all the same (close() writes whatever is still waiting).
+      await c.close();
+      const entries = await client.xrangeBuffer('pause:reports', '-', '+');
+      const paused = entries.filter(([, f]) => gunzipSync(f[f.findIndex((x) => x.toString() === 'b') + 1]!).toString('latin1').includes('paused;<container>'));
+      assert.equal(paused.length, 1, 'the timed-out report is stored once');
     } finally {
       client.disconnect();
       await c.close();

@@ -39,10 +39,12 @@ export interface RedisKeys {
   readonly compacted: string;
   /** Who compacts now. */
   readonly lock: string;
+  /** Prefix of the markers of written reports (redis.ts: a retried write is stored once). */
+  readonly written: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
-  return { reports: `${prefix}reports`, history: `${prefix}history`, compacted: `${prefix}compacted`, lock: `${prefix}compactor` };
+  return { reports: `${prefix}reports`, history: `${prefix}history`, compacted: `${prefix}compacted`, lock: `${prefix}compactor`, written: `${prefix}written:` };
 }
 
 /** Settings of one compaction step. */

@@ -68,7 +68,31 @@ const CHUNK_CACHE_BYTES = 128 * 1024 * 1024;
 
 const TAIL_OTHERS_SHA = createHash('sha1').update(TAIL_OTHERS_LUA).digest('hex');
 
-const fieldsBytes = (fields: readonly Buffer[]): number => fields.reduce((n, f) => n + f.length, 0);
+/**
+ * One report on its way to Redis: its entry's fields, and the key that marks it written. A write
+ * that timed out may still have been executed by Redis; its retry must then not store the report
+ * a second time (the history would count it twice), so every append goes through
+ * {@link ADD_ONCE_LUA}, which adds the entry only if it can create that key.
+ */
+interface Outgoing {
+  readonly writtenKey: string;
+  readonly fields: Buffer[];
+}
+
+/** KEYS: stream, written-marker key. ARGV: marker TTL (ms), MINID, then the entry's fields. */
+const ADD_ONCE_LUA = `
+if not redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return false end
+return redis.call('XADD', KEYS[1], 'MINID', '~', ARGV[2], '*', unpack(ARGV, 3))
+`;
+/** How long a written-marker lives, in ms: retries come within seconds, or once Redis is back after an outage. */
+const WRITTEN_TTL_MILLIS = 10 * 60_000;
+
+/** The pipeline method {@link ADD_ONCE_LUA} is defined as. */
+interface AddOncePipeline {
+  addOnceBuffer(stream: string, writtenKey: string, ttlMillis: number, minId: string, ...fields: Buffer[]): unknown;
+}
+
+const outgoingBytes = (o: Outgoing): number => o.fields.reduce((n, f) => n + f.length, 0);
 
 export class RedisCollector extends HistoryCollector implements HistoryStore {
   /** This replica's id: entries it wrote are skipped by its tail (they are in its window already). */
@@ -84,13 +108,15 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
   private readonly retentionMillis: number;
   private readonly maxBacklog: number;
   private readonly logger: Logger | undefined;
-  private backlog: Buffer[][] = [];
+  private backlog: Outgoing[] = [];
   private backlogBytes = 0;
   private readonly maxBacklogBytes: number;
   private flushing = false;
   private flushRetry: NodeJS.Timeout | undefined;
   /** Reports waiting for the next batched write, and how to tell their add() they are stored. */
-  private pending: { fields: Buffer[]; stored: () => void }[] = [];
+  private pending: { out: Outgoing; stored: () => void }[] = [];
+  /** Number of the next report this replica writes (its written-marker). */
+  private writeSeq = 0;
   private batchTimer: NodeJS.Timeout | undefined;
   private down = false;
   private closed = false;
@@ -121,6 +147,8 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
       retryStrategy: (attempt: number) => Math.min(100 * attempt, 2000),
     };
     this.redis = new Redis(opts.url, { ...options, commandTimeout: COMMAND_TIMEOUT_MILLIS });
+    // ioredis sends EVAL on a connection's first use, EVALSHA after (and EVAL again on NOSCRIPT).
+    this.redis.defineCommand('addOnce', { numberOfKeys: 2, lua: ADD_ONCE_LUA });
     this.reader = new Redis(opts.url, options);
     this.redis.on('error', (err: Error) => this.wentDown(err));
     this.reader.on('error', (err: Error) => this.wentDown(err));
@@ -251,12 +279,13 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     const body = asReceived ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : await gzipAsync(await storableBytes(report, received), { level: 1 });
     await this.addLive(probeId, report, arrivalMillis);
     const fields = [Buffer.from('p'), Buffer.from(probeId, 'utf8'), Buffer.from('r'), Buffer.from(this.replicaId), Buffer.from('b'), body];
+    const out: Outgoing = { writtenKey: `${this.keys.written}${this.replicaId}:${this.writeSeq++}`, fields };
     if (this.redis.status !== 'ready' || this.backlog.length > 0) {
-      this.queue(fields);
+      this.queue(out);
       return;
     }
     await new Promise<void>((stored) => {
-      this.pending.push({ fields, stored });
+      this.pending.push({ out, stored });
       if (this.pending.length >= WRITE_BATCH_MAX) void this.writePending();
       else this.batchTimer ??= setTimeout(() => void this.writePending(), WRITE_BATCH_MILLIS);
     });
@@ -269,19 +298,21 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    const results = await this.appendAll(batch.map((b) => b.fields));
+    const results = await this.appendAll(batch.map((b) => b.out));
     for (let i = 0; i < batch.length; i++) {
-      if (!results[i]) this.queue(batch[i]!.fields);
+      if (!results[i]) this.queue(batch[i]!.out);
       batch[i]!.stored();
     }
     if (this.backlog.length > 0) this.retryFlushSoon();
   }
 
   /** XADDs in one pipeline, in order; per entry whether Redis acknowledged it. */
-  private async appendAll(batch: readonly Buffer[][]): Promise<boolean[]> {
+  private async appendAll(batch: readonly Outgoing[]): Promise<boolean[]> {
     const minId = String(Math.max(0, Math.floor(this.now() - this.retentionMillis)));
     const pipeline = this.redis.pipeline();
-    for (const fields of batch) pipeline.callBuffer('XADD', this.keys.reports, 'MINID', '~', minId, '*', ...fields);
+    const adds = pipeline as unknown as AddOncePipeline;
+    // A null reply (marker already there: an earlier attempt was stored) counts as written.
+    for (const o of batch) adds.addOnceBuffer(this.keys.reports, o.writtenKey, WRITTEN_TTL_MILLIS, minId, ...o.fields);
     try {
       const replies = await pipeline.exec();
       return batch.map((_, i) => replies?.[i] !== undefined && replies[i][0] === null);
@@ -300,12 +331,12 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
     this.flushRetry.unref();
   }
 
-  private queue(fields: Buffer[]): void {
-    this.backlog.push(fields);
-    this.backlogBytes += fieldsBytes(fields);
+  private queue(out: Outgoing): void {
+    this.backlog.push(out);
+    this.backlogBytes += outgoingBytes(out);
     // The newest always stays: an outage keeps the most recent reports.
     while (this.backlog.length > 1 && (this.backlog.length > this.maxBacklog || this.backlogBytes > this.maxBacklogBytes)) {
-      this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
+      this.backlogBytes -= outgoingBytes(this.backlog.shift()!);
     }
   }
 
@@ -319,7 +350,7 @@ export class RedisCollector extends HistoryCollector implements HistoryStore {
         for (let i = 0; i < batch.length; i++) {
           if (!written[i]) throw new Error('backlog write failed');
           // Unless a full backlog dropped it meanwhile.
-          if (this.backlog[0] === batch[i]) this.backlogBytes -= fieldsBytes(this.backlog.shift()!);
+          if (this.backlog[0] === batch[i]) this.backlogBytes -= outgoingBytes(this.backlog.shift()!);
         }
       }
     } catch {
