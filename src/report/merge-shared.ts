@@ -13,7 +13,7 @@
  */
 import { copyNode } from './copy.js';
 import { mergeDnsInto, mergeTableTemplate } from './merge.js';
-import { mergeMetric } from './merge-metric.js';
+import { MAX_METRIC_SAMPLES, mergeMetric } from './merge-metric.js';
 import { ACTIVE_CONTROLS_KEY, mergeNodeInto } from './merge-node.js';
 import { mergeStringSets } from './merge-sets.js';
 import { EMPTY_MAP, isLeanTopology, makeLeanReport, makeReport } from './model.js';
@@ -93,16 +93,68 @@ function mergeSetsShared(a: Sets, b: Sets): Sets {
   return out;
 }
 
+/**
+ * Nodes, metric Maps and metrics made by the `mergeReportsLean` fold in progress (null outside
+ * one). Nothing else holds them until the fold returns, so later steps of the same fold merge
+ * into them in place — samples are appended, not copied again — instead of replacing them. A
+ * fold of a probe's window (five reports) then makes one node, Map and metric per output
+ * instead of one per step. Everything is immutable again once the fold has returned.
+ */
+let fresh: Set<object> | null = null;
+
+/** `mergeMetric(m, b)`'s result, written into `m` (a `fresh` metric). */
+function mergeMetricInPlace(m: Metric, b: Metric): void {
+  const bs = b.samples;
+  if (bs.length === 0 || m === b) return;
+  const as = m.samples;
+  if (as.length === 0) {
+    m.samples = bs.slice();
+    m.min = b.min;
+    m.max = b.max;
+    return;
+  }
+  if (as[as.length - 1]!.date < bs[0]!.date) {
+    m.min = Math.min(m.min, b.min);
+    m.max = Math.max(m.max, b.max);
+    for (let i = 0; i < bs.length; i++) as.push(bs[i]!);
+    if (as.length > MAX_METRIC_SAMPLES) as.splice(0, as.length - MAX_METRIC_SAMPLES);
+    return;
+  }
+  const merged = mergeMetric(m, b);
+  m.samples = merged.samples === as ? as : merged.samples === bs ? bs.slice() : merged.samples;
+  m.min = merged.min;
+  m.max = merged.max;
+}
+
 /** The per-key metric merge of `b` into a copy of `a`, sharing `a` (or `b` when `a` is empty) when unchanged. */
 function mergeMetricsShared(a: Map<string, Metric>, b: Map<string, Metric>): Map<string, Metric> {
   if (b.size === 0 || a === b) return a;
   if (a.size === 0) return b;
+  if (fresh !== null && fresh.has(a)) {
+    for (const [key, metric] of b) {
+      const mine = a.get(key);
+      if (mine === undefined) a.set(key, metric);
+      else if (fresh.has(mine)) mergeMetricInPlace(mine, metric);
+      else {
+        const merged = mergeMetric(mine, metric);
+        if (merged === mine) continue;
+        if (merged !== metric) fresh.add(merged);
+        a.set(key, merged);
+      }
+    }
+    return a;
+  }
   let out: Map<string, Metric> | undefined;
   for (const [key, metric] of b) {
     const mine = a.get(key);
     const merged = mine === undefined ? metric : mergeMetric(mine, metric);
     if (merged === mine) continue;
-    out ??= new Map(a);
+    if (out === undefined) {
+      out = new Map();
+      for (const [k, m] of a) out.set(k, m);
+      fresh?.add(out);
+    }
+    if (fresh !== null && merged !== metric) fresh.add(merged);
     out.set(key, merged);
   }
   return out ?? a;
@@ -121,10 +173,27 @@ function mergeNodesShared(a: Node, b: Node, isHost: boolean): Node {
       // Host controls are unioned: the rare case, done the plain way.
       const out = copyNode(a);
       mergeNodeInto(out, b, isHost);
+      fresh?.add(out);
       return out;
     }
   }
   const id = a.id === '' ? b.id : a.id;
+  if (fresh !== null && fresh.has(a)) {
+    // Made earlier in this fold: merged into in place (see `fresh`).
+    a.id = id;
+    a.topology = topology;
+    a.sets = mergeSetsShared(a.sets, b.sets);
+    a.adjacency = mergeStringSets(a.adjacency, b.adjacency);
+    a.latest = mergeLatestShared(a.latest, b.latest);
+    a.metrics = mergeMetricsShared(a.metrics, b.metrics);
+    a.parents = mergeSetsShared(a.parents, b.parents);
+    if (b.children !== null) {
+      const children = new Map(a.children ?? []);
+      for (const [key, child] of b.children) children.set(key, child);
+      a.children = children;
+    }
+    return a;
+  }
   const sets = mergeSetsShared(a.sets, b.sets);
   const adjacency = mergeStringSets(a.adjacency, b.adjacency);
   const latest = mergeLatestShared(a.latest, b.latest);
@@ -139,7 +208,9 @@ function mergeNodesShared(a: Node, b: Node, isHost: boolean): Node {
     metrics === a.metrics && parents === a.parents && children === a.children) {
     return a;
   }
-  return { id, topology, sets, adjacency, latest, metrics, parents, children };
+  const node = { id, topology, sets, adjacency, latest, metrics, parents, children };
+  fresh?.add(node);
+  return node;
 }
 
 /** Union; on a conflict the template with the higher `priority` wins (`dst`'s on a tie). */
@@ -253,9 +324,15 @@ export function mergeReportsShared(reports: Iterable<Report>): Report {
  * merged into stay the shared frozen ones, and Maps nothing was merged into the shared
  * `EMPTY_MAP`. For results that are only read or merged into with `mergeReportIntoShared` (the
  * app's per-probe merges, which live seconds each: a `makeReport()` shell is ~25 KiB of heap).
+ * Nodes and metrics the fold makes are merged into in place by its later steps (see `fresh`).
  */
 export function mergeReportsLean(reports: Iterable<Report>): Report {
   const out = makeLeanReport();
-  for (const src of reports) mergeReportIntoShared(out, src);
+  fresh = new Set();
+  try {
+    for (const src of reports) mergeReportIntoShared(out, src);
+  } finally {
+    fresh = null;
+  }
   return out;
 }

@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { cloneReport } from '../../src/report/copy.js';
 import { mergeReportInto } from '../../src/report/merge.js';
-import { mergeReportsShared } from '../../src/report/merge-shared.js';
+import { mergeReportsLean, mergeReportsShared } from '../../src/report/merge-shared.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Report } from '../../src/report/types.js';
 import { arbReport, canonicalReport, t } from './support.js';
@@ -101,5 +101,49 @@ describe('mergeReportsShared', () => {
   test('a malformed input throws a plain error', () => {
     const broken = { ...makeReport(), dns: null } as unknown as Report;
     assert.throws(() => mergeReportsShared([makeReport(), broken]), TypeError);
+  });
+});
+
+/**
+ * A probe's successive reports: the same process nodes every time, each metric with a few new
+ * samples whose dates mostly continue the previous report's (some overlap or go back), so the
+ * lean fold's in-place steps (samples appended to metrics it made) are taken.
+ */
+const arbProbeWindow: fc.Arbitrary<Report[]> = fc
+  .array(
+    fc.array(fc.tuple(fc.nat(3), fc.nat(2), fc.integer({ min: -2, max: 3 }), fc.nat(3), fc.integer({ min: -5, max: 5 })), { maxLength: 10 }),
+    { minLength: 1, maxLength: 6 },
+  )
+  .map((steps) =>
+    steps.map((entries, k) => {
+      const r = makeReport();
+      for (const [node, metric, shift, count, value] of entries) {
+        const id = `h;${node}`;
+        const n = r.topologies.process.nodes.get(id) ?? makeNode(id, k % 3 === 0 ? 'process' : '');
+        r.topologies.process.nodes.set(id, n);
+        const samples = Array.from({ length: count }, (_, i) => ({ date: t(3 * k + shift + i), value: value + i }));
+        n.metrics.set(`m${metric}`, { samples, min: Math.min(0, value), max: Math.max(10, value + count) });
+      }
+      return r;
+    }),
+  );
+
+describe('mergeReportsLean', () => {
+  test('a probe’s successive reports: same data and key order as the fold, inputs untouched', () => {
+    fc.assert(
+      fc.property(arbProbeWindow, fc.array(arbReport(false), { maxLength: 2 }), (window, others) => {
+        const reports = [...others, ...window];
+        const before = reports.map(cloneReport);
+        const lean = mergeReportsLean(reports);
+        const want = fold(reports);
+        assert.deepEqual(canonicalReport(lean), canonicalReport(want));
+        const order = (r: Report) => [...r.topologies.process.nodes].map(([k, n]) => [k, [...n.metrics.keys()]]);
+        assert.deepEqual(order(lean), order(want));
+        reports.forEach((r, i) => assert.deepEqual(canonicalReport(r), canonicalReport(before[i]!)));
+        // A second fold over the same inputs sees them as they were.
+        assert.deepEqual(canonicalReport(mergeReportsLean(reports)), canonicalReport(want));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
