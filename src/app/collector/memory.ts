@@ -4,8 +4,8 @@
  *
  * Incremental: reports are grouped per probe, and each probe's part (the merge of its reports in
  * the window: a full report and its deltas, wire §2.9) is kept up to date as its reports arrive
- * and leave ({@link SlidingMerge}: about three report merges per arrival, not a re-merge of the
- * probe's window). The window's merge then folds the parts copy-on-write (nodes only one probe
+ * and leave ({@link SlidingMerge}: a lean fold of the probe's few reports that appends in place,
+ * once per arrival). The window's merge then folds the parts copy-on-write (nodes only one probe
  * reports are shared, not copied), so a publish re-merges one probe, not the window.
  *
  * Bounded staleness: when merging has become expensive (many probes), a merge is reused for a
