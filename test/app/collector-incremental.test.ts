@@ -25,6 +25,19 @@ function foldWindow(reports: readonly Report[]): Report {
   return upgraded;
 }
 
+/** Renders view `key` of a report made only for it, and returns a weak reference to that report. */
+function renderInOwnReport(cache: RenderCache, key: string): WeakRef<Report> {
+  const report = makeReport();
+  cache.recent(report, 'json', key, () => ({ big: 'render' }));
+  return new WeakRef(report);
+}
+
+/** V8's gc(), exposed for tests that check what the cache still holds. */
+function exposedGc(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
 describe('MemoryCollector incremental merge', () => {
   test('any sequence of arrivals and expiries gives the fold of the window', async () => {
     await fc.assert(
@@ -122,15 +135,9 @@ describe('RenderCache.recent', () => {
   });
 
   test('a cheap render does not hold its report once newer reports are rendered', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = exposedGc();
     const cache = new RenderCache(new AppMetrics());
-    const renderOnce = (): WeakRef<Report> => {
-      const report = makeReport();
-      cache.recent(report, 'json', 'k', () => ({ big: 'render' }));
-      return new WeakRef(report);
-    };
-    const held = renderOnce();
+    const held = renderInOwnReport(cache, 'k');
     // Another view rendered for a newer report (the view above is no longer requested).
     cache.recent(makeReport(), 'json', 'other', () => ({ big: 'render' }));
     await new Promise((r) => setImmediate(r)); // a WeakRef keeps its target until the job ends
@@ -139,16 +146,10 @@ describe('RenderCache.recent', () => {
   });
 
   test('a render older than the serving age no longer holds its report (fuzz found 512 keys pinning old reports)', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
+    const gc = exposedGc();
     const cache = new RenderCache(new AppMetrics());
-    // The report is made and rendered in a function of its own, so that nothing here still refers to it.
-    const renderOnce = (): WeakRef<Report> => {
-      const report = makeReport();
-      cache.recent(report, 'json', 'old', () => ({ big: 'render' }));
-      return new WeakRef(report);
-    };
-    const held = renderOnce();
+    // Made and rendered in a function of its own, so that nothing here still refers to the report.
+    const held = renderInOwnReport(cache, 'old');
     await new Promise((r) => setTimeout(r, RECENT_MAX_AGE_MILLIS + 100));
     // Any later render sweeps the values that can no longer be served.
     cache.recent(makeReport(), 'json', 'other', () => 'x');
