@@ -197,6 +197,34 @@ test('eBPF: a 100-ms connect loop of short-lived connections is seen with the cl
   assert.equal(tracker.running, false);
 });
 
+test('eBPF: with a dump interval of three drains, dumps are asked at most once per that interval and connections still arrive', { timeout: 200_000 }, async (t) => {
+  if (!needsEbpf(t)) return;
+  const tracker = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 200, dumpIntervalMillis: 600 });
+  stops.push(() => tracker.stop());
+  await tracker.start();
+  const server = spawnNode(children, SERVER);
+  const port = Number(await firstLine(server));
+  const client = spawnNode(children, CLIENT(String(port)));
+  await firstLine(client);
+  const dumps0 = tracker.stats.dumps;
+  const t0 = performance.now();
+  const seen: TrackedConnection[] = [];
+  let drains = 0;
+  await waitFor('5 closed connections each way', () => {
+    drains++;
+    seen.push(...tracker.drain().filter((c) => c.closed && (c.outgoing ? c.remotePort : c.localPort) === port));
+    return seen.filter((c) => c.outgoing).length >= 5 && seen.filter((c) => !c.outgoing).length >= 5 && drains >= 10 ? true : undefined;
+  }, 30_000, 200);
+  const elapsed = performance.now() - t0;
+  const dumps = tracker.stats.dumps - dumps0;
+  // Two asks are at least 600 - 200 / 2 ms apart (drains come early or late by up to half an interval).
+  assert.ok(dumps >= 1 && dumps <= 1 + elapsed / 500, `${dumps} dumps in ${elapsed.toFixed(0)} ms (${drains} drains)`);
+  assert.ok(seen.filter((c) => c.outgoing).every((c) => c.pid === client.pid));
+  assert.ok(seen.filter((c) => !c.outgoing).every((c) => c.pid === server.pid));
+  assert.equal(tracker.stats.lost, 0);
+  await tracker.stop();
+});
+
 test('eBPF: the endpoint reporter makes client → server edges with both pids and byte counts for short-lived connections', { timeout: 200_000 }, async (t) => {
   if (!needsEbpf(t)) return;
   const server = spawnNode(children, SERVER);

@@ -7,8 +7,8 @@
  * server port), with a count: the work here grows with distinct peers, not with the rate.
  *
  * The program dumps one generation of maps when sent SIGCONT (script.ts). The tracker asks once
- * per interval: at each `drain()` (the endpoint reporter's tick, so no wakeup of its own), or
- * from a timer when nobody drains; and it keeps bpftrace stopped (SIGSTOP) from one dump's `T`
+ * per dump interval (the drain interval or a multiple of it): at a `drain()` (the endpoint
+ * reporter's tick, so no wakeup of its own), or from a timer when nobody drains; and it keeps bpftrace stopped (SIGSTOP) from one dump's `T`
  * line to the next ask, so bpftrace's own 10 Hz poll loop does not run while there is nothing to
  * print (those wakeups were most of an idle tracker's CPU). Lines are buffered
  * until the dump's `T` line and applied together, so the order of maps within a dump does not
@@ -105,8 +105,15 @@ const GROUP_PORT_DUMPS = 60;
 /** Options of {@link ConnectionTracker}. */
 export interface ConnectionTrackerOptions {
   logger: Logger;
-  /** Interval of the in-kernel map dumps, ms (the spy interval). Default 1000. */
+  /** Interval of the `drain()` calls, ms (the spy interval). Default 1000. */
   summaryIntervalMillis?: number;
+  /**
+   * Interval of the in-kernel map dumps, ms: at most one per this many ms is asked for at a
+   * `drain()`. Longer than the drain interval, it saves bpftrace's printing and the stop/continue
+   * signals of the ticks in between; their drains return the open connections as of the last dump.
+   * Default (and minimum): `summaryIntervalMillis`.
+   */
+  dumpIntervalMillis?: number;
   /** bpftrace binary. Default `bpftrace`. */
   bpftrace?: string;
   /** How long bpftrace may take to compile and attach, ms (slow on a loaded host). Default 120000. */
@@ -173,6 +180,11 @@ export class ConnectionTracker {
 
   private get intervalNanos(): number {
     return Math.max(100, Math.round(this.opts.summaryIntervalMillis ?? 1000)) * 1e6;
+  }
+
+  /** Dump interval, ns: never shorter than the drain interval. */
+  private get dumpNanos(): number {
+    return Math.max(this.intervalNanos, Math.round(this.opts.dumpIntervalMillis ?? 0) * 1e6);
   }
 
   /** Starts bpftrace; resolves once every probe is attached, rejects with the reason otherwise. */
@@ -265,7 +277,8 @@ export class ConnectionTracker {
     this.groups = new Map();
     this.windowNanos = 0;
     // The next dump starts now, while the process is awake anyway; it is applied by the next drain.
-    if (!this.dumpAsked && performance.now() - this.lastAskAt >= this.intervalNanos / 2e6) this.askDump();
+    // Half a drain interval of slack: drains come about every interval, a little early or late.
+    if (!this.dumpAsked && performance.now() - this.lastAskAt >= (this.dumpNanos - this.intervalNanos / 2) / 1e6) this.askDump();
     return out;
   }
 
@@ -298,7 +311,7 @@ export class ConnectionTracker {
     const child = this.child;
     if (!child || this.stopped) return;
     child.kill('SIGSTOP');
-    const interval = this.intervalNanos / 1e6;
+    const interval = this.dumpNanos / 1e6;
     const wait = Math.min(interval * 1.25, Math.max(0, this.lastAskAt + interval * 1.25 - performance.now()));
     clearTimeout(this.dumpTimer);
     this.dumpTimer = setTimeout(() => this.askDump(), wait);
@@ -352,7 +365,7 @@ export class ConnectionTracker {
 
   /** Applies one generation's dump, ended by its `T` line at kernel time `nanos`. */
   private applyDump(nanos: bigint): void {
-    const intervalNanos = this.lastDumpNanos === undefined || nanos <= this.lastDumpNanos ? this.intervalNanos : Number(nanos - this.lastDumpNanos);
+    const intervalNanos = this.lastDumpNanos === undefined || nanos <= this.lastDumpNanos ? this.dumpNanos : Number(nanos - this.lastDumpNanos);
     this.lastDumpNanos = nanos;
     const seconds = intervalNanos / 1e9;
     this.dumps++;
