@@ -9,11 +9,11 @@ import type { LatestMap, Report, Sets } from '../report/types.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
 import { imageNameWithoutVersion } from './names.js';
 import { filterNodes } from './filters.js';
-import { Join, reduce } from './join.js';
+import { Join } from './join.js';
 import { memo, select } from './memo.js';
 import { renderProcessesBase } from './processes.js';
 import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
-import { PSEUDO, makeRNode, rnodeOf, type RenderResult, type RNode } from './rnode.js';
+import { PSEUDO, makeRNode, mergeRNodes, mergeRNodesOwned, rnodeOf, type RenderResult, type RNode } from './rnode.js';
 
 const createContainer = (id: string): RNode => makeRNode(id, 'container');
 
@@ -27,8 +27,12 @@ function createUncontained(id: string): RNode {
   return hostNodeId === undefined ? pseudo : rnodeOf(pseudo, id, new Map([['host_node_id', hostNodeId]]), pseudo.parents, pseudo.adjacency, undefined);
 }
 
-/** Process → its container, or the host's Uncontained pseudo node. */
-function processesToContainers(report: Report): RenderResult {
+/**
+ * Process → its container, or the host's Uncontained pseudo node. The node map is the join's own:
+ * its container nodes (and their adjacency, children and counters) were made here, for
+ * renderContainersBase to merge into.
+ */
+function processesToContainers(report: Report): Map<string, RNode> {
   const input = renderProcessesBase(report);
   const join = new Join();
   for (const n of input.nodes.values()) {
@@ -45,7 +49,8 @@ function processesToContainers(report: Report): RenderResult {
     join.addChild(n, makePseudoNodeId(UNCONTAINED_ID, extractHostId(n)), createUncontained, true);
   }
   uncontainedOf = undefined;
-  return join.result(input.nodes.values());
+  join.rewriteEdges(input.nodes.values());
+  return join.nodes;
 }
 
 /** Scope's port-mapping pattern (IPv4 host addresses): `10.0.0.5:8080->80/tcp`. */
@@ -111,7 +116,16 @@ export function connectionJoin(
 /** Scope's `ContainerRenderer`: containers with processes and connections, deleted ones dropped. */
 export function renderContainersBase(report: Report): RenderResult {
   return memo(report, 'containers-base', (r) => {
-    const merged = reduce([processesToContainers(r), connectionJoin(r, 'container', containerJoinKeys)]);
+    // Reduce of the two, merging into processesToContainers' own container nodes in place (same
+    // nodes and order as reduce; their Sets and Maps are not copied once more).
+    const nodes = processesToContainers(r);
+    const byAddress = connectionJoin(r, 'container', containerJoinKeys);
+    for (const n of byAddress.nodes.values()) {
+      const mine = nodes.get(n.id);
+      if (mine === undefined) nodes.set(n.id, n);
+      else nodes.set(n.id, mine.topology === 'container' ? mergeRNodesOwned(mine, n) : mergeRNodes(mine, n));
+    }
+    const merged: RenderResult = { nodes, filtered: byAddress.filtered };
     return filterNodes(merged, (n) => n.latest.get('docker_container_state')?.value !== 'deleted', true);
   });
 }

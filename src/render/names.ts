@@ -8,8 +8,9 @@ import type { LatestMap } from '../report/types.js';
  * (`docker.io/library/nginx:1.25` → `library/nginx`; Scope's `ImageNameWithoutVersion`).
  */
 export function imageNameWithoutVersion(name: string): string {
-  const parts = name.split('/');
-  if (parts.length >= 3) name = `${parts[1]}/${parts.slice(2).join('/')}`;
+  // Two or more `/`: drop the first part (what `${parts[1]}/${parts.slice(2).join('/')}` was), no array.
+  const slash = name.indexOf('/');
+  if (slash >= 0 && name.indexOf('/', slash + 1) >= 0) name = name.slice(slash + 1);
   const colon = name.indexOf(':');
   return colon < 0 ? name : name.slice(0, colon);
 }

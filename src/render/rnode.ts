@@ -216,6 +216,39 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
   };
 }
 
+/**
+ * `mergeRNodes(a, b)` for an `a` whose adjacency, children and counters the caller owns (made by
+ * `makeRNode` and grown by `addChild`/`addCount`, never shared): they are extended in place and
+ * kept by the result, in the order `mergeRNodes` gives, instead of copied. `a` must not be used
+ * afterwards; `b` is not changed.
+ */
+export function mergeRNodesOwned(a: RNode, b: RNode): RNode {
+  const adjacency = a.adjacency;
+  for (const x of b.adjacency) adjacency.add(x);
+  let children = a.children;
+  if (b.children !== null) {
+    children ??= new Map();
+    for (const [id, c] of b.children) children.set(id, c);
+  }
+  let counters = a.counters;
+  if (b.counters !== null) {
+    counters ??= new Map();
+    for (const [t, c] of b.counters) counters.set(t, (counters.get(t) ?? 0) + c);
+  }
+  return {
+    id: a.id,
+    topology: a.topology === '' ? b.topology : a.topology,
+    latest: mergeLatest(a.latest, b.latest),
+    sets: mergeSetsMaps(a.sets, b.sets),
+    metrics: mergeMetrics(a.metrics, b.metrics),
+    parents: mergeSetsMaps(a.parents, b.parents),
+    adjacency,
+    children,
+    counters,
+    connected: a.connected === true || b.connected === true ? true : undefined,
+  };
+}
+
 /** Merges `n` into the node map (same id ⇒ `mergeRNodes`). */
 export function putMerged(nodes: Map<string, RNode>, n: RNode): void {
   const existing = nodes.get(n.id);
