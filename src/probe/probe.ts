@@ -97,7 +97,11 @@ export class ProbePipeline {
     for (const t of this.tickers) {
       await this.guard(t.name, t.tick, deadline);
     }
-    const parts = await Promise.all(this.reporters.map((r) => this.guard(r.name, () => r.report(), deadline)));
+    // The pending report is handed to reporters as the report this tick folds into: a reporter
+    // may update its own nodes there in place (Reporter.report). A publish waits for this tick to
+    // finish before taking the pending report, so it stays the same report until addSpied.
+    const into = this.pending;
+    const parts = await Promise.all(this.reporters.map((r) => this.guard(r.name, () => r.report(into), deadline)));
     // Reporters hand over fresh reports, so the largest can be merged into in place (saves
     // copying every process and endpoint node each tick).
     const merged = foldOwned(parts.filter((p): p is Report => p !== undefined), makeReport);
@@ -167,6 +171,9 @@ export class ProbePipeline {
   }
 
   private async runPublish(): Promise<void> {
+    // A spy tick in flight may be updating nodes of the pending report in place (see runSpy): let
+    // it finish, so the report is taken whole and nothing published is written to afterwards.
+    if (this.spyInFlight) await this.spyInFlight;
     const report = this.pending;
     if (report === undefined) return;
     const alive = this.newestProcesses;

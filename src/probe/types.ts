@@ -13,8 +13,13 @@ export interface Reporter {
   /**
    * What the source shows right now, as a partial report. Must not throw for a missing or
    * failing source: return what could be read (possibly an empty report) and log the problem once.
+   *
+   * `into` is the report this tick will be folded into (the merge of the spy ticks since the last
+   * publish), which nothing else reads or writes until the tick is folded. A reporter may update a
+   * node of `into` that it issued itself in an earlier tick in place, and return that same node,
+   * when the update is what folding a new node into it would give: the fold then skips it.
    */
-  report(): Promise<Report>;
+  report(into?: Readonly<Report>): Promise<Report>;
   /** Releases timers, sockets and streams. */
   stop?(): Promise<void>;
 }

@@ -85,3 +85,52 @@ test('sparse reports share read-only empty topologies; folding into one gives it
   assert.equal(a.topologies.endpoint.nodes.get(e.id), e);
   assert.equal(makeSparseReport().topologies.endpoint.nodes.size, 0, 'the shared topology is still empty');
 });
+
+/** `wire` with every time replaced by its rank among the report's distinct times (two reporters stamp different clocks). */
+const wireRanked = (r: Report): unknown => {
+  const text = JSON.stringify(wire(r));
+  const times = [...new Set(text.match(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g) ?? [])].sort();
+  return JSON.parse(text.replace(/"\d{4}-\d\d-\d\dT[\d:.]+Z"/g, (t) => `"t${times.indexOf(t)}"`));
+};
+
+test('process reporter: updating its nodes of the pending report in place gives what folding new nodes gives', async () => {
+  const walker = new ProcWalker();
+  const folded = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
+  const inPlace = createProcessReporter({ hostId: 'h', walker, omitCmdArgs: false });
+  const taggers = [createHostTagger('h'), createTopologyTagger()];
+  let pendingA: Report | undefined;
+  let pendingB: Report | undefined;
+  let published: { report: Report; json: string } | undefined;
+  let updatedInPlace = 0;
+  // 40 ticks in one interval (past the 32-sample cap of a metric), then a publish and 3 more.
+  for (let i = 0; i < 43; i++) {
+    await walker.walk();
+    const a = await folded.report();
+    const b = await inPlace.report(pendingB);
+    for (const t of taggers) {
+      await t.tag(a);
+      await t.tag(b);
+    }
+    if (pendingB !== undefined) {
+      const pendingNodes = pendingB.topologies.process.nodes;
+      b.topologies.process.nodes.forEach((node, id) => {
+        if (pendingNodes.get(id) === node) updatedInPlace++;
+      });
+    }
+    if (pendingA === undefined) pendingA = a;
+    else foldReportInto(pendingA, a);
+    if (pendingB === undefined) pendingB = b;
+    else foldReportInto(pendingB, b);
+    assert.deepEqual(wireRanked(pendingB), wireRanked(pendingA));
+    if (i === 39) {
+      const samples = [...pendingB.topologies.process.nodes.values()][0]!.metrics.get('process_memory_usage_bytes')!.samples;
+      assert.equal(samples.length, 32, 'capped at MAX_METRIC_SAMPLES as mergeMetric does');
+      published = { report: pendingB, json: JSON.stringify(wire(pendingB)) };
+      pendingA = undefined;
+      pendingB = undefined;
+    }
+  }
+  assert.ok(updatedInPlace > 30 * 10, `nodes were updated in place (${updatedInPlace})`);
+  assert.equal(JSON.stringify(wire(published!.report)), published!.json, 'a published report is never written to afterwards');
+  walker.close();
+});

@@ -132,3 +132,37 @@ test('a process the newest spy tick no longer sees is not published from older t
   await p.publishTick();
   assert.deepEqual([...published[1]!.topologies.process.nodes.keys()].sort(), ['h;1', 'h;2']);
 });
+
+test('reporters get the pending report; a publish waits for the spy tick in flight and takes it whole', async () => {
+  const { p, published } = pipeline({ fullReportEvery: 1 });
+  const seen: Array<Readonly<Report> | undefined> = [];
+  let release: (() => void) | undefined;
+  p.reporters.push({
+    name: 'slow',
+    async report(into) {
+      seen.push(into);
+      if (seen.length === 3) await new Promise<void>((r) => (release = r));
+      const r = makeReport();
+      const n = makeNode('h;1');
+      n.metrics.set('m', makeSingletonMetric(nowTime(), seen.length));
+      r.topologies.process.nodes.set(n.id, n);
+      return r;
+    },
+  });
+  await p.spyTick();
+  await p.spyTick();
+  assert.equal(seen[0], undefined, 'nothing pending before the first tick');
+  assert.ok(seen[1] !== undefined && seen[1].topologies.process.nodes.has('h;1'), 'the second tick gets the first one');
+  const tick = p.spyTick(); // blocks in its reporter
+  await sleep(10);
+  const publish = p.publishTick();
+  await sleep(10);
+  assert.equal(published.length, 0, 'the publish waits for the tick in flight');
+  release!();
+  await tick;
+  await publish;
+  assert.equal(published.length, 1);
+  assert.equal(published[0]!.topologies.process.nodes.get('h;1')!.metrics.get('m')!.samples.length, 3, 'all three ticks published');
+  await p.spyTick();
+  assert.equal(seen[3], undefined, 'after a publish, nothing is pending');
+});
