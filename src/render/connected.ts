@@ -22,14 +22,22 @@ export function connectedIds(nodes: ReadonlyMap<string, RNode>): Set<string> {
 
 /** ColorConnected: a copy of `input` whose connected nodes are marked connected. */
 export function colorConnected(input: RenderResult): RenderResult {
-  const connected = connectedIds(input.nodes);
-  if (connected.size === 0) return input;
-  const nodes = new Map(input.nodes);
-  for (const id of connected) {
-    const n = nodes.get(id);
-    if (n !== undefined && n.connected !== true) nodes.set(id, rnodeOf(n, n.id, n.latest, n.parents, n.adjacency, true));
+  // The nodes connectedIds would list, marked as their edges are met (no set of every id); the
+  // map is copied at the first edge, and marking in place keeps its order.
+  let nodes: Map<string, RNode> | undefined;
+  const mark = (id: string): void => {
+    const n = nodes!.get(id);
+    if (n !== undefined && n.connected !== true) nodes!.set(id, rnodeOf(n, n.id, n.latest, n.parents, n.adjacency, true));
+  };
+  for (const [id, n] of input.nodes) {
+    for (const a of n.adjacency) {
+      if (a === id) continue;
+      nodes ??= new Map(input.nodes);
+      mark(id);
+      mark(a);
+    }
   }
-  return { nodes, filtered: input.filtered };
+  return nodes === undefined ? input : { nodes, filtered: input.filtered };
 }
 
 /** Marked connected by ColorConnected (or carrying a probe-sent `is_connected`). */

@@ -13,13 +13,25 @@ export type NodePredicate = (n: RNode) => boolean;
  * as filtered and cuts edges to nodes no longer present.
  */
 export function filterNodes(input: RenderResult, pred: NodePredicate, pseudoExempt: boolean): RenderResult {
-  const kept = new Map<string, RNode>();
+  // Most filters keep every node: find the first one removed before building a new map.
+  const passes = (n: RNode): boolean => (pseudoExempt && n.topology === PSEUDO) || pred(n);
+  let kept: Map<string, RNode> | undefined;
   let removed = 0;
   for (const [id, n] of input.nodes) {
-    if ((pseudoExempt && n.topology === PSEUDO) || pred(n)) kept.set(id, n);
-    else removed++;
+    if (passes(n)) {
+      kept?.set(id, n);
+      continue;
+    }
+    removed++;
+    if (kept !== undefined) continue;
+    // The first removed node: keep the passing nodes before it (already tested), in order.
+    kept = new Map<string, RNode>();
+    for (const [keptId, m] of input.nodes) {
+      if (keptId === id) break;
+      kept.set(keptId, m);
+    }
   }
-  if (removed === 0) return input;
+  if (kept === undefined) return input;
   return { nodes: pruneEdges(kept), filtered: input.filtered + removed };
 }
 
@@ -63,13 +75,17 @@ export function removeUnconnectedPseudo(input: RenderResult): RenderResult {
     }
   }
   if (!hasPseudo) return nodes === input.nodes ? input : { nodes, filtered: input.filtered };
+  // Only pseudo nodes can go: note which of them have an edge to or from another node.
   const connected = new Set<string>();
   for (const [id, n] of nodes) {
+    if (n.adjacency.size === 0) continue;
+    const pseudo = n.topology === PSEUDO;
     for (const a of n.adjacency) {
-      if (a !== id) {
-        connected.add(id);
-        connected.add(a);
-      }
+      if (a === id) continue;
+      if (pseudo) connected.add(id);
+      // Targets known not to be pseudo need no mark (absent ones are marked, as before).
+      const target = nodes.get(a);
+      if (target === undefined || target.topology === PSEUDO) connected.add(a);
     }
   }
   return filterNodes({ nodes, filtered: input.filtered }, (n) => n.topology !== PSEUDO || connected.has(n.id), false);
