@@ -74,6 +74,8 @@ function renameNode(n: Node, f: (s: string) => string): Node {
 /** `r` with every node id, set, parent, adjacency and latest value passed through `f` (in place). */
 export function renameReport(r: Report, f: (s: string) => string): Report {
   for (const t of Object.values(r.topologies)) {
+    // Nothing to rename; and a decoder may hand out shared read-only empty topologies.
+    if (t.nodes.size === 0) continue;
     const nodes = new Map<string, Node>();
     for (const [k, n] of t.nodes) nodes.set(f(k), renameNode(n, f));
     t.nodes = nodes;
