@@ -191,6 +191,11 @@ export class RenderCache {
     return value;
   }
 
+  /** What {@link RenderCache.get} holds for this key and report, computing nothing. */
+  peek<T>(report: Report, kind: RenderKind, key: string): T | undefined {
+    return this.byReport.get(report)?.get(`${kind}\u0000${key}`) as T | undefined;
+  }
+
   /** `body` gzip-compressed, once per body object (bodies are cached renders, never mutated). */
   gzipped(body: Buffer): Buffer {
     let out = this.gzips.get(body);

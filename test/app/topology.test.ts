@@ -148,15 +148,25 @@ describe('topology routes', SUITE, () => {
     assert.equal(plain.status, 400);
   });
 
+  const renderCount = async (kind: string): Promise<number> => {
+    const text = await (await fetch(`${app.url}metrics`)).text();
+    return Number(new RegExp(`^openscope_app_render_duration_seconds_count\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  };
+
   test('many viewers of the same topology cost one render per report', async () => {
-    const renders = async () => {
-      const text = await (await fetch(`${app.url}metrics`)).text();
-      return Number(/^openscope_app_render_duration_seconds_count\{kind="topology"\} (\d+)/m.exec(text)?.[1] ?? 0);
-    };
+    const renders = async () => (await renderCount('topology')) + (await renderCount('json'));
     await getJson(app, 'api/topology/hosts?pseudo=show');
     const before = await renders();
     await Promise.all(Array.from({ length: 10 }, () => getJson(app, 'api/topology/hosts?pseudo=show')));
     assert.equal(await renders(), before);
+  });
+
+  test('an HTTP answer is rendered straight to its body, without keeping the answer object', async () => {
+    const [objects, bodies] = [await renderCount('topology'), await renderCount('json')];
+    const { status } = await getJson(app, 'api/topology/containers?stopped=both&system=all');
+    assert.equal(status, 200);
+    assert.equal(await renderCount('json'), bodies + 1);
+    assert.equal(await renderCount('topology'), objects);
   });
 });
 
