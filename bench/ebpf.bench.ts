@@ -172,7 +172,7 @@ export async function run(): Promise<BenchResult[]> {
       {
         name: `probe CPU at ${RATE} new connections/s, eBPF mode`, value: ebpf.cpuPercent, unit: '% of one core',
         baseline: { name: '/proc + conntrack mode', value: proc.cpuPercent }, target: '< 5 % of a core',
-        note: `of which bpftrace ${ebpf.helperPercent.toFixed(2)} % (conntrack -E in /proc mode: ${proc.helperPercent.toFixed(2)} %); endpoint reporter ticking every 1 s over ${SECONDS} s; in-kernel aggregation, one map dump per second; load average ${loadAfterRate} on a shared 2-core machine`,
+        note: `of which bpftrace ${ebpf.helperPercent.toFixed(2)} % (conntrack -E in /proc mode: ${proc.helperPercent.toFixed(2)} %); endpoint reporter ticking every 1 s over ${SECONDS} s; in-kernel aggregation, one map dump per 3 ticks (DUMP_EVERY_TICKS); load average ${loadAfterRate} on a shared 2-core machine`,
       },
       {
         name: `in-kernel BPF program time at ${RATE} connections/s`, value: ebpf.kernelPercent, unit: '% of one core',
