@@ -39,8 +39,9 @@ export function memo<T>(report: Report, key: string, compute: (report: Report) =
  * report cost ~2 µs each (half of the processes view's render), while a Map lookup by key is cheap.
  */
 interface Selection {
-  readonly source: ReadonlyMap<string, Node>;
-  readonly nodes: ReadonlyMap<string, RNode>;
+  /** The report's node map and the rendered nodes; kept only when the next selection looks them up. */
+  readonly source: ReadonlyMap<string, Node> | undefined;
+  readonly nodes: ReadonlyMap<string, RNode> | undefined;
   /** Whether this selection looked its nodes up in the previous one and reused at least one. */
   readonly reused: boolean;
   /** Selections made since the last one that looked nodes up (see LOOKUP_EVERY). */
@@ -63,13 +64,13 @@ export function select(report: Report, name: TopologyName): RenderResult {
     const source = r.topologies[name].nodes;
     const nodes = new Map<string, RNode>();
     const last = lastSelection.get(name);
-    const lookup = last !== undefined && last.source !== source && (last.reused || last.sinceLookup + 1 >= LOOKUP_EVERY);
+    const lastSource = last?.source;
+    const lastNodes = last?.nodes;
+    const lookup = lastSource !== undefined && lastNodes !== undefined && lastSource !== source;
     let reused = false;
     if (!lookup) {
       for (const [key, n] of source) nodes.set(key, fromReportNode(key, n, name));
     } else {
-      const lastSource = last.source;
-      const lastNodes = last.nodes;
       for (const [key, n] of source) {
         const hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
         // Checked against what fromReportNode shares (forgetRenders also drops every selection).
@@ -83,7 +84,12 @@ export function select(report: Report, name: TopologyName): RenderResult {
       }
     }
     const sinceLookup = lookup || last === undefined ? 0 : last.sinceLookup + 1;
-    if (source.size > 0) lastSelection.set(name, { source, nodes, reused, sinceLookup });
+    // Without a lookup next time, holding this selection's maps would only keep the previous
+    // report's rendered nodes alive (copied by young-generation GCs) past that report.
+    const nextLooks = reused || sinceLookup + 1 >= LOOKUP_EVERY;
+    if (source.size > 0) {
+      lastSelection.set(name, nextLooks ? { source, nodes, reused, sinceLookup } : { source: undefined, nodes: undefined, reused, sinceLookup });
+    }
     return { nodes, filtered: 0 };
   });
 }
