@@ -22,7 +22,7 @@ export type * from './api-types.js';
  * Renders are memoised per report *object* (app §2.5): pass a new report object whenever the
  * content changes, or call `forgetRenders(report)` after mutating one in place.
  */
-export { forgetRenders } from './memo.js';
+export { forgetRenders, releaseRenders } from './memo.js';
 
 /**
  * Query-string options of a topology request (app §1.15), e.g.

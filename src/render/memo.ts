@@ -16,6 +16,15 @@ export function forgetRenders(report: Report): void {
   lastSelection.clear();
 }
 
+/**
+ * Drops the stages memoised for `report` (not the last selections): after its answers are made
+ * and cached as bodies, so that they do not stay alive as long as the report. Later renders of the
+ * same report compute them again.
+ */
+export function releaseRenders(report: Report): void {
+  caches.delete(report);
+}
+
 /** `compute(report)` once per (report, key). Results must be treated as immutable. */
 export function memo<T>(report: Report, key: string, compute: (report: Report) => T): T {
   let cache = caches.get(report);

@@ -11,11 +11,12 @@ const turn = () => new Promise((r) => setImmediate(r));
 function setup() {
   let now = 1_000_000;
   const collector = new MemoryCollector({ windowMillis: 15_000, now: () => now });
-  const live = new LiveViews(collector, createLogger({ level: 'silent', name: 'test' }), () => now);
   const prepared: string[] = [];
+  const passes = { count: 0 };
+  const live = new LiveViews(collector, createLogger({ level: 'silent', name: 'test' }), () => now, async () => void passes.count++);
   const request = (key: string) => live.requested(key, async () => void prepared.push(key));
   const report = async () => collector.add('p1', makeReport(), now);
-  return { live, prepared, request, report, advance: (ms: number) => (now += ms) };
+  return { live, prepared, passes, request, report, advance: (ms: number) => (now += ms) };
 }
 
 describe('LiveViews', () => {
@@ -34,6 +35,31 @@ describe('LiveViews', () => {
     await turn();
     await turn();
     assert.equal(prepared.length - before, 1);
+  });
+
+  test('the after-pass hook runs once after each pass that prepared views, never after none', async () => {
+    const { prepared, passes, request, report } = setup();
+    request('a');
+    await report();
+    await turn();
+    assert.equal(passes.count, 0); // nothing qualified yet
+    for (let i = 0; i < 4; i++) {
+      request('a');
+      request('b');
+      await report();
+      await turn();
+      await turn();
+    }
+    const withViews = new Set(prepared).size;
+    assert.equal(withViews, 2);
+    const passesBefore = passes.count;
+    assert.ok(passesBefore > 0);
+    request('a');
+    request('b');
+    await report();
+    await turn();
+    await turn();
+    assert.equal(passes.count, passesBefore + 1); // two views, one pass, one call
   });
 
   test('a view must earn it: the first changes prepare nothing', async () => {

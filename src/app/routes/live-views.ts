@@ -48,6 +48,8 @@ export class LiveViews {
     collector: Collector,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Called after each pass that prepared a view (e.g. to let go of intermediate render stages). */
+    private readonly afterPass: () => Promise<void> = async () => {},
   ) {
     collector.subscribe(() => this.changed());
   }
@@ -110,8 +112,10 @@ export class LiveViews {
     }
     this.running = true;
     try {
+      let prepared = false;
       for (const view of [...this.views.values()]) {
         if (view.hitShare < HIT_SHARE) continue;
+        prepared = true;
         try {
           await view.prepare();
         } catch (err) {
@@ -119,6 +123,9 @@ export class LiveViews {
           this.logger.debug({ err }, 'preparing a live view failed');
         }
       }
+      if (prepared) await this.afterPass();
+    } catch (err) {
+      this.logger.debug({ err }, 'after a live-view pass');
     } finally {
       this.running = false;
       if (this.again) {

@@ -10,6 +10,7 @@ import {
   isKnownTopology,
   listTopologies,
   renderNodeDetails,
+  releaseRenders,
   renderTopology,
   serialiseJson,
   type ApiTopologyResponse,
@@ -111,7 +112,11 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     if (change.shortcut) ctx.renders.forgetRecent();
   });
   // Subscribed after the line above, so a shortcut's views are prepared from a fresh render.
-  const live = new LiveViews(ctx.collector, ctx.logger);
+  // After a pass, the views' answers are cached (bodies, websocket renders): the intermediate
+  // stages memoised for the report (~0.7-0.8 MiB for 530 processes or 55 containers) are let go
+  // rather than kept alive, and copied by young-generation GCs, until the next report. A later
+  // request of another view of the same report renders them again.
+  const live = new LiveViews(ctx.collector, ctx.logger, Date.now, async () => releaseRenders(await ctx.collector.report()));
 
   app.get('/api/topology', async (request, reply) => {
     const query = flatQuery(request);
