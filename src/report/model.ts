@@ -183,6 +183,11 @@ export function isLeanTopology(t: Topology): boolean {
   return LEAN_SET.has(t);
 }
 
+/** The shared frozen default topology of `name` whose Maps are `EMPTY_MAP` (see `makeLeanReport`). */
+export function leanTopology(name: TopologyName): Topology {
+  return LEAN.get(name)!;
+}
+
 /**
  * `makeReport()` for merge results that are only read or merged into by `mergeReportIntoShared`:
  * every topology is a shared frozen default one whose Maps are `EMPTY_MAP`; the merge gives a

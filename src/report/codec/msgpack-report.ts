@@ -6,8 +6,8 @@
  * live in one place. Error paths and messages match the JSON path's.
  */
 import { TOPOLOGIES, ZERO_TIME, type LatestEntry, type LatestMap, type Metric, type Node, type Report, type Sample,
-  type Sets, type StringSet, type Time, type TopologyName } from '../types.js';
-import { makeDefaultTopology, makeReport } from '../model.js';
+  type Sets, type StringSet, type Time, type Topology, type TopologyName } from '../types.js';
+import { leanTopology, makeDefaultTopology, makeLeanReport } from '../model.js';
 import { NODE_UNITS, charge } from './budget.js';
 import { EMPTY_SET, emptyMap } from './shared-empty.js';
 import { TooDeepError, WireTypeError } from './errors.js';
@@ -188,7 +188,53 @@ function readStringSet(r: MsgpackReader, seg: string): StringSet {
   return ordered ? out : sortUnique(out);
 }
 
+/**
+ * Sets and parents Maps of this decode by a hash of their bytes: a probe's processes mostly have
+ * the same parents (the host, one of a few containers), so a full report's ~90 parents Maps hold
+ * ~7 distinct ones. Maps with the same bytes decode equal (key order included) and decoded Maps
+ * are read-only to the app, so they are one object: ~11 KiB less heap per stored report.
+ */
+let setsByHash = new Map<number, SharedSets[]>();
+/** A shared Map and where its bytes are in the input (for the byte comparison). */
+interface SharedSets {
+  readonly sets: Sets;
+  readonly start: number;
+  readonly end: number;
+}
+/** Maps whose bytes are longer than this are not looked for (hashing costs more than they save). */
+const SHARED_SETS_MAX_BYTES = 512;
+/** Candidates kept per hash: bounded for hostile input. */
+const SETS_CANDIDATES = 4;
+
+/** `m` (decoded from `r.b[start, end)`), or a Map decoded earlier from the same bytes. */
+function sharedSets(r: MsgpackReader, m: Sets, start: number, end: number): Sets {
+  const n = end - start;
+  if (n > SHARED_SETS_MAX_BYTES) return m;
+  const b = r.b;
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  let candidates = setsByHash.get(h);
+  if (candidates === undefined) {
+    candidates = [];
+    setsByHash.set(h, candidates);
+  }
+  for (const c of candidates) {
+    if (c.end - c.start !== n) continue;
+    let i = 0;
+    while (i < n && b[c.start + i] === b[start + i]) i++;
+    if (i === n) return c.sets;
+  }
+  if (candidates.length < SETS_CANDIDATES) candidates.push({ sets: m, start, end });
+  return m;
+}
+
 function readSets(r: MsgpackReader, seg: string): Sets {
+  const start = r.pos;
+  const m = readSetsOwn(r, seg);
+  return m.size === 0 ? m : sharedSets(r, m, start, r.pos);
+}
+
+function readSetsOwn(r: MsgpackReader, seg: string): Sets {
   const n = mapLen(r, seg);
   if (n === NIL || n === 0) return emptyMap();
   const m: Sets = new Map();
@@ -269,15 +315,18 @@ function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
       k = r.key();
       const fields = mapLen(r, '');
       if (fields === NIL) throw typeError('map', 0xc0, '');
-      const metric: Metric = { samples: [], min: 0, max: 0 };
+      // Fields in locals: a metric made up front would throw its empty samples array away.
+      let samples: Sample[] | undefined;
+      let min = 0;
+      let max = 0;
       for (let j = 0; j < fields; j++) {
         const f = r.key();
-        if (f === 'samples') metric.samples = readSamples(r, depth + 2);
-        else if (f === 'min') metric.min = readNumber(r, '.min', depth + 2);
-        else if (f === 'max') metric.max = readNumber(r, '.max', depth + 2);
+        if (f === 'samples') samples = readSamples(r, depth + 2);
+        else if (f === 'min') min = readNumber(r, '.min', depth + 2);
+        else if (f === 'max') max = readNumber(r, '.max', depth + 2);
         else r.value(depth + 2);
       }
-      m.set(k, sharedMetric(metric));
+      m.set(k, sharedMetric({ samples: samples ?? [], min, max }));
     }
   } catch (e) {
     rethrowAt(e, `.metrics${keySeg(k)}`);
@@ -285,7 +334,8 @@ function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
   return m;
 }
 
-function readNode(r: MsgpackReader, depth: number): Node {
+/** `key`: the node's key in its topology, whose string its id (the same text) shares. */
+function readNode(r: MsgpackReader, depth: number, key = ''): Node {
   if (depth >= r.maxDepth) throw new TooDeepError(`nesting deeper than ${r.maxDepth}`);
   const n = mapLen(r, '');
   if (n === NIL) throw typeError('map', 0xc0, '');
@@ -305,7 +355,7 @@ function readNode(r: MsgpackReader, depth: number): Node {
   for (let i = 0; i < n; i++) {
     const k = r.key();
     switch (k) {
-      case 'id': id = readString(r, '.id'); break;
+      case 'id': id = readString(r, '.id'); if (id === key) id = key; break;
       case 'topology': topology = readString(r, '.topology'); break;
       case 'sets': sets = readSets(r, '.sets'); break;
       case 'adjacency': adjacency = readStringSet(r, '.adjacency'); break;
@@ -354,7 +404,7 @@ function readNodes(r: MsgpackReader): Map<string, Node> {
   try {
     for (let i = 0; i < n; i++) {
       k = r.key();
-      m.set(k, readNode(r, 3));
+      m.set(k, readNode(r, 3, k));
     }
   } catch (e) {
     rethrowAt(e, `.nodes${keySeg(k)}`);
@@ -370,17 +420,21 @@ function restPut(o: Record<string, MsgpackValue>, k: string, v: MsgpackValue): v
 /**
  * A probe's report fills a few of the 23 topologies, and their controls and templates are mostly
  * empty too: ~110 empty Maps per decoded report, ~18 KiB of the heap it keeps through the window.
- * They become the shared read-only `EMPTY_MAP`, as empty node Maps already are.
+ * They become the shared read-only `EMPTY_MAP`, as empty node Maps already are; a topology left
+ * with nothing but `name`'s default presentation becomes the shared frozen `leanTopology(name)`
+ * (which merges skip). Returns the topology the report keeps.
  */
-function shareEmptyTopologyMaps(report: Report): void {
-  for (const { name } of TOPOLOGIES) {
-    const t = report.topologies[name];
-    if (t.nodes.size === 0) t.nodes = emptyMap();
-    if (t.controls.size === 0) t.controls = emptyMap();
-    if (t.metadataTemplates.size === 0) t.metadataTemplates = emptyMap();
-    if (t.metricTemplates.size === 0) t.metricTemplates = emptyMap();
-    if (t.tableTemplates.size === 0) t.tableTemplates = emptyMap();
-  }
+function shareEmptyTopologyMaps(t: Topology, name: TopologyName): Topology {
+  if (t.nodes.size === 0) t.nodes = emptyMap();
+  if (t.controls.size === 0) t.controls = emptyMap();
+  if (t.metadataTemplates.size === 0) t.metadataTemplates = emptyMap();
+  if (t.metricTemplates.size === 0) t.metricTemplates = emptyMap();
+  if (t.tableTemplates.size === 0) t.tableTemplates = emptyMap();
+  const lean = leanTopology(name);
+  const bare = t.nodes.size === 0 && t.controls.size === 0 && t.metadataTemplates.size === 0 &&
+    t.metricTemplates.size === 0 && t.tableTemplates.size === 0;
+  return bare && t.shape === lean.shape && t.tag === lean.tag && t.label === lean.label &&
+    t.labelPlural === lean.labelPlural ? lean : t;
 }
 
 /** Scope-flavoured msgpack → Report. Throws MsgpackSyntaxError / WireTypeError / TooDeepError. */
@@ -389,6 +443,7 @@ export function reportFromMsgpack(bytes: Uint8Array, maxDepth: number): Report {
   entries = new Map();
   samples = new Map();
   metricsByLast = new Map();
+  setsByHash = new Map();
   try {
     return reportFromMsgpackReader(r, bytes, maxDepth);
   } finally {
@@ -396,6 +451,7 @@ export function reportFromMsgpack(bytes: Uint8Array, maxDepth: number): Report {
     entries = new Map();
     samples = new Map();
     metricsByLast = new Map();
+    setsByHash = new Map();
   }
 }
 
@@ -407,7 +463,8 @@ function reportFromMsgpackReader(r: MsgpackReader, bytes: Uint8Array, maxDepth: 
     report = reportFromWire(r.value(0), maxDepth); // throws the top-level type error
   } else {
     const n = mapLen(r, '');
-    report = makeReport();
+    // Topologies absent from the bytes, or bare, are the shared lean ones (see shareEmptyTopologyMaps).
+    report = makeLeanReport();
     const rest: Record<string, MsgpackValue> = {};
     for (let i = 0; i < n; i++) {
       const k = r.key();
@@ -426,10 +483,9 @@ function reportFromMsgpackReader(r: MsgpackReader, bytes: Uint8Array, maxDepth: 
       } catch (e) {
         rethrowAt(e, k);
       }
-      report.topologies[name] = topo;
+      report.topologies[name] = shareEmptyTopologyMaps(topo, name);
     }
     applyReportFields(rest, report);
-    shareEmptyTopologyMaps(report);
   }
   if (r.pos !== bytes.length) {
     throw new MsgpackSyntaxError(`${bytes.length - r.pos} trailing bytes after the msgpack value`);
