@@ -176,7 +176,14 @@ export async function startProbe(config: ProbeConfig, logger: Logger = createLog
     // to seed it) and conntrack, which starts only if eBPF cannot be used. One log line says which.
     const late: { endpoint?: ReturnType<typeof createEndpointReporter> } = {};
     const ebpf = cfg.processes
-      ? new EbpfConnections({ enabled: cfg.ebpfConnections, logger: log, summaryIntervalMillis: cfg.spyIntervalMillis, onFallback: () => late.endpoint?.conntrack?.start() })
+      ? new EbpfConnections({
+          enabled: cfg.ebpfConnections,
+          logger: log,
+          summaryIntervalMillis: cfg.spyIntervalMillis,
+          // Kernel maps are read once per publish: what a publish carries, at a third of the cost.
+          dumpIntervalMillis: Math.max(cfg.spyIntervalMillis, cfg.publishIntervalMillis),
+          onFallback: () => late.endpoint?.conntrack?.start(),
+        })
       : undefined;
     if (ebpf) stops.push(() => ebpf.stop());
     const endpoint = createEndpointReporter({
