@@ -27,6 +27,7 @@ import {
   type Node,
   type PluginSpec,
   type Report,
+  type Sample,
   type Sets,
   type Topology,
 } from './types.js';
@@ -146,6 +147,24 @@ function mergeMetricInPlace(m: Metric, b: Metric): void {
   m.max = merged.max;
 }
 
+/**
+ * `mergeMetric(a, b)` inside a fold (both non-empty, `a` not `fresh`): the same metric, but when
+ * `b`'s samples follow `a`'s — a probe's next report — the samples go into an array that starts
+ * empty, so its first push gives it room (17) for the appends of the fold's later steps; a
+ * `concat` of exact size had to grow at the next step (two arrays per metric and fold instead
+ * of one).
+ */
+function foldMetric(a: Metric, b: Metric): Metric {
+  const as = a.samples;
+  const bs = b.samples;
+  if (as.length === 0 || bs.length === 0 || a === b || !(as[as.length - 1]!.date < bs[0]!.date)) return mergeMetric(a, b);
+  const samples: Sample[] = [];
+  for (let i = 0; i < as.length; i++) samples.push(as[i]!);
+  for (let i = 0; i < bs.length; i++) samples.push(bs[i]!);
+  if (samples.length > MAX_METRIC_SAMPLES) samples.splice(0, samples.length - MAX_METRIC_SAMPLES);
+  return { samples, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+}
+
 /** The per-key metric merge of `b` into a copy of `a`, sharing `a` (or `b` when `a` is empty) when unchanged. */
 function mergeMetricsShared(a: Map<string, Metric>, b: Map<string, Metric>): Map<string, Metric> {
   if (b.size === 0 || a === b) return a;
@@ -156,7 +175,7 @@ function mergeMetricsShared(a: Map<string, Metric>, b: Map<string, Metric>): Map
       if (mine === undefined) a.set(key, metric);
       else if (fresh.has(mine)) mergeMetricInPlace(mine, metric);
       else {
-        const merged = mergeMetric(mine, metric);
+        const merged = foldMetric(mine, metric);
         if (merged === mine) continue;
         if (merged !== metric) fresh.add(merged);
         a.set(key, merged);
@@ -167,7 +186,7 @@ function mergeMetricsShared(a: Map<string, Metric>, b: Map<string, Metric>): Map
   let out: Map<string, Metric> | undefined;
   for (const [key, metric] of b) {
     const mine = a.get(key);
-    const merged = mine === undefined ? metric : mergeMetric(mine, metric);
+    const merged = mine === undefined ? metric : fresh !== null ? foldMetric(mine, metric) : mergeMetric(mine, metric);
     if (merged === mine) continue;
     out ??= copyMap(a);
     if (fresh !== null && merged !== metric) fresh.add(merged);
