@@ -27,10 +27,10 @@ COPY node_modules ./node_modules
 COPY web/dist ./web/dist
 COPY dist ./dist
 RUN node --version \
- && printf '#!/bin/sh\nexec node /opt/openscope/dist/cli/main.js "$@"\n' > /usr/local/bin/openscope \
+ && printf '#!/bin/sh\nexec node --single-threaded-gc /opt/openscope/dist/cli/main.js "$@"\n' > /usr/local/bin/openscope \
  && chmod 0755 /usr/local/bin/openscope \
  && ln -s openscope /usr/local/bin/scope
 
 ENV NODE_ENV=production
 EXPOSE 4040
-ENTRYPOINT ["node", "/opt/openscope/dist/cli/main.js"]
+ENTRYPOINT ["node", "--single-threaded-gc", "/opt/openscope/dist/cli/main.js"]

@@ -29,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocketServer } from 'ws';
+import { BENCH_RUNTIME_FLAGS, runtimeFlagsNote } from './lib/app-process.js';
 import type { BenchResult } from './lib/types.js';
 
 const WINDOW_SECONDS = Number(process.env.DOCKER_BENCH_WINDOW_SECONDS ?? 60);
@@ -254,7 +255,7 @@ interface ProbeRun { window: Window; posts: number; kbPerReport: number }
 interface Config { containers: number; plain: Window; probe: ProbeRun; noEbpf: ProbeRun }
 
 async function measureProbe(cli: string, sink: Sink, extra: string[]): Promise<ProbeRun> {
-  const probeChild = spawn(process.execPath, [cli, '--mode=probe', '--no-app', '--probe.docker=true', '--probe.publish.stdout=false', ...extra, sink.url],
+  const probeChild = spawn(process.execPath, [...BENCH_RUNTIME_FLAGS, cli, '--mode=probe', '--no-app', '--probe.docker=true', '--probe.publish.stdout=false', ...extra, sink.url],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'] });
   probeChild.stderr.on('data', (d: Buffer) => process.stderr.write(d));
   try {
@@ -313,7 +314,7 @@ function results(c: Config, scopeCpu: number, scopeRss: number, scopeDaemons: nu
   const extraOf = (r: ProbeRun): number => r.window.daemonPercent - c.plain.daemonPercent;
   const totalOf = (r: ProbeRun): number => r.window.childPercent + Math.max(0, extraOf(r));
   const cpuNote = (r: ProbeRun): string =>
-    `Probe process ${r.window.nodePercent.toFixed(2)} % + its helper processes${r.window.helpers.length > 0 ? ` (${r.window.helpers.map((h) => h.split(' ')[0]).join(', ')})` : ' (none)'} ${(r.window.childPercent - r.window.nodePercent).toFixed(2)} %. CLI --mode=probe --no-app --probe.docker=true, compiled JS; ${win}; ${r.posts} reports, ${r.kbPerReport.toFixed(0)} KiB each; load average (1/5/15 min) ${load} on a shared 2-core machine`;
+    `Probe process ${r.window.nodePercent.toFixed(2)} % + its helper processes${r.window.helpers.length > 0 ? ` (${r.window.helpers.map((h) => h.split(' ')[0]).join(', ')})` : ' (none)'} ${(r.window.childPercent - r.window.nodePercent).toFixed(2)} %. CLI --mode=probe --no-app --probe.docker=true, compiled JS, ${runtimeFlagsNote()}; ${win}; ${r.posts} reports, ${r.kbPerReport.toFixed(0)} KiB each; load average (1/5/15 min) ${load} on a shared 2-core machine`;
   const p = c.probe;
   const n = c.noEbpf;
   return [

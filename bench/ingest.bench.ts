@@ -17,7 +17,7 @@ import { decode as libDecode } from '@msgpack/msgpack';
 import { decodeReport } from '../src/report/codec/index.js';
 import type { Report } from '../src/report/types.js';
 import { syntheticReport } from '../test/render/synthetic.js';
-import { startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
+import { runtimeFlagsNote, startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
 import { cliArgs } from './lib/compiled.js';
 import { fixtureReport, PROBE_HEADERS, probeBodyAt } from './lib/fake-probes.js';
 import { reportBodies } from './lib/report-ticks.js';
@@ -112,7 +112,7 @@ export async function run(): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   // INGEST_APP_JS=<compiled cli/main.js> skips the compile (for profiling runs).
   const appJs = process.env.INGEST_APP_JS;
-  const cli = appJs ? { args: [appJs], note: 'compiled JS' } : cliArgs('ingest');
+  const cli = appJs ? { args: [appJs], note: `compiled JS, ${runtimeFlagsNote()}` } : cliArgs('ingest');
   const only = process.env.INGEST_CASE;
   for (const c of CASES.filter((x) => only === undefined || x.name.includes(only))) {
     const bodies = c.bodies();

@@ -19,7 +19,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startRedis, type TestRedis } from '../test/collector/helpers.js';
-import { startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
+import { runtimeFlagsNote, startBenchApp, stopProcess, type BenchApp } from './lib/app-process.js';
 import { cliArgs } from './lib/compiled.js';
 import { makeProbeBodies, writeProbeBodies } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
@@ -169,7 +169,7 @@ export async function run(): Promise<BenchResult[]> {
   let redis: TestRedis | undefined;
   try {
     // LOAD_BENCH_CLI=/path/to/compiled/cli/main.js skips the compile (profiling runs).
-    CLI = process.env.LOAD_BENCH_CLI ? { args: [process.env.LOAD_BENCH_CLI], note: 'compiled JS' } : cliArgs('load');
+    CLI = process.env.LOAD_BENCH_CLI ? { args: [process.env.LOAD_BENCH_CLI], note: `compiled JS, ${runtimeFlagsNote()}` } : cliArgs('load');
     const bodiesFile = join(dir, 'bodies.bin');
     // One body per probe and cycle (warm-up included): a probe's times never go back.
     writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), CYCLES + 1));

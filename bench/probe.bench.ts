@@ -26,6 +26,7 @@ import { ProcWalker } from '../src/probe/procfs/walker.js';
 import { createProcessReporter } from '../src/probe/process/reporter.js';
 import { createEndpointReporter } from '../src/probe/endpoint/reporter.js';
 import { createHostReporter } from '../src/probe/host/reporter.js';
+import { BENCH_RUNTIME_FLAGS, runtimeFlagsNote } from './lib/app-process.js';
 import type { BenchResult } from './lib/types.js';
 
 const PROCESSES = 500;
@@ -172,7 +173,7 @@ function probeEntry(): { args: string[]; note: string } {
     // tsc exits non-zero on type errors elsewhere but still emits
   }
   const js = `${out}/probe/index.js`;
-  if (existsSync(js)) return { args: ['--input-type=module', '-e', childCode(js)], note: 'compiled JS' };
+  if (existsSync(js)) return { args: ['--input-type=module', '-e', childCode(js)], note: `compiled JS, ${runtimeFlagsNote()}` };
   return { args: ['--import', 'tsx', '--input-type=module', '-e', childCode(`${REPO}src/probe/index.ts`)], note: 'via tsx (compile failed)' };
 }
 
@@ -231,7 +232,7 @@ async function idleBench(): Promise<BenchResult[]> {
   const existing = readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length;
   const sleepers: ChildProcess[] = [];
   for (let i = existing; i < IDLE_HOST_PROCESSES; i++) sleepers.push(spawn('sleep', ['900'], { stdio: 'ignore' }));
-  const child = spawn(process.execPath, [...args, url], { stdio: ['ignore', 'ignore', 'ignore'], cwd: REPO });
+  const child = spawn(process.execPath, [...BENCH_RUNTIME_FLAGS, ...args, url], { stdio: ['ignore', 'ignore', 'ignore'], cwd: REPO });
   try {
     await sleep(5000); // start-up: module load, first walks
     const warm0 = procCpuMillis(child.pid!);

@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { runtimeFlagsNote } from './app-process.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 
@@ -16,6 +17,6 @@ export function cliArgs(cacheName: string): { args: string[]; note: string } {
     // tsc exits non-zero on type errors in files being edited elsewhere, but still emits
   }
   const js = `${out}/cli/main.js`;
-  if (existsSync(js)) return { args: [js], note: 'compiled JS' };
+  if (existsSync(js)) return { args: [js], note: `compiled JS, ${runtimeFlagsNote()}` };
   return { args: ['--import', 'tsx', `${REPO}src/cli/main.ts`], note: 'via tsx (compile failed)' };
 }

@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --single-threaded-gc
 // `openscope` / `scope`: Weave Scope's command line (wire §1), both roles in one process by default.
 import { main } from './run.js';
 

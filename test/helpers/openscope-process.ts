@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RUNTIME_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/scope/', import.meta.url));
@@ -58,9 +59,12 @@ export async function waitUntil(what: string, holds: () => Promise<boolean>, tim
   await waitFor(what, async () => ((await holds()) ? true : undefined), timeoutMillis, everyMillis);
 }
 
-/** Spawns `openscope <args>` from source (no flags added), collecting its output. */
+/**
+ * Spawns `openscope <args>` from source (no flags added), collecting its output. Node runs with the
+ * executable's own V8 flags (src/cli/node-flags.ts), as the installed command does.
+ */
 export function spawnOpenScope(args: string[], env: Record<string, string> = {}): SpawnedOpenScope {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+  const child = spawn(process.execPath, [...RUNTIME_NODE_FLAGS, '--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
