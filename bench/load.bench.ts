@@ -24,8 +24,14 @@ import { cliArgs } from './lib/compiled.js';
 import { makeProbeBodies, writeProbeBodies } from './lib/fake-probes.js';
 import type { BenchResult } from './lib/types.js';
 
-/** Publish cycles measured per configuration (after one warm-up cycle). */
+/** Publish cycles measured per configuration (after the warm-up). */
 const CYCLES = Number(process.env.LOAD_BENCH_CYCLES ?? 4);
+/**
+ * Publish cycles before the measured ones: the app's window (15 s) holds 5 publishes, so after 5
+ * it is full and every arrival also expires the probe's report of one window ago — the steady
+ * state a sustained load runs in. With fewer, windows still fill: no expiry, smaller folds.
+ */
+const WARMUP_CYCLES = Number(process.env.LOAD_BENCH_WARMUP ?? 5);
 const PROBE_COUNTS = (process.env.LOAD_BENCH_N ?? '10,100,500').split(',').map(Number);
 const COLLECTORS = (process.env.LOAD_BENCH_COLLECTORS ?? 'memory,redis').split(',');
 const PROFILE_DIR = process.env.LOAD_BENCH_PROF;
@@ -72,7 +78,7 @@ interface GeneratorEvent {
 
 async function runOne(collector: string, label: string, n: number, bodiesFile: string): Promise<BenchResult[]> {
   const { proc, base } = await startAppProcess(collector);
-  const gen = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/load-generator.ts', bodiesFile, base, String(n), String(CYCLES)], {
+  const gen = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/load-generator.ts', bodiesFile, base, String(n), String(CYCLES), String(WARMUP_CYCLES)], {
     stdio: ['ignore', 'pipe', 'inherit'],
     cwd: ROOT,
   });
@@ -102,7 +108,7 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     let done: GeneratorEvent | undefined;
     for await (const line of createInterface({ input: gen.stdout })) {
       const ev = JSON.parse(line) as GeneratorEvent;
-      if (ev.event === 'cycle' && ev.index === 1) {
+      if (ev.event === 'cycle' && ev.index === WARMUP_CYCLES) {
         cpuStart = usage(proc.pid!).cpuSeconds;
         wallStart = performance.now();
         load1Start = os.loadavg()[0]!;
@@ -137,7 +143,7 @@ async function runOne(collector: string, label: string, n: number, bodiesFile: s
     // and merges are then cheaper than at N, so its CPU per report is a lower bound.
     const lagging = acceptedRate < 0.95 * offeredRate ? ' — app fell behind: its window held fewer than N probes\' reports, so CPU per report and latency are for a smaller window' : '';
     const rates = `offered ${offeredRate.toFixed(0)} of the ${nominal.toFixed(0)} reports/s of N probes${behind}, accepted ${acceptedRate.toFixed(0)}/s (last answer ${answerSeconds.toFixed(1)} s after the first send${lagging})`;
-    const note = `${CLI.note}${APP_FLAGS.length > 0 ? ` (app flags ${APP_FLAGS.join(' ')})` : ''}; ${CYCLES} cycles of 3 s, ${reports} reports (each the probe's next: times 3 s on, fresh samples, full report then deltas)${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
+    const note = `${CLI.note}${APP_FLAGS.length > 0 ? ` (app flags ${APP_FLAGS.join(' ')})` : ''}; ${CYCLES} cycles of 3 s after ${WARMUP_CYCLES} of warm-up (window full), ${reports} reports (each the probe's next: times 3 s on, fresh samples, full report then deltas)${refused ? `, ${refused} refused` : ''}; ${rates}; ${genCpu}; app CPU ${(100 * cpu / wallSeconds).toFixed(0)}% of one core; ${load}`;
     return [
       { name: `${label} N=${n}: app CPU per report`, value: (cpu / reports) * 1000, unit: 'ms', note },
       { name: `${label} N=${n}: app CPU`, value: (100 * cpu) / wallSeconds, unit: '% of one core', target: '≤ 100 % at N=500' },
@@ -172,7 +178,7 @@ export async function run(): Promise<BenchResult[]> {
     CLI = process.env.LOAD_BENCH_CLI ? { args: [process.env.LOAD_BENCH_CLI], note: `compiled JS, ${runtimeFlagsNote()}` } : cliArgs('load');
     const bodiesFile = join(dir, 'bodies.bin');
     // One body per probe and cycle (warm-up included): a probe's times never go back.
-    writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), CYCLES + 1));
+    writeProbeBodies(bodiesFile, makeProbeBodies(Math.max(...PROBE_COUNTS), CYCLES + WARMUP_CYCLES));
     if (COLLECTORS.includes('redis')) redis = await startRedis();
     for (const n of PROBE_COUNTS) {
       if (COLLECTORS.includes('memory')) results.push(...(await runOne('local', 'memory', n, bodiesFile)));

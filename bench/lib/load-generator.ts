@@ -3,7 +3,7 @@
  * app's nor the measuring process's: N fake probes POST their reports to an app every publish
  * interval, spread evenly over the interval as independent probes would be.
  *
- *   node bench/lib/load-generator.ts <bodies file> <app base URL> <N> <cycles>
+ *   node bench/lib/load-generator.ts <bodies file> <app base URL> <N> <cycles> [<warm-up cycles>]
  *
  * Each probe sends a different body every publish — its next report, times moved on and fresh
  * samples, as a real probe's (bench/lib/fake-probes.ts `probeBodyAt`); never the same bytes twice.
@@ -15,9 +15,9 @@
  * is late.
  *
  * Prints one JSON line per event on stdout: `{"event":"cycle","index":k}` when cycle k starts
- * (cycle 0 is the warm-up), then a `done` line about the measured cycles (k ≥ 1): reports sent,
- * refused (non-200 or failed), the send window and the time the last answer came (ms after cycle 1
- * started), and the generator's own CPU time over that time (ms).
+ * (cycles 0 … W−1 are the warm-up, W = <warm-up cycles>, default 1), then a `done` line about the
+ * measured cycles (k ≥ W): reports sent, refused (non-200 or failed), the send window and the time
+ * the last answer came (ms after cycle W started), and the generator's own CPU time over that time (ms).
  */
 import { Agent, request } from 'node:http';
 import { PROBE_HEADERS, readProbeBodies } from './fake-probes.js';
@@ -25,14 +25,15 @@ import { PROBE_HEADERS, readProbeBodies } from './fake-probes.js';
 const PUBLISH_INTERVAL_MILLIS = 3000;
 /** Shortest sleep between wake-ups (ms): with many probes, sends due meanwhile go out together. */
 const TICK_MILLIS = 5;
-const [file, base, nArg, cyclesArg] = process.argv.slice(2);
-if (!file || !base || !nArg || !cyclesArg) throw new Error('usage: load-generator <bodies> <base URL> <N> <cycles>');
+const [file, base, nArg, cyclesArg, warmupArg] = process.argv.slice(2);
+if (!file || !base || !nArg || !cyclesArg) throw new Error('usage: load-generator <bodies> <base URL> <N> <cycles> [<warm-up cycles>]');
 const n = Number(nArg);
 const cycles = Number(cyclesArg);
+const warmup = Number(warmupArg ?? 1);
 const { probes, perProbe, bodies } = readProbeBodies(file);
 if (probes < n) throw new Error(`bodies file holds ${probes} probes, ${n} asked`);
 // Replaying a probe's bodies would send times that go back: a probe must have a body per cycle.
-if (perProbe < cycles + 1) throw new Error(`bodies file holds ${perProbe} reports per probe, ${cycles + 1} cycles asked`);
+if (perProbe < cycles + warmup) throw new Error(`bodies file holds ${perProbe} reports per probe, ${cycles + warmup} cycles asked`);
 
 const target = new URL('api/report', base);
 // One connection per probe, as N real probes would hold: a slow answer holds back no other probe.
@@ -68,7 +69,7 @@ let measuredStart = 0;
 let cpuStart = 0;
 let lastSendMillis = 0;
 let lastAnswerMillis = 0;
-const total = (cycles + 1) * n;
+const total = (cycles + warmup) * n;
 const runStart = performance.now();
 let next = 0; // index of the next send over all cycles: cycle = ⌊next / n⌋, probe = next mod n
 
@@ -96,13 +97,13 @@ function tick(): void {
     const i = next % n;
     if (dueOf(next) > now) break;
     if (i === 0) {
-      if (cycle === 1) {
+      if (cycle === warmup) {
         measuredStart = now;
         cpuStart = cpuMillis();
       }
       emit({ event: 'cycle', index: cycle });
     }
-    const measured = cycle > 0;
+    const measured = cycle >= warmup;
     post(i, cycle, (status) => {
       if (!measured) return;
       answered++;
