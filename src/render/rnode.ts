@@ -202,18 +202,7 @@ export function mergeRNodes(a: RNode, b: RNode): RNode {
     counters = new Map(a.counters ?? []);
     if (b.counters !== null) for (const [t, c] of b.counters) counters.set(t, (counters.get(t) ?? 0) + c);
   }
-  return {
-    id: a.id,
-    topology: a.topology === '' ? b.topology : a.topology,
-    latest: mergeLatest(a.latest, b.latest),
-    sets: mergeSetsMaps(a.sets, b.sets),
-    metrics: mergeMetrics(a.metrics, b.metrics),
-    parents: mergeSetsMaps(a.parents, b.parents),
-    adjacency,
-    children,
-    counters,
-    connected: a.connected === true || b.connected === true ? true : undefined,
-  };
+  return mergedRNode(a, b, adjacency, children, counters);
 }
 
 /**
@@ -235,6 +224,20 @@ export function mergeRNodesOwned(a: RNode, b: RNode): RNode {
     counters ??= new Map();
     for (const [t, c] of b.counters) counters.set(t, (counters.get(t) ?? 0) + c);
   }
+  return mergedRNode(a, b, adjacency, children, counters);
+}
+
+/**
+ * The merge of `a` and `b` around the already merged `adjacency`, `children` and `counters`
+ * (copied by {@link mergeRNodes}, `a`'s own extended by {@link mergeRNodesOwned}).
+ */
+function mergedRNode(
+  a: RNode,
+  b: RNode,
+  adjacency: RNode['adjacency'],
+  children: RNode['children'],
+  counters: RNode['counters'],
+): RNode {
   return {
     id: a.id,
     topology: a.topology === '' ? b.topology : a.topology,
