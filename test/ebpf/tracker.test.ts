@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { pino } from 'pino';
 import { silentLogger, type Logger } from '../../src/common/log.js';
-import { ConnectionTracker, EbpfConnections, ebpfUnavailableReason, parseSs, parseTrackerLine, type TrackedConnection } from '../../src/probe/ebpf/index.js';
+import { ConnectionTracker, EbpfConnections, ebpfUnavailableReason, parseSs, parseTrackerLine, type ConnectionTrackerOptions, type TrackedConnection } from '../../src/probe/ebpf/index.js';
 import { createEndpointReporter, type EndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { requirementMet } from '../helpers/requirements.js';
@@ -170,18 +170,33 @@ test('forced off: falls back and says why, in one line', () => {
   assert.ok(/bpftrace is not installed|not running as root|tracefs|BTF/.test(reason), reason);
 });
 
-test('eBPF: a 100-ms connect loop of short-lived connections is seen with the client and server pids', { timeout: 200_000 }, async (t) => {
-  if (!needsEbpf(t)) return;
-  const tracker = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 200 });
+/**
+ * A started tracker, the SERVER and a CLIENT connect loop to it (both answered their first line),
+ * and whether a tracked connection is a closed one of that pair.
+ */
+async function trackClientServer(opts: ConnectionTrackerOptions): Promise<{
+  tracker: ConnectionTracker;
+  server: ChildProcess;
+  client: ChildProcess;
+  closedOfPair: (c: TrackedConnection) => boolean;
+}> {
+  const tracker = new ConnectionTracker(opts);
   stops.push(() => tracker.stop());
   await tracker.start();
   const server = spawnNode(children, SERVER);
   const port = Number(await firstLine(server));
   const client = spawnNode(children, CLIENT(String(port)));
   await firstLine(client);
+  const closedOfPair = (c: TrackedConnection): boolean => c.closed && (c.outgoing ? c.remotePort : c.localPort) === port;
+  return { tracker, server, client, closedOfPair };
+}
+
+test('eBPF: a 100-ms connect loop of short-lived connections is seen with the client and server pids', { timeout: 200_000 }, async (t) => {
+  if (!needsEbpf(t)) return;
+  const { tracker, server, client, closedOfPair } = await trackClientServer({ logger: silentLogger(), summaryIntervalMillis: 200 });
   const seen: TrackedConnection[] = [];
   await waitFor('5 closed connections', () => {
-    seen.push(...tracker.drain().filter((c) => c.closed && (c.outgoing ? c.remotePort : c.localPort) === port));
+    seen.push(...tracker.drain().filter(closedOfPair));
     return seen.filter((c) => c.outgoing).length >= 5 && seen.filter((c) => !c.outgoing).length >= 5 ? true : undefined;
   }, 20_000, 200);
   const out = seen.filter((c) => c.outgoing);
@@ -199,20 +214,14 @@ test('eBPF: a 100-ms connect loop of short-lived connections is seen with the cl
 
 test('eBPF: with a dump interval of three drains, dumps are asked at most once per that interval and connections still arrive', { timeout: 200_000 }, async (t) => {
   if (!needsEbpf(t)) return;
-  const tracker = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 200, dumpIntervalMillis: 600 });
-  stops.push(() => tracker.stop());
-  await tracker.start();
-  const server = spawnNode(children, SERVER);
-  const port = Number(await firstLine(server));
-  const client = spawnNode(children, CLIENT(String(port)));
-  await firstLine(client);
+  const { tracker, server, client, closedOfPair } = await trackClientServer({ logger: silentLogger(), summaryIntervalMillis: 200, dumpIntervalMillis: 600 });
   const dumps0 = tracker.stats.dumps;
   const t0 = performance.now();
   const seen: TrackedConnection[] = [];
   let drains = 0;
   await waitFor('5 closed connections each way', () => {
     drains++;
-    seen.push(...tracker.drain().filter((c) => c.closed && (c.outgoing ? c.remotePort : c.localPort) === port));
+    seen.push(...tracker.drain().filter(closedOfPair));
     return seen.filter((c) => c.outgoing).length >= 5 && seen.filter((c) => !c.outgoing).length >= 5 && drains >= 10 ? true : undefined;
   }, 30_000, 200);
   const elapsed = performance.now() - t0;
