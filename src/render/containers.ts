@@ -9,48 +9,91 @@ import type { LatestMap, Report, Sets } from '../report/types.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
 import { imageNameWithoutVersion } from './names.js';
 import { filterNodes } from './filters.js';
-import { Join } from './join.js';
 import { memo, select } from './memo.js';
 import { renderProcessesBase } from './processes.js';
 import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
-import { PSEUDO, makeRNode, mergeRNodes, mergeRNodesOwned, rnodeOf, type RenderResult, type RNode } from './rnode.js';
+import { PSEUDO, addChild, addCount, makeRNode, mergeRNodes, mergeRNodesOwned, rnodeOf, type RenderResult, type RNode } from './rnode.js';
 
-const createContainer = (id: string): RNode => makeRNode(id, 'container');
-
-/** The process whose host an Uncontained node being created stands for (see createUncontained). */
-let uncontainedOf: RNode | undefined;
-
-/** The Uncontained node of `uncontainedOf`'s host; it carries the host so summaries can show it. */
-function createUncontained(id: string): RNode {
-  const hostNodeId = uncontainedOf?.latest.get('host_node_id');
+/** The Uncontained node of process `n`'s host; it carries the host so summaries can show it. */
+function createUncontained(id: string, n: RNode): RNode {
+  const hostNodeId = n.latest.get('host_node_id');
   const pseudo = newPseudoNode(id);
   return hostNodeId === undefined ? pseudo : rnodeOf(pseudo, id, new Map([['host_node_id', hostNodeId]]), pseudo.parents, pseudo.adjacency, undefined);
 }
 
 /**
- * Process → its container, or the host's Uncontained pseudo node. The node map is the join's own:
- * its container nodes (and their adjacency, children and counters) were made here, for
- * renderContainersBase to merge into.
+ * Output ids of processes-base nodes here, made once per container or host (rather than once per
+ * process and per edge): a node's output is itself (pseudo), its container, or its host's
+ * Uncontained node.
  */
-function processesToContainers(report: Report): Map<string, RNode> {
-  const input = renderProcessesBase(report);
-  const join = new Join();
-  for (const n of input.nodes.values()) {
-    if (n.topology === PSEUDO) {
-      join.passThrough(n);
-      continue;
-    }
+class ContainerIds {
+  private readonly byContainer = new Map<string, string>();
+  private readonly byHost = new Map<string, string>();
+
+  of(n: RNode): string {
+    if (n.topology === PSEUDO) return n.id;
     const containerId = n.latest.get('docker_container_id')?.value;
     if (containerId !== undefined) {
-      join.addChild(n, makeContainerNodeId(containerId), createContainer, true);
+      let id = this.byContainer.get(containerId);
+      if (id === undefined) {
+        id = makeContainerNodeId(containerId);
+        this.byContainer.set(containerId, id);
+      }
+      return id;
+    }
+    const hostNodeId = n.latest.get('host_node_id')?.value ?? '';
+    let id = this.byHost.get(hostNodeId);
+    if (id === undefined) {
+      id = makePseudoNodeId(UNCONTAINED_ID, extractHostId(n));
+      this.byHost.set(hostNodeId, id);
+    }
+    return id;
+  }
+}
+
+/**
+ * Process → its container, or the host's Uncontained pseudo node; pseudo nodes pass through
+ * (Scope's join of processes onto containers). The node map is this function's own: its container
+ * nodes (and their adjacency, children and counters) were made here, for renderContainersBase to
+ * merge into.
+ *
+ * What a Join would do, without its input → output map: every input node has exactly one output,
+ * looked up again for an edge's target (one lookup in the input per edge) instead of recorded for
+ * every process (with hundreds of probes, tens of thousands of inserts into a large Map, for a few
+ * thousand edges).
+ */
+function processesToContainers(report: Report): Map<string, RNode> {
+  const input = renderProcessesBase(report).nodes;
+  const ids = new ContainerIds();
+  const nodes = new Map<string, RNode>();
+  for (const n of input.values()) {
+    if (n.topology === PSEUDO) {
+      const copy = rnodeOf(n, n.id, n.latest, n.parents, new Set(), n.connected);
+      const existing = nodes.get(n.id);
+      nodes.set(n.id, existing === undefined ? copy : mergeRNodes(existing, copy));
       continue;
     }
-    uncontainedOf = n;
-    join.addChild(n, makePseudoNodeId(UNCONTAINED_ID, extractHostId(n)), createUncontained, true);
+    const id = ids.of(n);
+    let out = nodes.get(id);
+    if (out === undefined) {
+      out = n.latest.has('docker_container_id') ? makeRNode(id, 'container') : createUncontained(id, n);
+      nodes.set(id, out);
+    }
+    addChild(out, n, true);
+    if (n.topology !== 'endpoint') addCount(out, n.topology);
   }
-  uncontainedOf = undefined;
-  join.rewriteEdges(input.nodes.values());
-  return join.nodes;
+  // Edges in input order, as Join.rewriteEdges adds them; targets outside the input vanish.
+  for (const n of input.values()) {
+    if (n.adjacency.size === 0) continue;
+    let out: RNode | undefined;
+    for (const a of n.adjacency) {
+      const target = input.get(a);
+      if (target === undefined) continue;
+      out ??= nodes.get(ids.of(n))!;
+      out.adjacency.add(ids.of(target));
+    }
+  }
+  return nodes;
 }
 
 /** Scope's port-mapping pattern (IPv4 host addresses): `10.0.0.5:8080->80/tcp`. */
