@@ -3,7 +3,7 @@
  * plain fold of the window would, and RenderCache.recent's bounded staleness for costly renders.
  */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
@@ -26,9 +26,9 @@ function foldWindow(reports: readonly Report[]): Report {
 }
 
 /** Renders view `key` of a report made only for it, and returns a weak reference to that report. */
-function renderInOwnReport(cache: RenderCache, key: string): WeakRef<Report> {
+function renderInOwnReport(cache: RenderCache, key: string, compute: () => unknown = () => ({ big: 'render' })): WeakRef<Report> {
   const report = makeReport();
-  cache.recent(report, 'json', key, () => ({ big: 'render' }));
+  cache.recent(report, 'json', key, compute);
   return new WeakRef(report);
 }
 
@@ -90,25 +90,39 @@ describe('MemoryCollector incremental merge', () => {
 });
 
 /**
- * Spends at least `millis` of this thread's time, in CPU time and in wall time alike: the cache
- * times a key's first render in wall time and later ones in process CPU time. Process CPU counts
- * every thread (GC helpers too), so a loop on CPU time alone could end before `millis` of wall
- * time — a render then looked cheap, and the test failed in CI (2 costly renders, '2' !== '1').
+ * The cache's wall clock (`performance.now()`), moved only by the test: a loaded machine can stall
+ * this process for a second between two lines, and the cache's ages and first-render costs are
+ * wall times (a stalled cheap render looked costly; a late timer aged a value past its serving age).
+ * Restored when the test ends.
  */
-function burn(millis: number): void {
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
+function manualWallClock(t: TestContext): { advance(millis: number): void } {
+  let now = performance.now();
+  t.mock.method(performance, 'now', () => now);
+  return { advance: (millis) => { now += millis; } };
+}
+
+/**
+ * A render costing `millis` of wall time (on the manual clock) and at least as much process CPU
+ * time (the cache times a key's later renders in CPU time: really spent here, a busy loop).
+ */
+function costlyRender<T>(clock: { advance(millis: number): void }, millis: number, value: () => T): () => T {
+  return () => {
+    const cpu = (): number => {
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+    const end = cpu() + millis;
+    while (cpu() < end) {
+      // busy: a costly render
+    }
+    clock.advance(millis);
+    return value();
   };
-  const endCpu = cpu() + millis;
-  const endWall = performance.now() + millis;
-  while (cpu() < endCpu || performance.now() < endWall) {
-    // busy: a costly render
-  }
 }
 
 describe('RenderCache.recent', () => {
-  test('cheap renders are always fresh', () => {
+  test('cheap renders are always fresh', (t) => {
+    manualWallClock(t);
     const cache = new RenderCache(new AppMetrics());
     const a = makeReport();
     const b = makeReport();
@@ -117,30 +131,37 @@ describe('RenderCache.recent', () => {
     assert.equal(cache.recent(a, 'json', 'k', () => 'x'), 'a', 'per report, computed once');
   });
 
-  test('a costly render is served for newer reports while it is recent, then refreshed after the request', async () => {
+  test('a costly render is served for newer reports while it is recent, then refreshed after the request', async (t) => {
+    const clock = manualWallClock(t);
     const cache = new RenderCache(new AppMetrics());
     const reports = [makeReport(), makeReport(), makeReport(), makeReport()];
-    const costly = (label: string) => () => {
-      burn(RECENT_MIN_COST_MILLIS + 10);
-      return label;
-    };
+    const costly = (label: string) => costlyRender(clock, RECENT_MIN_COST_MILLIS + 10, () => label);
     assert.equal(cache.recent(reports[0]!, 'json', 'k', costly('0')), '0');
     assert.equal(cache.recent(reports[1]!, 'json', 'k', costly('1')), '1', 'one costly render is not enough (cold JIT)');
     assert.equal(cache.recent(reports[2]!, 'json', 'k', costly('2')), '1', 'two costly renders: the recent one is served');
     cache.forgetRecent();
     assert.equal(cache.recent(reports[3]!, 'json', 'k', costly('3')), '3', 'after a shortcut report: fresh');
-    // Served stale once its interval (≤ 10× cost) has passed, the newest report is rendered after the request.
-    await new Promise((r) => setTimeout(r, RECENT_MAX_INTERVAL_MILLIS + 100));
+    // Served stale once its interval (≤ 10× cost, ≤ RECENT_MAX_INTERVAL_MILLIS) has passed, and
+    // still younger than RECENT_MAX_AGE_MILLIS: the newest report is rendered after the request.
+    clock.advance(RECENT_MAX_INTERVAL_MILLIS);
     const fresh = makeReport();
     let computed = false;
-    assert.equal(cache.recent(fresh, 'json', 'k', () => { computed = true; burn(RECENT_MIN_COST_MILLIS + 10); return 'fresh'; }), '3');
+    const refresh = costlyRender(clock, RECENT_MIN_COST_MILLIS + 10, () => {
+      computed = true;
+      return 'fresh';
+    });
+    assert.equal(cache.recent(fresh, 'json', 'k', refresh), '3');
     assert.equal(computed, false);
     await new Promise((r) => setImmediate(r));
     assert.equal(computed, true);
     assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'later'), 'fresh');
+    // Past its serving age, a value is never served: the newest report is rendered in the request.
+    clock.advance(RECENT_MAX_AGE_MILLIS);
+    assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'aged out'), 'aged out');
   });
 
-  test('a cheap render does not hold its report once newer reports are rendered', async () => {
+  test('a cheap render does not hold its report once newer reports are rendered', async (t) => {
+    manualWallClock(t);
     const gc = exposedGc();
     const cache = new RenderCache(new AppMetrics());
     const held = renderInOwnReport(cache, 'k');
@@ -151,14 +172,21 @@ describe('RenderCache.recent', () => {
     assert.equal(held.deref(), undefined, 'the replaced report is still reachable from the cache');
   });
 
-  test('a render older than the serving age no longer holds its report (fuzz found 512 keys pinning old reports)', async () => {
+  test('a render older than the serving age no longer holds its report (fuzz found 512 keys pinning old reports)', async (t) => {
+    const clock = manualWallClock(t);
     const gc = exposedGc();
     const cache = new RenderCache(new AppMetrics());
     // Made and rendered in a function of its own, so that nothing here still refers to the report.
-    const held = renderInOwnReport(cache, 'old');
-    await new Promise((r) => setTimeout(r, RECENT_MAX_AGE_MILLIS + 100));
+    // Costly, so that the cache keeps it to serve while it is young.
+    const held = renderInOwnReport(cache, 'old', costlyRender(clock, RECENT_MIN_COST_MILLIS + 10, () => ({ big: 'render' })));
+    await new Promise((r) => setImmediate(r)); // a WeakRef keeps its target until the job ends
+    gc();
+    assert.notEqual(held.deref(), undefined, 'a young costly render is kept (it may be served)');
+    await new Promise((r) => setImmediate(r));
+    clock.advance(RECENT_MAX_AGE_MILLIS + 1);
     // Any later render sweeps the values that can no longer be served.
     cache.recent(makeReport(), 'json', 'other', () => 'x');
+    await new Promise((r) => setImmediate(r));
     gc();
     assert.equal(held.deref(), undefined, 'the old report is still reachable from the cache');
   });

@@ -78,7 +78,7 @@ export async function startRedis(opts: { persistDir?: string } = {}): Promise<Te
     const p = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], { stdio: ['ignore', 'pipe', 'pipe'] });
     proc = p;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('redis-server did not start within 5 s')), 5000);
+      const timer = setTimeout(() => reject(new Error('redis-server did not start within 30 s')), 30_000); // a loaded CI machine
       let out = '';
       p.stdout.on('data', (d: Buffer) => {
         out += d.toString();

@@ -49,15 +49,23 @@ describe('RedisCollector history', { skip: available ? false : 'redis-server not
     const b = new RedisCollector(opts);
     try {
       await Promise.all([a.ready(), b.ready()]);
+      // Reports are stored at Redis's time of their XADD, some time after add() is called (more on
+      // a loaded machine) and before it resolves: the times read below are taken when an add has
+      // resolved, so each names a moment just after a stored report, however long the adds took.
       const t0 = Date.now();
+      let firstStored = 0;
+      let withOld = 0; // just after the last report with 'old'
       for (let i = 0; i < 4; i++) {
         await a.add('p', reportWithContainers('h', ['old', 'kept']), Date.now());
+        withOld = Date.now();
+        if (i === 0) firstStored = withOld;
         await sleep(150);
       }
-      const withOld = Date.now();
-      await sleep(1200);
+      await sleep(1200); // the next window (1 s) after withOld holds no report with 'old'
+      let keptOnly = 0; // just after the last report without it
       for (let i = 0; i < 4; i++) {
         await a.add('p', reportWithContainers('h', ['kept']), Date.now());
+        keptOnly = Date.now();
         await sleep(150);
       }
       await sleep(1600); // every chunk so far is closed (500 ms + 1 s margin)
@@ -74,12 +82,13 @@ describe('RedisCollector history', { skip: available ? false : 'redis-server not
       assert.equal(all.length, 9, 'chunks and raw entries, no duplicates');
       assert.equal(new Set(all.map((r) => r.key)).size, 9);
       assert.deepEqual(containerIds(await b.report(withOld)), ['kept;<container>', 'old;<container>'], 'from a chunk');
-      assert.deepEqual(containerIds(await b.report(withOld + 1500)), ['kept;<container>']);
+      assert.deepEqual(containerIds(await b.report(keptOnly)), ['kept;<container>']);
 
       // The change index: the probe appeared, then its node set changed twice.
       const h = await a.history(t0 - 1, Date.now() + 1);
       assert.deepEqual(h.changes.map((c) => c.kind), ['appeared', 'nodes', 'nodes']);
-      assert.ok(h.oldestMillis !== null && h.oldestMillis <= t0 + 50);
+      // The oldest time is the first report's chunk start (a chunk of 500 ms), or the report itself.
+      assert.ok(h.oldestMillis !== null && h.oldestMillis > t0 - opts.chunkMillis && h.oldestMillis <= firstStored, `oldest ${h.oldestMillis}, first report stored in (${t0}, ${firstStored}]`);
       assert.equal(h.probes[0]?.reports, 9);
     } finally {
       await a.close();
@@ -89,7 +98,9 @@ describe('RedisCollector history', { skip: available ? false : 'redis-server not
 
   test('a chunk larger than a part is written as several parts, split between probes, and read back whole', async () => {
     // Parts of ~1 byte: every probe's reports are cut into their own parts (and split further).
-    const opts = { url: redis.url, windowMillis: 1000, keyPrefix: 'prt:', chunkMillis: 500, compactEveryMillis: 3_600_000, chunkPartBytes: 1 };
+    // A window of a minute holds all 9 reports however long their adds take on a loaded machine
+    // (with 1 s, the first ones fell out of the window read at `at` once, at load 40).
+    const opts = { url: redis.url, windowMillis: 60_000, keyPrefix: 'prt:', chunkMillis: 500, compactEveryMillis: 3_600_000, chunkPartBytes: 1 };
     const c = new RedisCollector(opts);
     try {
       await c.ready();
@@ -160,7 +171,7 @@ describe('RedisCollector outage promises', { skip: available ? false : 'redis-se
       await server.restart();
       await client.connect();
       let n = 0;
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000; // generous: a loaded CI machine reconnects slowly
       while (Date.now() < deadline && n < 2) {
         n = (await client.xrange('bb:reports', '-', '+')).length;
         await sleep(100);
@@ -194,7 +205,7 @@ describe('RedisCollector outage promises', { skip: available ? false : 'redis-se
       await server.restart();
       await client.connect();
       let ids: string[] = [];
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 30_000;
       while (Date.now() < deadline && ids.length < 6) {
         const entries = await client.xrange('dur:reports', '-', '+');
         ids = entries.map(([id]) => id);

@@ -88,7 +88,10 @@ export function spawnOpenScope(args: string[], env: Record<string, string> = {})
 
 export interface StartOptions {
   env?: Record<string, string>;
-  /** How long the start-up may take (default 20 s; tsx on a loaded machine can need far more). */
+  /**
+   * How long the start-up may take (default 90 s: a deadline, not an expected time; tsx compiling
+   * the sources on a loaded machine took over 20 s at load 70, failing every test of a file).
+   */
   timeoutMillis?: number;
   /** Admin token: turns login on (`--app.auth.token`, even on loopback) and signs the readiness check. */
   token?: string;
@@ -108,7 +111,7 @@ export async function startOpenScope(args: string[], opts: StartOptions = {}): P
     await waitUntil('openscope to answer GET /api', async () => {
       if (spawned.child.exitCode !== null) throw new Error(`openscope exited with ${spawned.child.exitCode}: ${spawned.output()}`);
       return (await fetch(`${url}/api`, { headers })).ok;
-    }, opts.timeoutMillis ?? 20_000);
+    }, opts.timeoutMillis ?? 90_000);
   } catch (err) {
     await spawned.stop();
     throw new Error(`${err instanceof Error ? err.message : 'start failed'}\n--- output ---\n${spawned.output()}`, { cause: err });
