@@ -63,6 +63,28 @@ describe('MemoryCollector', SUITE, () => {
     await c.close();
   });
 
+  test('part-merged nodes are dropped whichever probe holds them, and only while no report completes them', async () => {
+    let now = 0;
+    const c = new MemoryCollector({ windowMillis: 1000, now: () => now });
+    await c.add('full', reportWithContainer('b;<container>'), now);
+    // A delta of another probe completing b's node: b stays, with the full report's topology.
+    await c.add('other', reportWithContainer('b;<container>', { topology: '' }), now);
+    assert.deepEqual(containerIds(await c.report()), ['b;<container>']);
+    assert.equal((await c.report()).topologies.container.nodes.get('b;<container>')?.topology, 'container');
+    // A delta alone (its full report gone): its node is part-merged, the other parts' nodes stay.
+    await c.add('delta', reportWithContainer('a;<container>', { topology: '' }), now);
+    assert.deepEqual(containerIds(await c.report()), ['b;<container>']);
+    // Its probe's full report arrives: the same part now completes the node.
+    now = 600;
+    await c.add('delta', reportWithContainer('a;<container>'), now);
+    assert.deepEqual(containerIds(await c.report()), ['a;<container>', 'b;<container>']);
+    // Every report leaves the window but a new delta-only one: its node is part-merged.
+    now = 1700;
+    await c.add('other', reportWithContainer('c;<container>', { topology: '' }), now);
+    assert.deepEqual(containerIds(await c.report()), []);
+    await c.close();
+  });
+
   test('a stored report that breaks the merge is dropped, the others still served', async () => {
     const dropped: string[] = [];
     const c = new MemoryCollector({

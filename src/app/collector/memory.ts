@@ -58,6 +58,21 @@ interface ProbeReports {
   /** The merge of `entries`' reports, in the same order. */
   readonly merge: SlidingMerge;
   part: Report | undefined;
+  /** Whether `part` holds a node no report of the window gave a topology (see {@link hasPartMergedNodes}). */
+  partMerged: boolean;
+}
+
+/**
+ * Whether `report` holds a node whose `topology` is empty: a delta's partial node (wire §2.9) whose
+ * full report has left the window. A window merge's node has an empty topology only when every
+ * part holding its key gave it none, so when no part has such a node the merge has none either,
+ * and the pass of `removePartMergedNodes` over its every node (~80k at 500 probes) can be skipped.
+ */
+function hasPartMergedNodes(report: Report): boolean {
+  for (const { name } of TOPOLOGIES) {
+    for (const node of report.topologies[name].nodes.values()) if (node.topology === '') return true;
+  }
+  return false;
 }
 
 /**
@@ -115,7 +130,7 @@ export class MemoryCollector implements Collector {
     insertByArrival(this.entries, entry);
     let probe = this.probes.get(probeId);
     if (probe === undefined) {
-      probe = { probeId, entries: [], merge: new SlidingMerge(), part: undefined };
+      probe = { probeId, entries: [], merge: new SlidingMerge(), part: undefined, partMerged: false };
       this.probes.set(probeId, probe);
     }
     if (insertByArrival(probe.entries, entry) === probe.entries.length - 1) probe.merge.push(report);
@@ -210,10 +225,16 @@ export class MemoryCollector implements Collector {
     const started = timeCpu ? cpuMillis() : 0;
     this.refreshParts();
     const parts: Report[] = [];
-    for (const probe of this.probes.values()) if (probe.part !== undefined) parts.push(probe.part);
+    let partMerged = false;
+    for (const probe of this.probes.values()) {
+      if (probe.part === undefined) continue;
+      parts.push(probe.part);
+      partMerged ||= probe.partMerged;
+    }
     // Parts are our own merges of typed reports, so this fold cannot meet malformed input.
     const upgraded = upgradeReport(mergeReportsShared(parts));
-    removePartMergedNodes(upgraded);
+    // upgradeReport adds only nodes with a topology (namespaces), so the parts tell.
+    if (partMerged) removePartMergedNodes(upgraded);
     this.dirty = false;
     this.urgent = false;
     this.cachedAtMillis = this.now();
@@ -232,6 +253,7 @@ export class MemoryCollector implements Collector {
       if (probe.entries.length > 0) {
         if (probe.entries[0]!.arrivalMillis < waitBefore) continue;
         probe.part = this.mergeProbe(probe);
+        probe.partMerged = hasPartMergedNodes(probe.part);
       }
       // Gone from the window (or every report of it dropped); a later report makes a new entry.
       if (probe.entries.length === 0 && this.probes.get(probe.probeId) === probe) this.probes.delete(probe.probeId);
