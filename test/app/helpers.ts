@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { silentLogger } from '../../src/common/log.js';
 import { defaultAppConfig, startApp, type AppConfig, type RunningApp } from '../../src/app/index.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 
 export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/scope/', import.meta.url));
 
@@ -78,6 +79,7 @@ export async function openWs(url: string, headers: Record<string, string> = {}, 
 
 /** The next message of `ws` (as a Buffer), or a rejection after `timeoutMillis`. */
 export function nextMessage(ws: WebSocket, timeoutMillis = 5000): Promise<{ data: Buffer; isBinary: boolean }> {
+  timeoutMillis = loadScaledMillis(timeoutMillis); // stretched on an overloaded machine
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       ws.off('message', onMessage);
@@ -123,7 +125,7 @@ export function wsRefusal(url: string, headers: Record<string, string> = {}): Pr
 
 /** Resolves when the async `predicate` holds, polling every 50 ms; rejects after `timeoutMillis`. */
 export async function eventually(predicate: () => Promise<boolean>, timeoutMillis = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
+  const deadline = Date.now() + loadScaledMillis(timeoutMillis); // stretched on an overloaded machine
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -132,6 +134,7 @@ export async function eventually(predicate: () => Promise<boolean>, timeoutMilli
 
 /** `promise`, or a rejection naming `what` after `timeoutMillis`: no test waits forever. */
 export async function withTimeout<T>(promise: Promise<T>, timeoutMillis: number, what: string): Promise<T> {
+  timeoutMillis = loadScaledMillis(timeoutMillis); // stretched on an overloaded machine
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMillis} ms waiting for ${what}`)), timeoutMillis);

@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import type { Logger } from '../../src/common/log.js';
 import type { ControlHandler, ControlRequest, ControlResponse, ProbeContext } from '../../src/probe/types.js';
 import type { Report } from '../../src/report/types.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 
 /** Two connected duplex streams: what is written to one is read from the other. */
 export function duplexPair(): [Duplex, Duplex] {
@@ -101,8 +102,12 @@ export function captureLogger(): { logger: Logger; lines: Array<Record<string, u
   return { logger: pino({ level: 'debug' }, dest), lines };
 }
 
-/** Polls `fn` until it returns something other than undefined; rejects after `timeoutMillis`. */
+/**
+ * Polls `fn` until it returns something other than undefined; rejects after `timeoutMillis`,
+ * stretched on an overloaded machine (see loadScaledMillis).
+ */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMillis: number, everyMillis = 200): Promise<T> {
+  timeoutMillis = loadScaledMillis(timeoutMillis);
   const deadline = Date.now() + timeoutMillis;
   let last: unknown;
   for (;;) {

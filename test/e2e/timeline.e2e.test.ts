@@ -16,6 +16,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { fixtureReport } from '../app/helpers.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 import { startOpenScope, waitFor, waitUntil } from '../helpers/openscope-process.js';
 import { requirementMet } from '../helpers/requirements.js';
 import { ARTIFACTS, CHROMIUM, openBrowserPage, runCleanups } from './browser.js';
@@ -106,7 +107,7 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
 
     await t.test('live: the removed container is gone and the timeline is shown', async () => {
       await page.goto(`${app.url}/#!/state/${encodeURIComponent(JSON.stringify({ topologyId: 'containers' }))}`);
-      await page.getByTestId('timeline').waitFor({ timeout: 30_000 });
+      await page.getByTestId('timeline').waitFor({ timeout: loadScaledMillis(30_000) });
       await waitUntil('some containers, not the removed one', async () => (await page.getByTestId('graph-node').count()) > 0 && (await node(page, label).count()) === 0, 30_000);
       assert.equal(await page.getByTestId('timeline-label').textContent(), 'Live');
       await waitUntil('change marks', async () => (await page.getByTestId('timeline-mark').count()) > 0, 20_000);
@@ -116,7 +117,7 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
     await t.test('"previous change" goes back to the removal: the container is there again', async () => {
       requests.length = 0;
       await page.getByTestId('timeline-prev-change').click();
-      await node(page, label).waitFor({ timeout: 20_000 });
+      await node(page, label).waitFor({ timeout: loadScaledMillis(20_000) });
       const pausedAt = pausedAtOf(page.url());
       assert.ok(pausedAt, `the URL keeps the chosen time: ${page.url()}`);
       assert.ok(Date.parse(pausedAt) >= beforeRemoval - 10_000 && Date.parse(pausedAt) <= Date.now(), `near the removal: ${pausedAt}`);
@@ -128,17 +129,17 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
     await t.test('details and the table follow the chosen moment', async () => {
       requests.length = 0;
       await node(page, label).click();
-      await page.locator(`[data-testid="details-card"][data-node-id="${removedId}"]`).waitFor({ timeout: 15_000 });
+      await page.locator(`[data-testid="details-card"][data-node-id="${removedId}"]`).waitFor({ timeout: loadScaledMillis(15_000) });
       assert.ok(requests.some((u) => u.includes(`api/topology/containers/${encodeURIComponent(removedId)}`) && u.includes('timestamp=')), 'details asked with timestamp=');
       await page.getByTestId('view-grid').click();
-      await page.locator(`[data-testid="table-row"][data-node-id="${removedId}"]`).waitFor({ timeout: 10_000 });
+      await page.locator(`[data-testid="table-row"][data-node-id="${removedId}"]`).waitFor({ timeout: loadScaledMillis(10_000) });
       await page.getByTestId('view-topo').click();
     });
 
     await t.test('a reload keeps the chosen moment', async () => {
       const url = page.url();
       await page.reload();
-      await node(page, label).waitFor({ timeout: 30_000 });
+      await node(page, label).waitFor({ timeout: loadScaledMillis(30_000) });
       assert.equal(pausedAtOf(page.url()), pausedAtOf(url));
     });
 
@@ -156,7 +157,7 @@ test('time travel in the UI: the timeline goes back to a removed container', { t
       const max = Number(await page.getByTestId('timeline-track').getAttribute('aria-valuemax'));
       const target = beforeRemoval - 1000;
       await page.mouse.click(box.x + ((target - min) / (max - min)) * box.width, box.y + box.height / 2);
-      await node(page, label).waitFor({ timeout: 20_000 });
+      await node(page, label).waitFor({ timeout: loadScaledMillis(20_000) });
       const at = Date.parse(pausedAtOf(page.url()) ?? '');
       assert.ok(Math.abs(at - target) < ((max - min) / box.width) * 3 + 1000, `clicked near ${new Date(target).toISOString()}, got ${new Date(at).toISOString()}`);
       await page.getByTestId('timeline-back').click();

@@ -16,6 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ebpfUnavailableReason } from '../../src/probe/ebpf/index.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 import { startOpenScope, waitFor, waitUntil } from '../helpers/openscope-process.js';
 import { requirementMet } from '../helpers/requirements.js';
 import { ARTIFACTS, CHROMIUM, openBrowserPage, runCleanups } from './browser.js';
@@ -207,7 +208,7 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
     await t.test('clicking B opens details with inbound A and outbound C', async () => {
       await node(page, chain.b).click();
       const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`);
-      await card.waitFor({ timeout: 15_000 });
+      await card.waitFor({ timeout: loadScaledMillis(15_000) });
       await waitUntil('inbound A', async () => (await card.locator(`[data-testid="connections-inbound"] [data-node-id="${ids[chain.a]}"]`).count()) > 0, 30_000);
       await waitUntil('outbound C', async () => (await card.locator(`[data-testid="connections-outbound"] [data-node-id="${ids[chain.c]}"]`).count()) > 0, 30_000);
       assert.equal(await card.getByTestId('card-title').textContent(), chain.b);
@@ -217,8 +218,8 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
     await t.test('a terminal runs `echo hi` and shows hi', async () => {
       await page.getByTestId('control-docker_exec_container').click();
       const term = page.getByTestId('terminal');
-      await term.waitFor({ timeout: 20_000 });
-      await page.locator('[data-testid="terminal"][data-status="connected"]').waitFor({ timeout: 30_000 });
+      await term.waitFor({ timeout: loadScaledMillis(20_000) });
+      await page.locator('[data-testid="terminal"][data-status="connected"]').waitFor({ timeout: loadScaledMillis(30_000) });
       await page.getByTestId('terminal-body').click();
       await page.waitForTimeout(500);
       await page.keyboard.type('echo hi\r');
@@ -228,17 +229,17 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       }, 20_000);
       await shot(page, 'terminal');
       await page.getByTestId('terminal-close').click();
-      await term.waitFor({ state: 'detached', timeout: 5000 });
+      await term.waitFor({ state: 'detached', timeout: loadScaledMillis(5000) });
     });
 
     await t.test('table view lists the containers', async () => {
       await page.getByTestId('view-grid').click();
       for (const l of [chain.a, chain.b, chain.c]) {
-        await page.locator(`[data-testid="table-row"][data-node-id="${ids[l]}"]`).waitFor({ timeout: 10_000 });
+        await page.locator(`[data-testid="table-row"][data-node-id="${ids[l]}"]`).waitFor({ timeout: loadScaledMillis(10_000) });
       }
       await shot(page, 'table');
       await page.getByTestId('view-topo').click();
-      await node(page, chain.a).waitFor({ timeout: 10_000 });
+      await node(page, chain.a).waitFor({ timeout: loadScaledMillis(10_000) });
     });
 
     await t.test('search for A highlights A and fades the rest', async () => {
@@ -256,11 +257,11 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       const url = page.url();
       await page.reload();
       assert.equal(page.url(), url);
-      await node(page, chain.a).waitFor({ timeout: 30_000 });
+      await node(page, chain.a).waitFor({ timeout: loadScaledMillis(30_000) });
       assert.equal(await page.getByTestId('search-input').inputValue(), chain.a);
       assert.equal(await page.getByTestId('topology-containers').getAttribute('aria-pressed'), 'true');
       assert.equal(await page.getByTestId('view-topo').getAttribute('aria-pressed'), 'true');
-      await page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`).waitFor({ timeout: 15_000 });
+      await page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`).waitFor({ timeout: loadScaledMillis(15_000) });
       await shot(page, 'reloaded');
       await page.getByTestId('search-input').fill('');
     });

@@ -35,3 +35,11 @@ export async function cleanupDocker(prefix: string): Promise<void> {
     if (nets.length) await docker('network', 'rm', ...nets);
   } catch { /* best effort */ }
 }
+
+/**
+ * runc on cgroup v1 may fail to pause a container whose processes keep forking (a shell loop's
+ * `sleep`) on a slow machine: "OCI runtime pause failed: unable to freeze". runc's own source calls
+ * freezing such a cgroup "a game of chances" (fixed only in cgroup v2); a user would click again.
+ */
+export const PAUSE_RETRIES = 5;
+export const transientFreezeFailure = (message: string): boolean => /unable to freeze/.test(message);

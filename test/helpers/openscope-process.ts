@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RUNTIME_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { loadScaledMillis } from './deadline.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const FIXTURES = fileURLToPath(new URL('../../../shared/fixtures/scope/', import.meta.url));
@@ -38,8 +39,12 @@ export interface OpenScopeProcess extends SpawnedOpenScope {
   port: number;
 }
 
-/** Polls `fn` every `everyMillis` until it returns a value other than undefined, or throws on timeout. */
+/**
+ * Polls `fn` every `everyMillis` until it returns a value other than undefined, or throws on
+ * timeout: `timeoutMillis`, stretched on an overloaded machine (see loadScaledMillis).
+ */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMillis: number, everyMillis = 250): Promise<T> {
+  timeoutMillis = loadScaledMillis(timeoutMillis);
   const deadline = Date.now() + timeoutMillis;
   let lastError: unknown;
   while (Date.now() < deadline) {

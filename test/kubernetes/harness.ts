@@ -3,6 +3,7 @@ import { Duplex } from 'node:stream';
 import type { Report } from '../../src/report/types.js';
 import type { ControlHandler, ControlRequest, ControlResponse, ProbeContext } from '../../src/probe/types.js';
 import { defaultConnection, type KubernetesConnection } from '../../src/probe/kubernetes/index.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 
 export interface RecordingContext extends ProbeContext {
   handlers: Map<string, ControlHandler>;
@@ -60,7 +61,7 @@ export function connectionTo(url: string): KubernetesConnection {
 
 /** Resolves when `predicate` holds (polled every 20 ms); rejects after `timeoutMillis`. */
 export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMillis = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
+  const deadline = Date.now() + loadScaledMillis(timeoutMillis); // stretched on an overloaded machine
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));

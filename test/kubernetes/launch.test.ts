@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { appPortOf, launch, missingCapabilities, runLaunchCommand, stopLaunched, type LaunchOptions } from '../../src/cli/launch.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
 
 const run = promisify(execFile);
@@ -74,7 +75,7 @@ describe('launch helpers', () => {
 describe('openscope launch / stop with the locally built image', { timeout: 30 * 60_000 }, async () => {
   const skip = await dockerUnavailable();
   const output: string[] = [];
-  const opts: LaunchOptions = { image: IMAGE, containerName: `${PREFIX}scope`, readyTimeoutMillis: 90_000, out: (t) => void output.push(t) };
+  const opts: LaunchOptions = { image: IMAGE, containerName: `${PREFIX}scope`, readyTimeoutMillis: loadScaledMillis(90_000), out: (t) => void output.push(t) };
   let port = 4040;
 
   before(async () => {
