@@ -6,7 +6,7 @@ import { cloneReport } from '../../src/report/copy.js';
 import { mergeReportInto } from '../../src/report/merge.js';
 import { mergeReportsLean, mergeReportsShared } from '../../src/report/merge-shared.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
-import type { Report } from '../../src/report/types.js';
+import type { Node, Report } from '../../src/report/types.js';
 import { arbReport, canonicalReport, t } from './support.js';
 
 const runs = { numRuns: 200 };
@@ -145,5 +145,128 @@ describe('mergeReportsLean', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** One node's version in one report of {@link arbAlignedWindow}: small numbers that pick its data. */
+interface Version {
+  latestMode: number;
+  tsShift: number;
+  reuseEntry: boolean;
+  metricMode: number;
+  sampleCount: number;
+  dateShift: number;
+  reuseMetric: boolean;
+  setsMode: number;
+  adjacency: number;
+  children: boolean;
+}
+
+const arbVersion: fc.Arbitrary<Version> = fc.record({
+  latestMode: fc.nat(4),
+  tsShift: fc.integer({ min: -2, max: 1 }),
+  reuseEntry: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+  metricMode: fc.nat(4),
+  sampleCount: fc.nat(3),
+  dateShift: fc.integer({ min: -4, max: 1 }),
+  reuseMetric: fc.boolean(),
+  setsMode: fc.nat(3),
+  adjacency: fc.nat(3),
+  children: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
+});
+
+/**
+ * Windows whose reports hold the same nodes in the same order (the lean fold's one-pass path):
+ * latest entries mostly re-stamped newer, sometimes older, equal, reordered, missing or the same
+ * objects again; metrics whose samples mostly follow the previous report's, sometimes overlap,
+ * are empty, reordered or the same objects; sets shared or changed; now and then the same report
+ * twice, a host node or a node with children (the pairwise fold inside the one-pass path).
+ */
+const arbAlignedWindow: fc.Arbitrary<Report[]> = fc
+  .tuple(
+    fc.integer({ min: 1, max: 3 }),
+    fc.constantFrom('process', 'host'),
+    fc.array(fc.array(arbVersion, { minLength: 3, maxLength: 3 }), { minLength: 1, maxLength: 6 }),
+    fc.array(fc.nat(5), { maxLength: 2 }),
+  )
+  .map(([nodeCount, topology, versions, repeats]) => {
+    const reports: Report[] = [];
+    const previous = new Map<string, Node>();
+    versions.forEach((perNode, k) => {
+      const r = makeReport();
+      for (let i = 0; i < nodeCount; i++) {
+        const v = perNode[i]!;
+        const id = `h;${i}`;
+        const before = previous.get(id);
+        const n = makeNode(id, k === 0 || v.tsShift !== 0 ? topology : '');
+        const keys = v.latestMode === 1 ? ['a', 'b'] : v.latestMode === 2 ? ['b', 'a', 'c'] : ['a', 'b', 'c'];
+        if (v.latestMode === 3 && before !== undefined) n.latest = before.latest;
+        else {
+          for (const key of keys) {
+            const old = before?.latest.get(key);
+            const value = key === 'active_controls' ? 'x' : `${key}${k % 2}`;
+            n.latest.set(key, v.reuseEntry && old !== undefined ? old : { timestamp: t(2 * k + v.tsShift), value });
+          }
+          if (topology === 'host') n.latest.set('active_controls', { timestamp: t(3 * k), value: k % 2 === 0 ? 'a;b' : 'c' });
+        }
+        if (v.metricMode === 3 && before !== undefined) n.metrics = before.metrics;
+        else if (v.metricMode !== 1) {
+          for (const key of v.metricMode === 2 ? ['m1', 'm0'] : ['m0', 'm1']) {
+            const old = before?.metrics.get(key);
+            if (v.reuseMetric && old !== undefined) n.metrics.set(key, old);
+            else {
+              const samples = Array.from({ length: v.sampleCount }, (_, j) => ({ date: t(3 * k + v.dateShift + j), value: k + j }));
+              n.metrics.set(key, { samples, min: -k, max: 10 + (k % 3) });
+            }
+          }
+        }
+        if (v.setsMode === 0 && before !== undefined) {
+          n.sets = before.sets;
+          n.parents = before.parents;
+        } else if (v.setsMode > 0) {
+          n.sets.set('s', v.setsMode === 1 ? ['x'] : ['x', 'y']);
+          n.parents.set('host', [`host${v.setsMode}`]);
+        }
+        n.adjacency = ['p', 'q', 'r'].slice(v.adjacency);
+        if (v.children) n.children = new Map([[`c${k}`, makeNode(`c${k}`, 'container')]]);
+        r.topologies[topology === 'host' ? 'host' : 'process'].nodes.set(id, n);
+        previous.set(id, n);
+      }
+      reports.push(r);
+    });
+    for (const at of repeats) reports.splice(Math.min(at, reports.length), 0, reports[at % reports.length]!);
+    return reports;
+  });
+
+describe('mergeReportsLean, reports with the same nodes in the same order', () => {
+  test('same data and key order as the fold, inputs untouched', () => {
+    const order = (r: Report): unknown =>
+      Object.entries(r.topologies).map(([name, topology]) => [
+        name,
+        [...topology.nodes].map(([key, n]) => [key, n.id, n.topology, [...n.latest.keys()], [...n.sets.keys()], [...n.metrics.keys()], [...n.parents.keys()], n.adjacency, [...(n.children?.keys() ?? [])]]),
+      ]);
+    fc.assert(
+      fc.property(arbAlignedWindow, (reports) => {
+        const before = reports.map(cloneReport);
+        const lean = mergeReportsLean(reports);
+        const want = fold(reports);
+        assert.deepEqual(canonicalReport(lean), canonicalReport(want));
+        assert.deepEqual(order(lean), order(want));
+        reports.forEach((r, i) => assert.deepEqual(canonicalReport(r), canonicalReport(before[i]!)));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('an entry of a later report with an equal timestamp does not win (the earlier one stays)', () => {
+    const reports = [0, 1].map((k) => {
+      const r = makeReport();
+      const n = makeNode('h;0', 'process');
+      n.latest.set('a', { timestamp: t(0), value: `v${k}` });
+      r.topologies.process.nodes.set(n.id, n);
+      return r;
+    });
+    assert.equal(mergeReportsLean(reports).topologies.process.nodes.get('h;0')!.latest.get('a')!.value, 'v0');
+    assert.deepEqual(canonicalReport(mergeReportsLean(reports)), canonicalReport(fold(reports)));
   });
 });
