@@ -12,16 +12,18 @@ import { makeRNode, type RenderResult, type RNode } from './rnode.js';
 /**
  * All nodes of `topology`, plus every endpoint as a child of the node `f` names for it (or of a
  * pseudo node when it has no `host_node_id` and is external); endpoint edges become edges between
- * their owners. Endpoints `f` cannot place are dropped with their edges.
+ * their owners. Endpoints `f` cannot place are dropped with their edges. `owned`: the topology's
+ * nodes (`selectOwned`) in a map the join may use as its own, instead of a copy of `select`'s.
  */
 export function mapEndpoints(
   report: Report,
   topology: TopologyName,
   f: (endpoint: RNode) => string | undefined,
+  owned?: Map<string, RNode>,
 ): RenderResult {
   const local = localNetworks(report);
   const endpoints = select(report, 'endpoint').nodes;
-  const join = new Join().seed(select(report, topology).nodes.values());
+  const join = owned === undefined ? new Join().seed(select(report, topology).nodes.values()) : new Join().adopt(owned);
   const create = (id: string): RNode => makeRNode(id, topology);
   for (const ep of endpoints.values()) {
     if (!ep.latest.has('host_node_id')) {

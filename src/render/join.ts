@@ -25,7 +25,7 @@ function unknownOutput(id: string): RNode {
 }
 
 export class Join {
-  readonly nodes = new Map<string, RNode>();
+  nodes = new Map<string, RNode>();
   /** Output nodes created (or copied) by this join, which it may therefore mutate. */
   private readonly owned = new Set<RNode>();
   /** input id → output ids (usually one; several when a node joins many parents). */
@@ -34,6 +34,15 @@ export class Join {
   /** Starts from `nodes` as outputs (Scope's `newJoinResults(inputNodes)`); they keep their ids. */
   seed(nodes: Iterable<RNode>): this {
     for (const n of nodes) this.nodes.set(n.id, n);
+    return this;
+  }
+
+  /**
+   * Starts from `nodes` as outputs, like {@link Join.seed}, using that map itself (which the
+   * caller hands over: the join replaces and adds entries) instead of a copy. Before any other call.
+   */
+  adopt(nodes: Map<string, RNode>): this {
+    this.nodes = nodes;
     return this;
   }
 

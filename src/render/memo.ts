@@ -69,36 +69,49 @@ const LOOKUP_EVERY = 8;
 
 /** All nodes of report topology `name` as rendered nodes (Scope's `TopologySelector`). */
 export function select(report: Report, name: TopologyName): RenderResult {
-  return memo(report, `select:${name}`, (r) => {
-    const source = r.topologies[name].nodes;
-    const nodes = new Map<string, RNode>();
-    const last = lastSelection.get(name);
-    const lastSource = last?.source;
-    const lastNodes = last?.nodes;
-    const lookup = lastSource !== undefined && lastNodes !== undefined && lastSource !== source;
-    let reused = false;
-    if (!lookup) {
-      for (const [key, n] of source) nodes.set(key, fromReportNode(key, n, name));
-    } else {
-      for (const [key, n] of source) {
-        const hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
-        // Checked against what fromReportNode shares (forgetRenders also drops every selection).
-        if (hit !== undefined && hit.latest === n.latest && hit.sets === n.sets && hit.metrics === n.metrics && hit.parents === n.parents &&
-          hit.topology === (n.topology === '' ? name : n.topology)) {
-          nodes.set(key, hit);
-          reused = true;
-          continue;
-        }
-        nodes.set(key, fromReportNode(key, n, name));
+  return memo(report, `select:${name}`, (r) => ({ nodes: selectNodes(r, name), filtered: 0 }));
+}
+
+/**
+ * What {@link select} gives, as a new map that the caller owns and may change (replace and add
+ * entries; the rendered nodes themselves stay immutable): a stage that would otherwise copy the
+ * selection into a map of its own (mapEndpoints' processes, one Map insert per process) takes
+ * this instead. Not memoised: call it once per report, from a memoised stage.
+ */
+export function selectOwned(report: Report, name: TopologyName): Map<string, RNode> {
+  return selectNodes(report, name);
+}
+
+function selectNodes(r: Report, name: TopologyName): Map<string, RNode> {
+  const source = r.topologies[name].nodes;
+  const nodes = new Map<string, RNode>();
+  const last = lastSelection.get(name);
+  const lastSource = last?.source;
+  const lastNodes = last?.nodes;
+  const lookup = lastSource !== undefined && lastNodes !== undefined && lastSource !== source;
+  let reused = false;
+  if (!lookup) {
+    for (const [key, n] of source) nodes.set(key, fromReportNode(key, n, name));
+  } else {
+    for (const [key, n] of source) {
+      const hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
+      // Checked against what fromReportNode shares (forgetRenders also drops every selection).
+      // No children or counters: the entry was not replaced by a stage's own copy (selectOwned).
+      if (hit !== undefined && hit.latest === n.latest && hit.sets === n.sets && hit.metrics === n.metrics && hit.parents === n.parents &&
+        hit.children === null && hit.counters === null && hit.topology === (n.topology === '' ? name : n.topology)) {
+        nodes.set(key, hit);
+        reused = true;
+        continue;
       }
+      nodes.set(key, fromReportNode(key, n, name));
     }
-    const sinceLookup = lookup || last === undefined ? 0 : last.sinceLookup + 1;
-    // Without a lookup next time, holding this selection's maps would only keep the previous
-    // report's rendered nodes alive (copied by young-generation GCs) past that report.
-    const nextLooks = reused || sinceLookup + 1 >= LOOKUP_EVERY;
-    if (source.size > 0) {
-      lastSelection.set(name, nextLooks ? { source, nodes, reused, sinceLookup } : { source: undefined, nodes: undefined, reused, sinceLookup });
-    }
-    return { nodes, filtered: 0 };
-  });
+  }
+  const sinceLookup = lookup || last === undefined ? 0 : last.sinceLookup + 1;
+  // Without a lookup next time, holding this selection's maps would only keep the previous
+  // report's rendered nodes alive (copied by young-generation GCs) past that report.
+  const nextLooks = reused || sinceLookup + 1 >= LOOKUP_EVERY;
+  if (source.size > 0) {
+    lastSelection.set(name, nextLooks ? { source, nodes, reused, sinceLookup } : { source: undefined, nodes: undefined, reused, sinceLookup });
+  }
+  return nodes;
 }

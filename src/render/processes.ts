@@ -7,7 +7,7 @@ import type { Report } from '../report/types.js';
 import { colorConnected } from './connected.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
 import { Join } from './join.js';
-import { memo, select } from './memo.js';
+import { memo, select, selectOwned } from './memo.js';
 import { makeGroupNodeTopology } from './pseudo.js';
 import { EMPTY_RESULT, PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
 
@@ -40,7 +40,7 @@ export function renderProcessesBase(report: Report): RenderResult {
       const hostId = extractHostId(ep);
       if (hostId === '') return undefined;
       return makeProcessNodeId(hostId, pid);
-    });
+    }, selectOwned(r, 'process'));
   });
 }
 

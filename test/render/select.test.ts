@@ -5,6 +5,7 @@ import { makeReport } from '../../src/report/model.js';
 import type { Node, Report } from '../../src/report/types.js';
 import { forgetRenders } from '../../src/render/index.js';
 import { select } from '../../src/render/memo.js';
+import { renderProcessesBase } from '../../src/render/processes.js';
 import { add } from './build.js';
 
 /** A report holding `shared` (kept from report to report, as another probe's part) and a fresh node. */
@@ -51,4 +52,29 @@ test('select: a changed node is never reused, whatever the lookup schedule', () 
     assert.equal(got.latest.get('name')?.value, `a${i}`);
     prev = got;
   }
+});
+
+test('selectOwned: an entry a stage replaced with its own copy (processes-base: a process with endpoints) is never reused', () => {
+  // Processes h1;1 and h1;2 are the same report nodes in every report (h1;2 is reused, so lookups
+  // go on); each report has a new endpoint of h1;1, so processes-base replaces h1;1's selected
+  // node, in the map it owns, with a copy holding that endpoint. Reusing that copy would carry the
+  // previous report's endpoint into the next.
+  const base = makeReport();
+  const proc = add(base, 'process', 'h1;1', { latest: { pid: '1', name: 'a', host_node_id: 'h1;<host>' } });
+  const other = add(base, 'process', 'h1;2', { latest: { pid: '2', name: 'b', host_node_id: 'h1;<host>' } });
+  forgetRenders(base);
+  let reused = 0;
+  let lastOther: unknown;
+  for (let i = 0; i < 20; i++) {
+    const r = makeReport();
+    r.topologies.process.nodes.set(proc.id, proc);
+    r.topologies.process.nodes.set(other.id, other);
+    add(r, 'endpoint', `h1;10.0.0.1;${1000 + i}`, { latest: { pid: '1', host_node_id: 'h1;<host>' } });
+    const nodes = renderProcessesBase(r).nodes;
+    const got = nodes.get('h1;1')!;
+    assert.deepEqual([...got.children!.keys()], [`h1;10.0.0.1;${1000 + i}`], `report ${i}`);
+    if (nodes.get('h1;2') === lastOther) reused++;
+    lastOther = nodes.get('h1;2');
+  }
+  assert.ok(reused > 5, `the unchanged process was reused (${reused} times): lookups happened`);
 });
