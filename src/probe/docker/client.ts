@@ -1,9 +1,11 @@
 /**
- * The Docker Engine API connection (dockerode): where to connect (`DOCKER_HOST` or an explicit
- * host), and the calls the plugin makes, each with a deadline so a hung dockerd never hangs a
- * report or a control.
+ * The Docker Engine API connection: where to connect (`DOCKER_HOST` or an explicit host), and the
+ * calls the plugin makes, each with a deadline so a hung dockerd never hangs a report or a control.
+ * The registry and metrics use the plain HTTP client of engine.ts; dockerode (controls, and every
+ * call when DOCKER_HOST is `ssh://`) is loaded on first use only: see engine.ts for why.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { engineEndpoint, HttpEngine, type EngineApi } from './engine.js';
 
 /** A Docker call did not answer in time. */
 export class DockerTimeoutError extends Error {
@@ -38,7 +40,8 @@ export function withTimeout<T>(what: string, p: Promise<T>, millis = DOCKER_CALL
  * A dockerode client for `dockerHost` (`unix:///var/run/docker.sock`, `/path/to.sock`,
  * `tcp://host:2375`, `http(s)://host:port`); undefined means `DOCKER_HOST` or the default socket.
  */
-export function createDockerClient(dockerHost?: string): Docker {
+export async function createDockerClient(dockerHost?: string): Promise<Docker> {
+  const { default: Docker } = await import('dockerode');
   // docker-modem reads DOCKER_HOST itself, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS.
   if (dockerHost === undefined) return new Docker();
   const host = dockerHost;
@@ -47,6 +50,35 @@ export function createDockerClient(dockerHost?: string): Docker {
   const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
   const protocol = url.protocol === 'https:' ? 'https' : 'http';
   return new Docker({ host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol });
+}
+
+/** A dockerode client made on first call and shared by later ones. */
+export function lazyDockerClient(dockerHost?: string): () => Promise<Docker> {
+  let client: Promise<Docker> | undefined;
+  return () => {
+    client ??= createDockerClient(dockerHost);
+    return client;
+  };
+}
+
+/** {@link EngineApi} through dockerode, for engines engine.ts cannot reach (an `ssh://` DOCKER_HOST). */
+function dockerodeEngine(docker: () => Promise<Docker>): EngineApi {
+  return {
+    ping: async () => (await docker()).ping() as Promise<unknown>,
+    events: async (filters) => (await docker()).getEvents({ filters }),
+    listContainers: async () => (await docker()).listContainers({ all: true }),
+    listImages: async () => (await docker()).listImages(),
+    listNetworks: async () => (await docker()).listNetworks(),
+    inspectContainer: async (id) => (await docker()).getContainer(id).inspect(),
+    statsOnce: async (id) => (await docker()).getContainer(id).stats({ stream: false, 'one-shot': true }),
+  };
+}
+
+/** The engine client for `dockerHost` (see engine.ts), falling back to `docker` where HTTP cannot reach it. */
+export function createEngine(dockerHost: string | undefined, docker: () => Promise<Docker>): EngineApi & { close(): void } {
+  const endpoint = engineEndpoint(dockerHost);
+  if (endpoint) return new HttpEngine(endpoint);
+  return { ...dockerodeEngine(docker), close: () => undefined };
 }
 
 /** Whether an error from dockerode means "no such container". */

@@ -45,7 +45,8 @@ async function hangUpExec(exec: Docker.Exec, containerId: string, procRoot?: str
 /** What the controls need from the rest of the plugin. */
 export interface ControlDeps {
   ctx: ProbeContext;
-  docker: Docker;
+  /** The dockerode client, loaded on the first control (engine.ts says why). */
+  docker: () => Promise<Docker>;
   /** Re-inspects the container and publishes a shortcut report. */
   refresh(containerId: string): Promise<void>;
   logger: Logger;
@@ -83,7 +84,7 @@ export function registerDockerControls(deps: ControlDeps): () => void {
     return async (req) => {
       const id = containerIdOf(req);
       try {
-        await withTimeout(req.control, action(docker.getContainer(id)), LIFECYCLE_DEADLINE_MILLIS);
+        await withTimeout(req.control, docker().then((d) => action(d.getContainer(id))), LIFECYCLE_DEADLINE_MILLIS);
       } catch (err) {
         if (!isNotModified(err)) throw err; // 304: already in that state, which is what was asked
       }
@@ -122,13 +123,13 @@ export function registerDockerControls(deps: ControlDeps): () => void {
     [CONTROL_IDS.unpause]: lifecycle((c) => c.unpause()),
     [CONTROL_IDS.remove]: async (req): Promise<ControlResponse> => {
       const id = containerIdOf(req);
-      await withTimeout(req.control, docker.getContainer(id).remove(), LIFECYCLE_DEADLINE_MILLIS);
+      await withTimeout(req.control, docker().then((d) => d.getContainer(id).remove()), LIFECYCLE_DEADLINE_MILLIS);
       await deps.refresh(id); // inspect answers 404: the registry forgets it and reports it deleted
       return { removedNode: req.nodeId };
     },
     [CONTROL_IDS.exec]: async (req): Promise<ControlResponse> => {
       const id = containerIdOf(req);
-      const c = docker.getContainer(id);
+      const c = (await docker()).getContainer(id);
       const exec = await withTimeout(
         'exec create',
         c.exec({ Cmd: ['/bin/sh', '-c', EXEC_SCRIPT], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true }),
@@ -143,7 +144,7 @@ export function registerDockerControls(deps: ControlDeps): () => void {
       return { pipe, rawTty: true, resizeTtyControl: CONTROL_IDS.resizeExec };
     },
     [CONTROL_IDS.attach]: async (req): Promise<ControlResponse> => {
-      const c = docker.getContainer(containerIdOf(req));
+      const c = (await docker()).getContainer(containerIdOf(req));
       const info = (await withTimeout('inspect', c.inspect())) as { Config?: { Tty?: unknown } };
       const tty = info.Config?.Tty === true;
       const stream = await withTimeout(
@@ -160,7 +161,7 @@ export function registerDockerControls(deps: ControlDeps): () => void {
       return tty ? { pipe, rawTty: true, resizeTtyControl: CONTROL_IDS.resizeAttach } : { pipe, rawTty: false };
     },
     [CONTROL_IDS.logs]: async (req): Promise<ControlResponse> => {
-      const c = docker.getContainer(containerIdOf(req));
+      const c = (await docker()).getContainer(containerIdOf(req));
       const info = (await withTimeout('inspect', c.inspect())) as { Config?: { Tty?: unknown } };
       const logs = await withTimeout(
         'logs',

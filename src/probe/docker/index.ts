@@ -7,7 +7,7 @@ import { silentLogger, type Logger } from '../../common/log.js';
 import type { Cidr } from '../../report/ids.js';
 import type { ProbeContext, Reporter, Tagger } from '../types.js';
 import { CgroupReader } from './cgroup.js';
-import { createDockerClient, withTimeout } from './client.js';
+import { createEngine, lazyDockerClient, withTimeout } from './client.js';
 import { registerDockerControls } from './controls.js';
 import { ContainerMetrics } from './metrics.js';
 import { NamespaceAddresses } from './netns.js';
@@ -62,18 +62,20 @@ export interface DockerPlugin {
 /** Starts watching Docker (connecting in the background, with backoff) and registers the controls. */
 export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logger: Logger = silentLogger()): DockerPlugin {
   const log = logger.child({ component: 'docker' });
-  const docker = createDockerClient(opts.dockerHost);
+  // dockerode only for the controls (and ssh:// hosts), loaded on first use: see engine.ts.
+  const dockerode = lazyDockerClient(opts.dockerHost);
+  const engine = createEngine(opts.dockerHost, dockerode);
   const cgroups = new CgroupReader({
     ...(opts.cgroupRoot ? { cgroupRoot: opts.cgroupRoot } : {}),
     ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
   });
   const metrics = new ContainerMetrics(
     cgroups,
-    (id) => withTimeout('stats', docker.getContainer(id).stats({ stream: false, 'one-shot': true }) as Promise<unknown>),
+    (id) => withTimeout('stats', engine.statsOnce(id)),
     (id, err) => log.debug({ err, container: id }, 'docker stats fallback failed'),
   );
   const registry = new DockerRegistry(
-    docker,
+    engine,
     { intervalMillis: opts.intervalMillis },
     {
       changed: (c, cause) => {
@@ -105,7 +107,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
   const unregister = ctx.controlsEnabled
     ? registerDockerControls({
         ctx,
-        docker,
+        docker: dockerode,
         logger: log,
         refresh: (id) => registry.refresh(id, 'event'),
         ...(opts.procRoot ? { procRoot: opts.procRoot } : {}),
@@ -122,6 +124,7 @@ export function createDockerPlugin(ctx: ProbeContext, opts: DockerOptions, logge
       await registry.stop();
       shortcuts.stop();
       cgroups.close();
+      engine.close();
     },
   };
 }

@@ -8,12 +8,12 @@
  * uses an image not listed yet), plus every {@link FULL_RELIST_EVERY}th re-list as a safety net:
  * listing them every interval was most of the Docker daemon's CPU spent on the probe at rest.
  */
-import type Docker from 'dockerode';
 import { Backoff, sleep } from '../../common/backoff.js';
 import { LogOnce, type Logger } from '../../common/log.js';
 import { timeFromMillis } from '../../report/time.js';
 import type { Time } from '../../report/types.js';
 import { isNotFound, withTimeout } from './client.js';
+import type { EngineApi } from './engine.js';
 import {
   parseContainerInspect,
   parseContainerList,
@@ -100,7 +100,7 @@ export class DockerRegistry {
   /** Re-lists images now (a container uses one we have not listed yet). */
   private readonly refreshImages = coalesced(
     () =>
-      withTimeout('image list', this.docker.listImages() as Promise<unknown>)
+      withTimeout('image list', this.docker.listImages())
         .then((v) => {
           if (!this.abort.signal.aborted) this.images = new Map(parseImageList(v).map((i) => [i.id, i]));
         })
@@ -110,7 +110,7 @@ export class DockerRegistry {
   /** Re-lists networks now (a network was created, removed or updated). */
   private readonly refreshNetworks = coalesced(
     () =>
-      withTimeout('network list', this.docker.listNetworks() as Promise<unknown>)
+      withTimeout('network list', this.docker.listNetworks())
         .then((v) => {
           if (!this.abort.signal.aborted) this.networks = parseNetworkList(v);
         })
@@ -120,7 +120,7 @@ export class DockerRegistry {
   private events: NodeJS.ReadableStream | undefined;
 
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: EngineApi,
     private readonly opts: RegistryOptions,
     private readonly listener: RegistryListener,
     private readonly logger: Logger,
@@ -182,7 +182,7 @@ export class DockerRegistry {
     const gen = this.generation.get(id) ?? 0;
     let info: ContainerInfo;
     try {
-      info = parseContainerInspect(await withTimeout('inspect', this.docker.getContainer(id).inspect()));
+      info = parseContainerInspect(await withTimeout('inspect', this.docker.inspectContainer(id)));
     } catch (err) {
       if (isNotFound(err)) this.forget(id);
       else this.logger.debug({ err, container: id }, 'docker inspect failed');
@@ -240,10 +240,10 @@ export class DockerRegistry {
 
   /** One connection: subscribe, list, then re-list every interval until the event stream ends. */
   private async session(onConnected: () => void): Promise<void> {
-    await this.unlessStopped(withTimeout('ping', this.docker.ping() as Promise<unknown>));
+    await this.unlessStopped(withTimeout('ping', this.docker.ping()));
     // Subscribe before listing so no change between the two is missed (as Scope does).
     const events = await this.unlessStopped(
-      withTimeout('events', this.docker.getEvents({ filters: { type: ['container', 'network', 'image'] } })),
+      withTimeout('events', this.docker.events({ type: ['container', 'network', 'image'] })),
     );
     this.events = events;
     const ended = new Promise<void>((resolve, reject) => {
@@ -330,9 +330,9 @@ export class DockerRegistry {
    */
   private async relist(cause: ChangeCause, all = cause === 'initial'): Promise<void> {
     const [list, images, networks] = await Promise.all([
-      withTimeout('container list', this.docker.listContainers({ all: true }) as Promise<unknown>),
-      all ? withTimeout('image list', this.docker.listImages() as Promise<unknown>) : undefined,
-      all ? withTimeout('network list', this.docker.listNetworks() as Promise<unknown>) : undefined,
+      withTimeout('container list', this.docker.listContainers()),
+      all ? withTimeout('image list', this.docker.listImages()) : undefined,
+      all ? withTimeout('network list', this.docker.listNetworks()) : undefined,
     ]);
     const summaries = parseContainerList(list);
     if (images !== undefined) this.images = new Map(parseImageList(images).map((i) => [i.id, i]));
