@@ -9,6 +9,7 @@ import { parseArgs, type ParsedArgs } from './parse-args.js';
 import { loadStartApp, loadStartProbe, RoleUnavailableError, type RunningApp } from './roles.js';
 import { installShutdownHandlers, type Closable } from './shutdown.js';
 import { censoredArgs } from './startup-log.js';
+import { applyProbeProcessFlags } from './node-flags.js';
 import { notAppliedFlags } from './support.js';
 import { computeProbeTargets, parseTarget, withDefaultToken, type ProbeTarget } from './targets.js';
 import { loadAppSecrets, resolvePassword, type AppSecrets, toAppConfig, toPinoLevel, toProbeConfig, type RuntimeFacts } from './to-config.js';
@@ -131,6 +132,8 @@ async function startRoles(
       }
     }
     password ??= basicAuth.enabled ? await resolvePassword(basicAuth, 'probe.basicAuth.password.filename') : basicAuth.password;
+    // Probe-only V8 settings (node-flags.ts), never under an app in the same process.
+    if (app === undefined) applyProbeProcessFlags();
     const startProbe = await loadStartProbe();
     const probeConfig = { ...toProbeConfig(config, probeTargets, { ...basicAuth, password }, facts), insecure };
     log.info(`publishing to: ${probeTargets.map((t) => t.url).join(', ') || '(nowhere)'}`);
