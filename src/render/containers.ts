@@ -66,11 +66,18 @@ function processesToContainers(report: Report): Map<string, RNode> {
   const input = renderProcessesBase(report).nodes;
   const ids = new ContainerIds();
   const nodes = new Map<string, RNode>();
+  // Inputs with edges and their outputs' ids, in input order (most processes have no edges).
+  const sources: RNode[] = [];
+  const sourceIds: string[] = [];
   for (const n of input.values()) {
     if (n.topology === PSEUDO) {
       const copy = rnodeOf(n, n.id, n.latest, n.parents, new Set(), n.connected);
       const existing = nodes.get(n.id);
       nodes.set(n.id, existing === undefined ? copy : mergeRNodes(existing, copy));
+      if (n.adjacency.size > 0) {
+        sources.push(n);
+        sourceIds.push(n.id);
+      }
       continue;
     }
     const id = ids.of(n);
@@ -81,15 +88,18 @@ function processesToContainers(report: Report): Map<string, RNode> {
     }
     addChild(out, n, true);
     if (n.topology !== 'endpoint') addCount(out, n.topology);
+    if (n.adjacency.size > 0) {
+      sources.push(n);
+      sourceIds.push(id);
+    }
   }
   // Edges in input order, as Join.rewriteEdges adds them; targets outside the input vanish.
-  for (const n of input.values()) {
-    if (n.adjacency.size === 0) continue;
+  for (let i = 0; i < sources.length; i++) {
     let out: RNode | undefined;
-    for (const a of n.adjacency) {
+    for (const a of sources[i]!.adjacency) {
       const target = input.get(a);
       if (target === undefined) continue;
-      out ??= nodes.get(ids.of(n))!;
+      out ??= nodes.get(sourceIds[i]!)!;
       out.adjacency.add(ids.of(target));
     }
   }
