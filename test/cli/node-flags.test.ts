@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { RUNTIME_NODE_FLAGS } from '../../src/cli/node-flags.js';
+import { PROBE_PROCESS_V8_FLAGS, RUNTIME_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 const ROOT = new URL('../../', import.meta.url);
 const read = (path: string): string => readFileSync(new URL(path, ROOT), 'utf8');
@@ -60,4 +60,10 @@ test('the probe-only flags keep the young generation at its initial size; withou
   assert.ok(without.max > without.initial, `V8 grows the new space by default: ${JSON.stringify(without)}`);
   const withFlags = run(true);
   assert.equal(withFlags.max, withFlags.initial, `the new space stays at its initial size: ${JSON.stringify(withFlags)}`);
+});
+
+test('node knows the probe-only flags', () => {
+  // v8.setFlagsFromString ignores a flag V8 does not know; on the command line node refuses it.
+  const out = execFileSync(process.execPath, [...PROBE_PROCESS_V8_FLAGS, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8' });
+  assert.equal(out, 'ok');
 });
