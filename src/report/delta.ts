@@ -101,12 +101,13 @@ export function removePartMergedNodes(report: Report): number {
   let removed = 0;
   for (const { name } of TOPOLOGIES) {
     const nodes = report.topologies[name].nodes;
-    for (const [key, node] of nodes) {
+    // forEach, not for-of [key, node]: V8 allocates an array per entry for the latter.
+    nodes.forEach((node, key) => {
       if (node.topology === '') {
         nodes.delete(key);
         removed++;
       }
-    }
+    });
   }
   return removed;
 }

@@ -77,11 +77,18 @@ function upgradeDns(report: Report): Map<string, DnsRecord> | undefined {
   if (report.dns.size > 0) return undefined;
   const dns = new Map<string, DnsRecord>();
   const empty: StringSet = [];
-  for (const [key, endpoint] of report.topologies.endpoint.nodes) {
+  // Runs on every window merge that has no DNS: endpoints without names are passed over before
+  // their id is parsed, and without for-of [key, node] (V8 allocates an array per entry for it).
+  const endpoints = report.topologies.endpoint.nodes;
+  const nodes = endpoints.values();
+  for (const key of endpoints.keys()) {
+    const endpoint = nodes.next().value as Node;
+    if (endpoint.sets.size === 0) continue;
     const snooped = endpoint.sets.get(SNOOPED_DNS_NAMES);
     const reverse = endpoint.sets.get(REVERSE_DNS_NAMES);
+    if (snooped === undefined && reverse === undefined) continue;
     const parts = parseEndpointNodeId(key);
-    if (parts === undefined || (snooped === undefined && reverse === undefined)) continue;
+    if (parts === undefined) continue;
     const existing = dns.get(parts.address);
     dns.set(parts.address, {
       forward: mergeStringSets(existing?.forward ?? empty, snooped ?? empty),

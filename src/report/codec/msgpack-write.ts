@@ -12,6 +12,7 @@
 import {
   TOPOLOGIES,
   type Control,
+  type LatestEntry,
   type LatestMap,
   type MetadataTemplate,
   type Metric,
@@ -20,6 +21,7 @@ import {
   type PluginSpec,
   type Report,
   type Sets,
+  type StringSet,
   type TableTemplate,
   type Time,
   type Topology,
@@ -139,19 +141,23 @@ class Writer {
 
   stringMap(m: ReadonlyMap<string, string>): void {
     this.mapHeader(m.size);
-    for (const [k, v] of m) { this.str(k); this.str(v); }
+    const values = m.values();
+    for (const k of m.keys()) { this.str(k); this.str(values.next().value as string); }
   }
 }
 
 function writeSets(w: Writer, s: Sets): void {
   if (s.size === 0) { w.nil(); return; }
   w.mapHeader(s.size);
-  for (const [k, v] of s) { w.str(k); w.strings(v); }
+  const values = s.values();
+  for (const k of s.keys()) { w.str(k); w.strings(values.next().value as StringSet); }
 }
 
 function writeLatest(w: Writer, l: LatestMap): void {
   w.mapHeader(l.size);
-  for (const [k, e] of l) {
+  const entries = l.values();
+  for (const k of l.keys()) {
+    const e = entries.next().value as LatestEntry;
     w.str(k);
     w.mapHeader(2);
     w.str('timestamp'); w.time(e.timestamp);
@@ -190,7 +196,8 @@ function writeNode(w: Writer, n: Node): void {
   if (hasMetrics) {
     w.str('metrics');
     w.mapHeader(n.metrics.size);
-    for (const [k, m] of n.metrics) { w.str(k); writeMetric(w, m); }
+    const metrics = n.metrics.values();
+    for (const k of n.metrics.keys()) { w.str(k); writeMetric(w, metrics.next().value as Metric); }
   }
   w.str('parents'); writeSets(w, n.parents);
   w.str('children');
@@ -256,7 +263,8 @@ function writeTableTemplate(w: Writer, t: TableTemplate): void {
 function writeMapOf<T>(w: Writer, key: string, m: ReadonlyMap<string, T>, f: (w: Writer, v: T) => void): void {
   w.str(key);
   w.mapHeader(m.size);
-  for (const [k, v] of m) { w.str(k); f(w, v); }
+  const values = m.values();
+  for (const k of m.keys()) { w.str(k); f(w, values.next().value as T); }
 }
 
 function writeTopology(w: Writer, t: Topology): void {

@@ -28,7 +28,8 @@ function put(o: WireObj, k: string, v: unknown): void {
 
 function mapToObj<T>(m: ReadonlyMap<string, T>, f: (v: T) => unknown): WireObj {
   const o: WireObj = {};
-  for (const [k, v] of m) put(o, k, f(v));
+  const values = m.values();
+  for (const k of m.keys()) put(o, k, f(values.next().value as T));
   return o;
 }
 
