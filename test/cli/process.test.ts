@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FLAGS } from '../../src/cli/flags/index.js';
+import { loadScaledMillis } from '../helpers/deadline.js';
 import { freePort, REPO_ROOT } from '../helpers/openscope-process.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -49,6 +50,7 @@ async function run(args: string[], timeoutMillis = 30_000): Promise<Result> {
 }
 
 async function waitForApi(url: string, child: ChildProcess, timeoutMillis: number, headers: Record<string, string> = {}): Promise<unknown> {
+  timeoutMillis = loadScaledMillis(timeoutMillis); // tsx start-up on an overloaded machine
   const deadline = Date.now() + timeoutMillis;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`exited early with ${child.exitCode}`);
