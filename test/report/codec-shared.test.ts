@@ -81,23 +81,25 @@ test('recorded reports decode to the same model through msgpack and its JSON for
 test('identical samples and metrics of one report are one object, -0 apart; they equal the encoded ones', () => {
   const T2 = '2023-03-01T12:00:01.000000000Z';
   const r = makeReport();
-  const ids = ['p1', 'p2', 'p3', 'p4'];
+  const ids = ['p1', 'p2', 'p3', 'p4', 'p5'];
   for (const id of ids) {
     const n = makeNode(`h;${id}`, 'process');
     n.metrics.set('memory', { samples: [{ date: T, value: 0 }, { date: T2, value: 0 }], min: 0, max: 1024 });
-    // p3's cpu differs in its last value, p4's in max only; p4's memory holds a -0.
-    n.metrics.set('cpu', { samples: [{ date: T, value: 1.5 }, { date: T2, value: id === 'p3' ? 2 : 0.5 }], min: 0, max: id === 'p4' ? 100 : 200 });
+    // p3's cpu differs in its last value, p4's in max only (p5's is p4's); p4's memory holds a -0.
+    n.metrics.set('cpu', { samples: [{ date: T, value: 1.5 }, { date: T2, value: id === 'p3' ? 2 : 0.5 }], min: 0, max: id === 'p4' || id === 'p5' ? 100 : 200 });
     if (id === 'p4') n.metrics.set('memory', { samples: [{ date: T, value: 0 }, { date: T2, value: -0 }], min: 0, max: 1024 });
     r.topologies.process.nodes.set(n.id, n);
   }
   const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
   assert.deepStrictEqual(d, { ...r, id: d.id });
-  const [p1, p2, p3, p4] = ids.map((id) => d.topologies.process.nodes.get(`h;${id}`)!);
+  const [p1, p2, p3, p4, p5] = ids.map((id) => d.topologies.process.nodes.get(`h;${id}`)!);
   assert.equal(p1!.metrics.get('memory'), p2!.metrics.get('memory'));
   assert.equal(p1!.metrics.get('memory'), p3!.metrics.get('memory'));
   assert.equal(p1!.metrics.get('cpu'), p2!.metrics.get('cpu'));
   assert.notEqual(p1!.metrics.get('cpu'), p3!.metrics.get('cpu'));
   assert.notEqual(p1!.metrics.get('cpu'), p4!.metrics.get('cpu'));
+  // A second metric with the same newest sample is looked for among the candidates too.
+  assert.equal(p5!.metrics.get('cpu'), p4!.metrics.get('cpu'));
   assert.notEqual(p1!.metrics.get('memory'), p4!.metrics.get('memory'));
   assert.ok(Object.is(p4!.metrics.get('memory')!.samples[1]!.value, -0));
   // Same (date, value) in different metrics: one sample object.

@@ -49,8 +49,12 @@ function latestEntry(timestamp: Time, value: string): LatestEntry {
  * object: a quarter less heap per stored report, a thousand fewer objects for the GC.
  */
 let samples = new Map<Time, Map<number, Sample>>();
-/** Metrics of this decode by their newest sample (`null`: no samples); a few candidates each. */
-let metricsByLast = new Map<Sample | null, Metric[]>();
+/**
+ * Metrics of this decode by their newest sample (`null`: no samples): the first one alone, then an
+ * array of a few candidates. Most metrics have a newest sample of their own (a fresh value), so
+ * an array for each would be garbage (~140 KiB per ~550-process report).
+ */
+let metricsByLast = new Map<Sample | null, Metric | Metric[]>();
 /** Candidates kept per newest sample: enough for the repeats, bounded for hostile input. */
 const METRIC_CANDIDATES = 8;
 
@@ -70,22 +74,31 @@ function sampleOf(date: Time, value: number): Sample {
   return s;
 }
 
+/** Whether `c` has `metric`'s min, max and sample objects. */
+function sameMetric(c: Metric, metric: Metric): boolean {
+  const ss = metric.samples;
+  if (!Object.is(c.min, metric.min) || !Object.is(c.max, metric.max) || c.samples.length !== ss.length) return false;
+  let i = 0;
+  while (i < ss.length && c.samples[i] === ss[i]) i++;
+  return i === ss.length;
+}
+
 /** `metric`, or an identical one decoded earlier (same min, max and sample objects). */
 function sharedMetric(metric: Metric): Metric {
   const ss = metric.samples;
   const last = ss.length === 0 ? null : ss[ss.length - 1]!;
-  let candidates = metricsByLast.get(last);
-  if (candidates === undefined) {
-    candidates = [];
-    metricsByLast.set(last, candidates);
+  const found = metricsByLast.get(last);
+  if (found === undefined) {
+    metricsByLast.set(last, metric);
+    return metric;
   }
-  for (const c of candidates) {
-    if (!Object.is(c.min, metric.min) || !Object.is(c.max, metric.max) || c.samples.length !== ss.length) continue;
-    let i = 0;
-    while (i < ss.length && c.samples[i] === ss[i]) i++;
-    if (i === ss.length) return c;
+  if (!Array.isArray(found)) {
+    if (sameMetric(found, metric)) return found;
+    metricsByLast.set(last, [found, metric]);
+    return metric;
   }
-  if (candidates.length < METRIC_CANDIDATES) candidates.push(metric);
+  for (const c of found) if (sameMetric(c, metric)) return c;
+  if (found.length < METRIC_CANDIDATES) found.push(metric);
   return metric;
 }
 
