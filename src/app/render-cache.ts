@@ -101,13 +101,10 @@ export class RenderCache {
     if (hit?.has(fullKey)) return hit.get(fullKey) as T;
     this.dropOldRecents();
     const last = this.recents.get(fullKey);
-    const cost = this.costs.get(fullKey);
-    if (last !== undefined && cost !== undefined && last.report !== report && !last.refreshing) {
-      const costMillis = Math.min(cost.costMillis, cost.previousCostMillis);
-      const ageMillis = performance.now() - last.atMillis;
-      if (costMillis >= RECENT_MIN_COST_MILLIS && ageMillis < RECENT_MAX_AGE_MILLIS) {
-        const intervalMillis = Math.min(RECENT_MAX_INTERVAL_MILLIS, costMillis * RECENT_INTERVAL_PER_COST);
-        if (ageMillis >= intervalMillis) {
+    if (last !== undefined && last.report !== report && !last.refreshing) {
+      const servable = this.servableStale(fullKey, last);
+      if (servable !== undefined) {
+        if (servable.refreshDue) {
           last.refreshing = true;
           setImmediate(() => {
             last.refreshing = false;
@@ -120,6 +117,39 @@ export class RenderCache {
     }
     if (last?.refreshing === true) return last.value as T;
     return this.remember(fullKey, report, kind, key, compute);
+  }
+
+  /**
+   * The value {@link RenderCache.recent} would serve for this key now whatever the newest report
+   * is, while no refresh of it is due; undefined otherwise (then call `recent` with the newest
+   * report). Lets a request skip asking the collector for a merge that the answer would not use:
+   * at 500 probes a window merge costs ~150 ms of CPU, and a third to a half of them fed no render
+   * because the costly render was served stale anyway.
+   */
+  servedWithoutReport<T>(kind: RenderKind, key: string): T | undefined {
+    const fullKey = `${kind}\u0000${key}`;
+    this.dropOldRecents();
+    const last = this.recents.get(fullKey);
+    if (last === undefined) return undefined;
+    // A refresh is queued: `recent` serves this value until it has run, whatever the report.
+    if (last.refreshing) return last.value as T;
+    const servable = this.servableStale(fullKey, last);
+    return servable !== undefined && !servable.refreshDue ? (last.value as T) : undefined;
+  }
+
+  /**
+   * Whether `last` (this key's recent value) may be served for a newer report: its key's renders
+   * were costly twice running and it is younger than {@link RECENT_MAX_AGE_MILLIS}; `refreshDue`
+   * once its refresh interval has passed. Undefined when it must not be served for a newer report.
+   */
+  private servableStale(fullKey: string, last: Recent): { refreshDue: boolean } | undefined {
+    const cost = this.costs.get(fullKey);
+    if (cost === undefined) return undefined;
+    const costMillis = Math.min(cost.costMillis, cost.previousCostMillis);
+    const ageMillis = performance.now() - last.atMillis;
+    if (costMillis < RECENT_MIN_COST_MILLIS || ageMillis >= RECENT_MAX_AGE_MILLIS) return undefined;
+    const intervalMillis = Math.min(RECENT_MAX_INTERVAL_MILLIS, costMillis * RECENT_INTERVAL_PER_COST);
+    return { refreshDue: ageMillis >= intervalMillis };
   }
 
   /** Drops every remembered value, so the next {@link RenderCache.recent} call renders afresh (shortcut reports). */

@@ -156,8 +156,35 @@ describe('RenderCache.recent', () => {
     assert.equal(computed, true);
     assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'later'), 'fresh');
     // Past its serving age, a value is never served: the newest report is rendered in the request.
-    clock.advance(RECENT_MAX_AGE_MILLIS);
+    // (+1: the clock is a float, and start + 3000 − start can come out as 2999.9999999.)
+    clock.advance(RECENT_MAX_AGE_MILLIS + 1);
     assert.equal(cache.recent(makeReport(), 'json', 'k', () => 'aged out'), 'aged out');
+  });
+
+  test('servedWithoutReport: what recent would serve for any newer report, until a refresh is due', async (t) => {
+    const clock = manualWallClock(t);
+    const cache = new RenderCache(new AppMetrics());
+    const costly = (label: string) => costlyRender(clock, RECENT_MIN_COST_MILLIS + 10, () => label);
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined, 'nothing rendered yet');
+    cache.recent(makeReport(), 'json', 'k', () => 'cheap');
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined, 'a cheap render is always redone');
+    cache.recent(makeReport(), 'json', 'k', costly('0'));
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined, 'one costly render is not enough');
+    cache.recent(makeReport(), 'json', 'k', costly('1'));
+    assert.equal(cache.servedWithoutReport('json', 'k'), '1');
+    assert.equal(cache.servedWithoutReport('json', 'other'), undefined, 'per key');
+    // Refresh due: the caller must hand `recent` the newest report, which queues the refresh.
+    clock.advance(RECENT_MAX_INTERVAL_MILLIS);
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined);
+    assert.equal(cache.recent(makeReport(), 'json', 'k', costly('fresh')), '1');
+    assert.equal(cache.servedWithoutReport('json', 'k'), '1', 'served while the refresh is queued');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(cache.servedWithoutReport('json', 'k'), 'fresh');
+    cache.forgetRecent();
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined, 'after a shortcut report');
+    cache.recent(makeReport(), 'json', 'k', costly('2'));
+    clock.advance(RECENT_MAX_AGE_MILLIS + 1);
+    assert.equal(cache.servedWithoutReport('json', 'k'), undefined, 'past its serving age');
   });
 
   test('a cheap render does not hold its report once newer reports are rendered', async (t) => {

@@ -87,22 +87,35 @@ async function reportFor(ctx: AppContext, query: TopologyQuery): Promise<Report>
  * copied by every young-generation GC meanwhile.
  */
 function renderForBody(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery): ApiTopologyResponse | undefined {
-  return ctx.renders.peek<ApiTopologyResponse>(report, 'topology', `${topologyId}?${queryKey(query)}`) ?? renderTopology(report, topologyId, query);
+  return ctx.renders.peek<ApiTopologyResponse>(report, 'topology', renderKey(topologyId, query)) ?? renderTopology(report, topologyId, query);
+}
+
+/** RenderCache key of a topology's render for `query` (kind 'topology'); its JSON body's is `topology:` + this. */
+function renderKey(topologyId: string, query: TopologyQuery): string {
+  return `${topologyId}?${queryKey(query)}`;
 }
 
 /** A topology's render for `report`, or (under heavy load) a recent one: see RenderCache.recent. */
 function renderCached(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery) {
-  return ctx.renders.recent(report, 'topology', `${topologyId}?${queryKey(query)}`, (r) =>
-    renderTopology(r, topologyId, query),
-  );
+  return ctx.renders.recent(report, 'topology', renderKey(topologyId, query), (r) => renderTopology(r, topologyId, query));
 }
 
 /** `GET /api/topology/{id}`'s JSON body for `report` (or a recent one), undefined for no such topology. */
 function topologyJson(ctx: AppContext, report: Report, topologyId: string, query: TopologyQuery): Buffer | undefined {
-  return ctx.renders.recent(report, 'json', `topology:${topologyId}?${queryKey(query)}`, (r) => {
+  return ctx.renders.recent(report, 'json', `topology:${renderKey(topologyId, query)}`, (r) => {
     const rendered = renderForBody(ctx, r, topologyId, query);
     return rendered && serialise(rendered);
   });
+}
+
+/**
+ * The live answer (no `timestamp=`) of {@link renderCached} or {@link topologyJson}: the recent
+ * costly render when it may be served without the collector's newest merge (see
+ * RenderCache.servedWithoutReport: with hundreds of probes the merge alone costs ~150 ms), else
+ * `render` of the collector's current report.
+ */
+async function liveAnswer<T>(ctx: AppContext, kind: 'topology' | 'json', key: string, render: (report: Report) => T): Promise<T> {
+  return ctx.renders.servedWithoutReport<T>(kind, key) ?? render(await ctx.collector.report());
 }
 
 export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): void {
@@ -133,13 +146,17 @@ export function registerTopologyRoutes(app: FastifyInstance, ctx: AppContext): v
     const [topologyId] = segments as [string];
     if (!isKnownTopology(topologyId)) return sendNotFound(reply);
     const query = flatQuery(request);
-    const report = await reportFor(ctx, query);
-    const body = topologyJson(ctx, report, topologyId, query);
+    const jsonKey = `topology:${renderKey(topologyId, query)}`;
+    const renderJson = (report: Report) => topologyJson(ctx, report, topologyId, query);
+    const body =
+      query.timestamp === undefined
+        ? await liveAnswer(ctx, 'json', jsonKey, renderJson)
+        : renderJson(await reportFor(ctx, query));
     if (body === undefined) return sendNotFound(reply);
     if (query.timestamp === undefined) {
       const gzip = wantsGzip(request);
-      live.requested(`json:${topologyId}?${queryKey(query)}`, async () => {
-        const b = topologyJson(ctx, await ctx.collector.report(), topologyId, query);
+      live.requested(`json:${renderKey(topologyId, query)}`, async () => {
+        const b = await liveAnswer(ctx, 'json', jsonKey, renderJson);
         if (b !== undefined && gzip && b.length >= GZIP_MIN_BYTES) ctx.renders.gzipped(b);
       });
     }
@@ -230,9 +247,11 @@ function streamTopology(
   const openedAtMillis = Date.now();
   const startMillis = query.timestamp === undefined ? undefined : parseTimestampMillis(query.timestamp);
   // What each tick would render, prepared on report changes while ticks keep asking for it.
-  const liveKey = `topology:${topologyId}?${queryKey(query)}`;
+  const liveKey = `topology:${renderKey(topologyId, query)}`;
+  const renderLive = (): Promise<ApiTopologyResponse | undefined> =>
+    liveAnswer(ctx, 'topology', renderKey(topologyId, query), (r) => renderCached(ctx, r, topologyId, query));
   const prepareLive = async (): Promise<void> => {
-    renderCached(ctx, await ctx.collector.report(), topologyId, query);
+    await renderLive();
   };
   let previous: Record<string, NodeSummary> | undefined;
   let busy = false;
@@ -250,8 +269,8 @@ function streamTopology(
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) return; // slow viewer: the next diff covers it
       const at = startMillis === undefined ? undefined : startMillis + (Date.now() - openedAtMillis);
       if (startMillis === undefined) live.requested(liveKey, prepareLive);
-      const report = await ctx.collector.report(at);
-      const rendered: ApiTopologyResponse | undefined = renderCached(ctx, report, topologyId, query);
+      const rendered: ApiTopologyResponse | undefined =
+        at === undefined ? await renderLive() : renderCached(ctx, await ctx.collector.report(at), topologyId, query);
       if (closed) return;
       if (!rendered) {
         socket.close(1011, 'cannot render topology');
