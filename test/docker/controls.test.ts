@@ -6,7 +6,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupDocker, docker, dockerUnavailable, PAUSE_RETRIES, transientFreezeFailure } from '../helpers/docker.js';
+import { cleanupDocker, docker, dockerUnavailable, retryingFreezeFailures } from '../helpers/docker.js';
 import { createDockerPlugin, type DockerPlugin } from '../../src/probe/docker/index.js';
 import { makeTestContext, waitFor, type TestContext } from './harness.js';
 
@@ -69,8 +69,7 @@ test('stop / start / restart / pause / unpause / remove change the real containe
   for (const [control, expected] of steps) {
     tc.shortcuts.length = 0;
     const before = await docker('inspect', '-f', '{{.State.StartedAt}}', SHELL);
-    let res = await tc.call(control, nodeId(shellId));
-    for (let tries = 1; tries < PAUSE_RETRIES && transientFreezeFailure(res.error ?? ''); tries++) res = await tc.call(control, nodeId(shellId));
+    const res = await retryingFreezeFailures(() => tc.call(control, nodeId(shellId)), (r) => r.error ?? '');
     assert.deepEqual(res, {}, control);
     assert.equal(await state(SHELL), expected, control);
     if (control === 'docker_restart_container') {

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cleanupDocker, docker, dockerUnavailable, PAUSE_RETRIES, transientFreezeFailure } from '../helpers/docker.js';
+import { cleanupDocker, docker, dockerUnavailable, retryingFreezeFailures } from '../helpers/docker.js';
 import { CgroupReader } from '../../src/probe/docker/cgroup.js';
 import { NamespaceAddresses } from '../../src/probe/docker/netns.js';
 import { createDockerPlugin, type DockerPlugin } from '../../src/probe/docker/index.js';
@@ -159,14 +159,7 @@ test('pause / unpause / stop / start show in the next report through events, wit
   ];
   for (const step of steps) {
     tc.shortcuts.length = 0;
-    for (let tries = 1; ; tries++) {
-      try {
-        await docker(...step.cli);
-        break;
-      } catch (err) {
-        if (tries >= PAUSE_RETRIES || !transientFreezeFailure(String(err))) throw err;
-      }
-    }
+    await retryingFreezeFailures(() => docker(...step.cli));
     const n = await nodeWhen((x) => latest(x, 'docker_container_state') === step.state, `state ${step.state}`, 5_000);
     assert.equal(latest(n, 'active_controls'), step.controls, step.state);
     const shortcut = await waitFor('a shortcut report', () =>

@@ -41,5 +41,24 @@ export async function cleanupDocker(prefix: string): Promise<void> {
  * `sleep`) on a slow machine: "OCI runtime pause failed: unable to freeze". runc's own source calls
  * freezing such a cgroup "a game of chances" (fixed only in cgroup v2); a user would click again.
  */
-export const PAUSE_RETRIES = 5;
-export const transientFreezeFailure = (message: string): boolean => /unable to freeze/.test(message);
+const PAUSE_RETRIES = 5;
+const transientFreezeFailure = (message: string): boolean => /unable to freeze/.test(message);
+
+/**
+ * `call()`, made again (at most {@link PAUSE_RETRIES} times in all) while it fails with runc's
+ * transient "unable to freeze", thrown or (through `failureOf`) in its result; any other failure,
+ * and the last try's, is the caller's as it came.
+ */
+export async function retryingFreezeFailures<T>(call: () => Promise<T>, failureOf: (result: T) => string = () => ''): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    const last = tries >= PAUSE_RETRIES;
+    let result: T;
+    try {
+      result = await call();
+    } catch (err) {
+      if (last || !transientFreezeFailure(String(err))) throw err;
+      continue;
+    }
+    if (last || !transientFreezeFailure(failureOf(result))) return result;
+  }
+}

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { loadavg } from 'node:os';
 import WebSocket from 'ws';
 import { getJson, startOpenScope, waitFor, type OpenScopeProcess } from '../helpers/openscope-process.js';
-import { cleanupDocker, docker, dockerUnavailable, PAUSE_RETRIES, transientFreezeFailure } from '../helpers/docker.js';
+import { cleanupDocker, docker, dockerUnavailable, retryingFreezeFailures } from '../helpers/docker.js';
 
 const P = `ostest${process.pid}`;
 const A = `${P}-a`, B = `${P}-b`, C = `${P}-c`, H1 = `${P}-h1`, H2 = `${P}-h2`;
@@ -99,8 +99,7 @@ test('stop / start / restart / pause / unpause / remove change the real containe
   ];
   for (const [id, expected] of steps) {
     const c = await controlOf(H2, id);
-    let res = await control(c, id);
-    for (let tries = 1; tries < PAUSE_RETRIES && transientFreezeFailure(JSON.stringify(res.body)); tries++) res = await control(c, id);
+    const res = await retryingFreezeFailures(() => control(c, id), (r) => JSON.stringify(r.body));
     assert.equal(res.status, 200, `${id}: ${JSON.stringify(res.body)}`);
     assert.equal(await state(H2), expected, id);
     await waitFor(`node state after ${id}`, async () => {
