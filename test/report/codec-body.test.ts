@@ -100,3 +100,15 @@ test('decoded body errors come through typed: gzip of garbage msgpack → malfor
   await rejects(decodeReportBody(gzipSync(Uint8Array.from([0xc1])), { contentType: 'application/msgpack' }),
     'malformed', 400);
 });
+
+test('gzip inflates whole whatever the trailer says: members whose last trailer is small, and exactly at the limit', async () => {
+  // The inflate chunk is sized by the last gzip trailer; two members make it too small by far.
+  const bytes = probe.msgpack;
+  const cut = bytes.length - 100;
+  const twoMembers = Buffer.concat([gzipSync(bytes.subarray(0, cut)), gzipSync(bytes.subarray(cut))]);
+  const opts = { contentType: 'application/msgpack', contentEncoding: 'gzip' };
+  assert.deepStrictEqual(await decodeReportBody(twoMembers, opts), expected);
+  const one = gzipSync(bytes);
+  assert.deepStrictEqual(await decodeReportBody(one, { ...opts, maxDecompressedBytes: bytes.length }), expected);
+  await rejects(decodeReportBody(one, { ...opts, maxDecompressedBytes: bytes.length - 1 }), 'too-large', 413);
+});

@@ -11,6 +11,7 @@ import { decodeReport, encodeReport } from '../../src/report/codec/index.js';
 import { copyNode } from '../../src/report/copy.js';
 import { mergeReportInto, mergeReports } from '../../src/report/merge.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
+import { writeGoBinaryTime } from '../../src/report/codec/wire-time.js';
 import { probeFixtures } from './codec-fixtures.js';
 
 const T = '2023-03-01T12:00:00.123456789Z';
@@ -122,4 +123,75 @@ test('empty topology Maps of a decoded report are the shared empty Map; merging 
   into.topologies.pod.nodes.set('p;<pod>', makeNode('p;<pod>', 'pod'));
   assert.equal(into.topologies.container.nodes.size, 2);
   assert.equal(into.topologies.pod.nodes.size, 1);
+});
+
+/** A tiny msgpack writer whose field names can be spelt as str8 (fixstr is what encoders write). */
+class Str8 { constructor(readonly s: string) {} }
+class GoTime { constructor(readonly t: string) {} }
+function mp(v: unknown, out: number[] = []): number[] {
+  const str = (s: string, wide: boolean): void => {
+    const bytes = Buffer.from(s, 'utf8');
+    if (!wide && bytes.length < 32) out.push(0xa0 | bytes.length); else out.push(0xd9, bytes.length);
+    out.push(...bytes);
+  };
+  if (v === null) out.push(0xc0);
+  else if (typeof v === 'number') { const b = Buffer.alloc(9); b[0] = 0xcb; b.writeDoubleBE(v, 1); out.push(...b); }
+  else if (typeof v === 'string') str(v, false);
+  else if (v instanceof Str8) str(v.s, true);
+  else if (v instanceof GoTime) { const b = new Uint8Array(15); writeGoBinaryTime(v.t, b, 0); out.push(0xaf, ...b); }
+  else if (Array.isArray(v)) { out.push(0x90 | v.length); for (const x of v) mp(x, out); }
+  else if (v instanceof Map) { out.push(0x80 | v.size); for (const [k, x] of v) { mp(k, out); mp(x, out); } }
+  else throw new Error(`mp: ${String(v)}`);
+  return out;
+}
+
+test('field names spelt otherwise (str8), in another order or beside unknown fields decode the same', () => {
+  const T2 = '2023-03-01T12:00:01.000000000Z';
+  const report = (wide: boolean, reorder: boolean): Uint8Array => {
+    const f = (s: string): unknown => (wide ? new Str8(s) : s);
+    const fields = (...kv: [unknown, unknown][]): Map<unknown, unknown> => new Map(reorder ? kv.reverse() : kv);
+    const entry = (t: string, value: string) => fields([f('timestamp'), new GoTime(t)], [f('value'), value], [f('extra'), 1]);
+    const sample = (t: string, value: number) => fields([f('date'), new GoTime(t)], [f('value'), value], [f('extra'), null]);
+    const node = (id: string, state: string) => fields(
+      [f('id'), id], [f('topology'), 'process'], [f('sets'), null], [f('adjacency'), ['x', 'y']],
+      [f('latest'), new Map([['state', entry(T, state)], ['pid', entry(T2, '42')]])],
+      [f('metrics'), new Map([['cpu', fields([f('samples'), [sample(T, 1.5), sample(T2, 0)]], [f('min'), 0], [f('max'), 100], [f('extra'), 'x'])]])],
+      [f('parents'), new Map([['host', ['h;<host>']]])], [f('children'), null], [f('unknown'), [1, 2]],
+    );
+    return Uint8Array.from(mp(new Map([['Process', new Map([['nodes', new Map([['h;1', node('h;1', 'up')], ['h;2', node('h;2', 'up')]])]])]])));
+  };
+  const plain = decodeReport(report(false, false), 'msgpack');
+  const n1 = plain.topologies.process.nodes.get('h;1')!;
+  assert.deepStrictEqual(n1.latest.get('state'), { timestamp: T, value: 'up' });
+  assert.deepStrictEqual(n1.latest.get('pid'), { timestamp: T2, value: '42' });
+  assert.deepStrictEqual(n1.metrics.get('cpu'), { samples: [{ date: T, value: 1.5 }, { date: T2, value: 0 }], min: 0, max: 100 });
+  assert.deepStrictEqual(n1.adjacency, ['x', 'y']);
+  assert.deepStrictEqual([...n1.parents], [['host', ['h;<host>']]]);
+  const n2 = plain.topologies.process.nodes.get('h;2')!;
+  assert.equal(n1.latest.get('state'), n2.latest.get('state'));
+  assert.equal(n1.metrics.get('cpu'), n2.metrics.get('cpu'));
+  assert.equal(n1.parents, n2.parents);
+  for (const [wide, reorder] of [[true, false], [false, true], [true, true]] as const) {
+    const d = decodeReport(report(wide, reorder), 'msgpack');
+    assert.deepStrictEqual({ ...d, id: '' }, { ...plain, id: '' }, `wide ${wide}, reordered ${reorder}`);
+  }
+});
+
+test('many distinct entries, samples and metrics in one report: all decoded right, repeats still one object', () => {
+  const r = makeReport();
+  for (let i = 0; i < 3000; i++) {
+    const n = makeNode(`h;${i}`, 'process');
+    n.latest.set('pid', { timestamp: T, value: String(i) });
+    n.latest.set('state', { timestamp: T, value: 'running' });
+    n.metrics.set('cpu', { samples: [{ date: T, value: i / 7 }], min: 0, max: 100 });
+    n.metrics.set('memory', { samples: [{ date: T, value: 0 }], min: 0, max: 1024 });
+    r.topologies.process.nodes.set(n.id, n);
+  }
+  const d = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.deepStrictEqual(d, { ...r, id: d.id });
+  const first = d.topologies.process.nodes.get('h;0')!;
+  const last = d.topologies.process.nodes.get('h;2999')!;
+  assert.equal(first.latest.get('state'), last.latest.get('state'));
+  assert.equal(first.metrics.get('memory'), last.metrics.get('memory'));
+  assert.notEqual(first.metrics.get('cpu'), last.metrics.get('cpu'));
 });

@@ -48,6 +48,24 @@ function isZlibHeader(b: Uint8Array): boolean {
  */
 export const SYNC_INFLATE_MAX_BYTES = 256 * 1024;
 
+/** Largest output chunk `gzipChunkSize` asks for. */
+const MAX_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Output chunk size for gunzipping `body`: gzip's trailer holds the inflated size (mod 2^32), so
+ * the output comes in one chunk instead of 16-KiB chunks joined by a copy at the end — ~30 % less
+ * inflate CPU for a probe's report. The trailer is the sender's word, so the chunk is bounded by
+ * the limit, by deflate's largest ratio (1032:1) and by MAX_CHUNK_BYTES; a wrong guess only
+ * means more chunks or a larger buffer, never a different result.
+ */
+function gzipChunkSize(body: Uint8Array, max: number): number | undefined {
+  const n = body.length;
+  if (n < 18) return undefined; // shorter than gzip's header and trailer
+  const isize = (body[n - 4]! | (body[n - 3]! << 8) | (body[n - 2]! << 16) | (body[n - 1]! << 24)) >>> 0;
+  // +1: an output that exactly fills the chunk needs another call to see the end.
+  return Math.max(zlib.constants.Z_MIN_CHUNK, Math.min(isize + 1, max + 1, n * 1032, MAX_CHUNK_BYTES));
+}
+
 /**
  * Inflates with Node's zlib convenience functions, which inflate in chunks and abort as soon as
  * the output passes `maxOutputLength`, so a gzip bomb costs at most the limit plus one chunk of
@@ -65,7 +83,9 @@ async function decompress(body: Uint8Array, encoding: string, max: number): Prom
     }
     return body;
   }
-  const opts = { maxOutputLength: Math.min(max, bufferConstants.MAX_LENGTH) };
+  const maxOutputLength = Math.min(max, bufferConstants.MAX_LENGTH);
+  const chunkSize = kind === 'gzip' ? gzipChunkSize(body, maxOutputLength) : undefined;
+  const opts = chunkSize === undefined ? { maxOutputLength } : { maxOutputLength, chunkSize };
   try {
     if (body.length <= SYNC_INFLATE_MAX_BYTES) {
       if (kind === 'gzip') return zlib.gunzipSync(body, opts);

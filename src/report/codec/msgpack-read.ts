@@ -41,16 +41,28 @@ const utf8 = new TextDecoder('utf-8');
 
 /**
  * Short-string cache: keys, ids and values repeat throughout a report. Direct-mapped by a hash of
- * the bytes; the bytes of each slot live in one pooled array (no per-entry allocation).
+ * the bytes; the bytes of each slot live in one pooled array (no per-entry allocation). Up to 80
+ * bytes, so that container ids (64 hex digits, and node ids made of one plus a tag) and image ids
+ * are one string each too: they repeat in every process's parents and latest, and a string
+ * decoded anew for each is garbage, hashed again by every Map it keys, and compared char by char.
  */
-const CACHE_BITS = 12;
+const CACHE_BITS = 13;
 const CACHE_SLOTS = 1 << CACHE_BITS;
-const CACHE_MAX_BYTES = 32;
+const CACHE_MAX_BYTES = 80;
 const cacheData = new Uint8Array(CACHE_SLOTS * CACHE_MAX_BYTES);
 const cacheLengths = new Int8Array(CACHE_SLOTS).fill(-1);
 const cacheStrings = new Array<string>(CACHE_SLOTS).fill('');
-/** Reused buffer of char codes for `String.fromCharCode.apply` (3× faster than `+=` per char). */
-const charCodes: number[] = new Array<number>(CACHE_MAX_BYTES).fill(0);
+/**
+ * Reused char-code arrays for `String.fromCharCode.apply` (3× faster than `+=` per char), one per
+ * length: setting one array's length for each string cost more than the decode.
+ */
+/** The cache slot of the string `decodeUtf8` returned last (-1: not cached). */
+let lastSlot = -1;
+/** Hints of plain `key()` (one slot, rarely right: see keyHinted). */
+const NO_HINTS = new Int32Array(1);
+/** Hints for `keyHinted`: as many as its callers' maps have keys worth guessing. */
+export const KEY_HINTS = 64;
+const charCodes: number[][] = Array.from({ length: CACHE_MAX_BYTES + 1 }, (_, n) => new Array<number>(n).fill(0));
 
 export class MsgpackReader {
   pos = 0;
@@ -141,6 +153,15 @@ export class MsgpackReader {
   }
 
   key(): string {
+    return this.keyHinted(NO_HINTS, 0);
+  }
+
+  /**
+   * A map key, tried first against the cache slot `hints[i]` (then recorded there): the i-th keys
+   * of successive latest and metrics maps are mostly the same few strings in the same order, and
+   * a hit skips hashing the bytes. Any slot is a safe guess: its bytes are compared in full.
+   */
+  keyHinted(hints: Int32Array, i: number): string {
     const b = this.b;
     if (this.pos >= b.length) throw new MsgpackSyntaxError(`truncated msgpack at offset ${this.pos}`);
     const h = b[this.pos]!;
@@ -153,7 +174,16 @@ export class MsgpackReader {
     this.need(n);
     const start = this.pos;
     this.pos += n;
-    return decodeUtf8(b, start, n);
+    const slot = hints[i]!;
+    if (cacheLengths[slot] === n) {
+      const base = slot * CACHE_MAX_BYTES;
+      let k = 0;
+      while (k < n && cacheData[base + k] === b[start + k]) k++;
+      if (k === n) return cacheStrings[slot]!;
+    }
+    const s = decodeUtf8(b, start, n);
+    if (lastSlot >= 0) hints[i] = lastSlot;
+    return s;
   }
 
   array(n: number, depth: number): MsgpackValue[] {
@@ -189,12 +219,14 @@ export class MsgpackReader {
 
 /** UTF-8 → string; short strings through the cache, ASCII without TextDecoder. */
 export function decodeUtf8(b: Uint8Array, start: number, n: number): string {
+  lastSlot = -1;
   if (n === 0) return '';
   if (n > CACHE_MAX_BYTES) return utf8.decode(b.subarray(start, start + n));
   let h = 0x811c9dc5;
   for (let i = 0; i < n; i++) h = Math.imul(h ^ b[start + i]!, 0x01000193);
   const slot = (h ^ (h >>> 15)) & (CACHE_SLOTS - 1);
   const base = slot * CACHE_MAX_BYTES;
+  lastSlot = slot;
   if (cacheLengths[slot] === n) {
     let i = 0;
     while (i < n && cacheData[base + i] === b[start + i]) i++;
@@ -208,13 +240,13 @@ export function decodeUtf8(b: Uint8Array, start: number, n: number): string {
 }
 
 function decodeShort(b: Uint8Array, start: number, n: number): string {
-  charCodes.length = n;
+  const codes = charCodes[n]!;
   for (let i = 0; i < n; i++) {
     const c = b[start + i]!;
     if (c >= 0x80) return utf8.decode(b.subarray(start, start + n));
-    charCodes[i] = c;
+    codes[i] = c;
   }
-  return String.fromCharCode.apply(null, charCodes);
+  return String.fromCharCode.apply(null, codes);
 }
 
 /** Default nesting limit of the msgpack and JSON paths. */

@@ -5,7 +5,7 @@
  * legacy fields) is read as a generic tree and handed to `from-wire.ts`, so the field rules for it
  * live in one place. Error paths and messages match the JSON path's.
  */
-import { TOPOLOGIES, ZERO_TIME, type LatestEntry, type LatestMap, type Metric, type Node, type Report, type Sample,
+import { TOPOLOGIES, ZERO_TIME, type LatestMap, type Metric, type Node, type Report, type Sample,
   type Sets, type StringSet, type Time, type Topology, type TopologyName } from '../types.js';
 import { leanTopology, makeDefaultTopology, makeLeanReport } from '../model.js';
 import { NODE_UNITS, charge } from './budget.js';
@@ -13,93 +13,76 @@ import { EMPTY_SET, emptyMap } from './shared-empty.js';
 import { TooDeepError, WireTypeError } from './errors.js';
 import { applyReportFields, applyTopology, legacyControls, legacyCounters, reportFromWire } from './from-wire.js';
 import { keySeg, num, rethrowAt, sortUnique } from './wire-check.js';
-import { MsgpackReader, MsgpackSyntaxError, decodeUtf8, headTypeName, type MsgpackValue } from './msgpack-read.js';
+import { KEY_HINTS, MsgpackReader, MsgpackSyntaxError, decodeUtf8, headTypeName, type MsgpackValue } from './msgpack-read.js';
 import { TimeFormatError, timeFromGoBinary } from './wire-time.js';
+import { NO_SAMPLES, beginShare, endShare, entryOf, lastSampleOrd, metricOf, sampleOf } from './decode-share.js';
 
 const WIRE_TO_NAME = new Map<string, TopologyName>(TOPOLOGIES.map((t) => [t.wire, t.name]));
 const NIL = -1;
 
-/**
- * Latest entries of this decode by timestamp, then value: a probe stamps most entries of a report
- * with one tick's time, and values repeat (states, host ids, flags), so identical entries are
- * shared — LatestEntry objects are immutable (see copy.ts). Fewer objects kept per stored report
- * is less for the GC to copy and mark while the report sits in the collector's window.
- */
-let entries = new Map<Time, Map<string, LatestEntry>>();
-
-function latestEntry(timestamp: Time, value: string): LatestEntry {
-  let byValue = entries.get(timestamp);
-  if (byValue === undefined) {
-    byValue = new Map();
-    entries.set(timestamp, byValue);
-  }
-  let e = byValue.get(value);
-  if (e === undefined) {
-    e = { timestamp, value };
-    byValue.set(value, e);
-  }
-  return e;
+/** A field name as a msgpack fixstr (header byte, then the ASCII bytes), to match in the input. */
+function fixstr(name: string): Uint8Array {
+  const t = new Uint8Array(name.length + 1);
+  t[0] = 0xa0 | name.length;
+  for (let i = 0; i < name.length; i++) t[i + 1] = name.charCodeAt(i);
+  return t;
 }
 
 /**
- * Samples and metrics of this decode, shared like `entries`: a probe samples every process at the
- * same ticks and many values repeat (zero memory, zero open files, the same capacity as max), so a
- * recorded report's 780 samples hold ~150 distinct (date, value) pairs and its 280 metrics ~60
- * distinct ones. Both are immutable (merge-metric.ts builds new ones), so identical ones are one
- * object: a quarter less heap per stored report, a thousand fewer objects for the GC.
+ * Whether the bytes at `p` are the field name `t`. Encoders write field names as fixstr, so the
+ * known fields of entries, samples, metrics and nodes are matched here without decoding (hashing,
+ * caching, comparing) a key string; any other spelling goes through `r.key()` as before.
  */
-let samples = new Map<Time, Map<number, Sample>>();
-/**
- * Metrics of this decode by their newest sample (`null`: no samples): the first one alone, then an
- * array of a few candidates. Most metrics have a newest sample of their own (a fresh value), so
- * an array for each would be garbage (~140 KiB per ~550-process report).
- */
-let metricsByLast = new Map<Sample | null, Metric | Metric[]>();
-/** Candidates kept per newest sample: enough for the repeats, bounded for hostile input. */
-const METRIC_CANDIDATES = 8;
-
-function sampleOf(date: Time, value: number): Sample {
-  // Map keys are SameValueZero: -0 would find a 0 sample; keep it apart (rare, never shared).
-  if (value === 0 && 1 / value < 0) return { date, value };
-  let byValue = samples.get(date);
-  if (byValue === undefined) {
-    byValue = new Map();
-    samples.set(date, byValue);
-  }
-  let s = byValue.get(value);
-  if (s === undefined) {
-    s = { date, value };
-    byValue.set(value, s);
-  }
-  return s;
+function at(b: Uint8Array, p: number, t: Uint8Array): boolean {
+  const n = t.length;
+  if (b[p] !== t[0] || p + n > b.length) return false;
+  for (let i = 1; i < n; i++) if (b[p + i] !== t[i]) return false;
+  return true;
 }
 
-/** Whether `c` has `metric`'s min, max and sample objects. */
-function sameMetric(c: Metric, metric: Metric): boolean {
-  const ss = metric.samples;
-  if (!Object.is(c.min, metric.min) || !Object.is(c.max, metric.max) || c.samples.length !== ss.length) return false;
-  let i = 0;
-  while (i < ss.length && c.samples[i] === ss[i]) i++;
-  return i === ss.length;
+const F_TIMESTAMP = fixstr('timestamp');
+const F_VALUE = fixstr('value');
+const F_DATE = fixstr('date');
+const F_SAMPLES = fixstr('samples');
+const F_MIN = fixstr('min');
+const F_MAX = fixstr('max');
+
+/** Field codes of entries, samples and metrics; OTHER: a field not read (skipped). */
+const OTHER = 0;
+const TIMESTAMP = 1;
+const VALUE = 2;
+const DATE = 3;
+const SAMPLES = 4;
+const MIN = 5;
+const MAX = 6;
+
+/** Node fields, by code. */
+const NODE_FIELDS = ['id', 'topology', 'sets', 'adjacency', 'latest', 'metrics', 'parents', 'children',
+  'latestControls', 'counters'] as const;
+const NODE_FIELD_BYTES = NODE_FIELDS.map(fixstr);
+const N_ID = 0, N_TOPOLOGY = 1, N_SETS = 2, N_ADJACENCY = 3, N_LATEST = 4, N_METRICS = 5, N_PARENTS = 6,
+  N_CHILDREN = 7, N_LATEST_CONTROLS = 8, N_COUNTERS = 9, N_OTHER = 10;
+
+/** The node field code of a key string. */
+function nodeFieldOf(k: string): number {
+  const i = (NODE_FIELDS as readonly string[]).indexOf(k);
+  return i < 0 ? N_OTHER : i;
 }
 
-/** `metric`, or an identical one decoded earlier (same min, max and sample objects). */
-function sharedMetric(metric: Metric): Metric {
-  const ss = metric.samples;
-  const last = ss.length === 0 ? null : ss[ss.length - 1]!;
-  const found = metricsByLast.get(last);
-  if (found === undefined) {
-    metricsByLast.set(last, metric);
-    return metric;
+/** The node field whose fixstr name is at `p`, or -1 (then the key is read as a string). */
+function nodeFieldAt(b: Uint8Array, p: number): number {
+  let f: number;
+  switch (b[p]) {
+    case 0xa2: f = N_ID; break;
+    case 0xa4: f = N_SETS; break;
+    case 0xa6: f = N_LATEST; break;
+    case 0xa7: f = b[p + 1] === 0x6d ? N_METRICS : N_PARENTS; break; // 'm'
+    case 0xa8: f = b[p + 1] === 0x74 ? N_TOPOLOGY : b[p + 2] === 0x68 ? N_CHILDREN : N_COUNTERS; break; // 't', 'h'
+    case 0xa9: f = N_ADJACENCY; break;
+    case 0xae: f = N_LATEST_CONTROLS; break;
+    default: return -1;
   }
-  if (!Array.isArray(found)) {
-    if (sameMetric(found, metric)) return found;
-    metricsByLast.set(last, [found, metric]);
-    return metric;
-  }
-  for (const c of found) if (sameMetric(c, metric)) return c;
-  if (found.length < METRIC_CANDIDATES) found.push(metric);
-  return metric;
+  return at(b, p, NODE_FIELD_BYTES[f]!) ? f : -1;
 }
 
 function typeError(expected: string, h: number, seg: string): WireTypeError {
@@ -161,11 +144,23 @@ function readString(r: MsgpackReader, seg: string): string {
   return s;
 }
 
+/**
+ * A function of the time `readTime` read last, for the sharing tables' hashes: its seconds' low
+ * bytes and its nanoseconds (the zone bytes do not change the Time). Equal times may still hash
+ * apart (nil vs the zero time's bytes): they are then merely not shared.
+ */
+let timeHash = 0;
+
 function readTime(r: MsgpackReader, seg: string): Time {
   const n = rawLen(r, 'time', seg);
-  if (n === NIL) return ZERO_TIME;
+  if (n === NIL) { timeHash = 0; return ZERO_TIME; }
   const start = r.pos;
   r.pos += n;
+  const b = r.b;
+  if (n >= 13) {
+    timeHash = ((b[start + 6]! << 16) | (b[start + 7]! << 8) | b[start + 8]!) ^
+      ((b[start + 9]! << 24) | (b[start + 10]! << 16) | (b[start + 11]! << 8) | b[start + 12]!);
+  }
   try {
     return timeFromGoBinary(r.b, start, n);
   } catch (e) {
@@ -179,6 +174,8 @@ function readTime(r: MsgpackReader, seg: string): Time {
 function readNumber(r: MsgpackReader, seg: string, depth: number): number {
   const h = peek(r);
   if (h <= 0x7f) { r.pos += 1; return h; }
+  // Metric values are float64: read them without the generic value path.
+  if (h === 0xcb) { r.pos += 1; r.need(8); r.pos += 8; return r.view.getFloat64(r.pos - 8); } // as value() does
   return num(r.value(depth), seg);
 }
 
@@ -219,11 +216,52 @@ const SHARED_SETS_MAX_BYTES = 512;
 /** Candidates kept per hash: bounded for hostile input. */
 const SETS_CANDIDATES = 4;
 
-/** `m` (decoded from `r.b[start, end)`), or a Map decoded earlier from the same bytes. */
-function sharedSets(r: MsgpackReader, m: Sets, start: number, end: number): Sets {
-  const n = end - start;
-  if (n > SHARED_SETS_MAX_BYTES) return m;
+/** End of the str at `p` (fixstr, str8 or str16) if it ends by `limit`, else -1. */
+function strEnd(b: Uint8Array, p: number, limit: number): number {
+  if (p >= limit) return -1;
+  const h = b[p]!;
+  let end: number;
+  if (h >= 0xa0 && h <= 0xbf) end = p + 1 + (h & 0x1f);
+  else if (h === 0xd9 && p + 1 < limit) end = p + 2 + b[p + 1]!;
+  else if (h === 0xda && p + 2 < limit) end = p + 3 + ((b[p + 1]! << 8) | b[p + 2]!);
+  else return -1;
+  return end <= limit ? end : -1;
+}
+
+/**
+ * End of the Sets Map at `p` if its bytes are the common shape (a fixmap of 1–15 string keys
+ * to fixarrays of such strings) and at most SHARED_SETS_MAX_BYTES long, else -1. Found without
+ * decoding, so a Map shared with an earlier one is never built.
+ */
+function setsEnd(b: Uint8Array, p: number): number {
+  const limit = Math.min(b.length, p + SHARED_SETS_MAX_BYTES);
+  const h = b[p]!;
+  if (!(h > 0x80 && h <= 0x8f)) return -1;
+  p++;
+  for (let i = h & 0x0f; i > 0; i--) {
+    p = strEnd(b, p, limit);
+    if (p < 0 || p >= limit) return -1;
+    const a = b[p]!;
+    if (!(a >= 0x90 && a <= 0x9f)) return -1;
+    p++;
+    for (let j = a & 0x0f; j > 0; j--) {
+      p = strEnd(b, p, limit);
+      if (p < 0) return -1;
+    }
+  }
+  return p;
+}
+
+/**
+ * A Sets Map read from the input: one decoded earlier from the same bytes if any (found by their
+ * hash before decoding), else a new one, remembered when short enough.
+ */
+function readSets(r: MsgpackReader, seg: string): Sets {
+  const start = r.pos;
   const b = r.b;
+  const end = setsEnd(b, start);
+  if (end < 0) return readSetsOwn(r, seg);
+  const n = end - start;
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   let candidates = setsByHash.get(h);
@@ -235,16 +273,15 @@ function sharedSets(r: MsgpackReader, m: Sets, start: number, end: number): Sets
     if (c.end - c.start !== n) continue;
     let i = 0;
     while (i < n && b[c.start + i] === b[start + i]) i++;
-    if (i === n) return c.sets;
+    if (i === n) {
+      charge(b[start]! & 0x0f); // what decoding it would have charged
+      r.pos = end;
+      return c.sets;
+    }
   }
+  const m = readSetsOwn(r, seg);
   if (candidates.length < SETS_CANDIDATES) candidates.push({ sets: m, start, end });
   return m;
-}
-
-function readSets(r: MsgpackReader, seg: string): Sets {
-  const start = r.pos;
-  const m = readSetsOwn(r, seg);
-  return m.size === 0 ? m : sharedSets(r, m, start, r.pos);
 }
 
 function readSetsOwn(r: MsgpackReader, seg: string): Sets {
@@ -264,26 +301,44 @@ function readSetsOwn(r: MsgpackReader, seg: string): Sets {
   return m;
 }
 
+/** Cache slots of the latest and metrics keys last seen at each position (see keyHinted). */
+const latestHints = new Int32Array(KEY_HINTS);
+const metricHints = new Int32Array(KEY_HINTS);
+
 function readLatest(r: MsgpackReader, depth: number): LatestMap {
   const n = mapLen(r, '.latest');
   if (n === NIL || n === 0) return emptyMap();
   const m: LatestMap = new Map();
   charge(n);
+  const b = r.b;
   let k = '';
   try {
     for (let i = 0; i < n; i++) {
-      k = r.key();
+      k = r.keyHinted(latestHints, i & (KEY_HINTS - 1));
       const fields = mapLen(r, '');
       if (fields === NIL) throw typeError('map', 0xc0, '');
       let timestamp = ZERO_TIME;
-      let value = '';
+      let th = 0;
+      // The value stays bytes until `entryOf` finds no entry of the same time and value bytes.
+      let vStart = 0;
+      let vLen = 0;
       for (let j = 0; j < fields; j++) {
-        const f = r.key();
-        if (f === 'timestamp') timestamp = readTime(r, '.timestamp');
-        else if (f === 'value') value = readString(r, '.value');
-        else r.value(depth + 2);
+        const p = r.pos;
+        let f: number;
+        if (at(b, p, F_TIMESTAMP)) { f = TIMESTAMP; r.pos = p + F_TIMESTAMP.length; }
+        else if (at(b, p, F_VALUE)) { f = VALUE; r.pos = p + F_VALUE.length; }
+        else { const key = r.key(); f = key === 'timestamp' ? TIMESTAMP : key === 'value' ? VALUE : OTHER; }
+        if (f === TIMESTAMP) {
+          timestamp = readTime(r, '.timestamp');
+          th = timeHash;
+        } else if (f === VALUE) {
+          const len = rawLen(r, 'string', '.value');
+          if (len === NIL) { vLen = 0; } else { vStart = r.pos; vLen = len; r.pos += len; }
+        } else {
+          r.value(depth + 2);
+        }
       }
-      m.set(k, latestEntry(timestamp, value));
+      m.set(k, entryOf(timestamp, th, vStart, vLen));
     }
   } catch (e) {
     rethrowAt(e, `.latest${keySeg(k)}`);
@@ -296,20 +351,26 @@ function readSamples(r: MsgpackReader, depth: number): Sample[] {
   if (n === NIL) return [];
   charge(n);
   const out = new Array<Sample>(n);
+  const b = r.b;
   let i = 0;
   try {
     for (; i < n; i++) {
       const fields = mapLen(r, '');
       if (fields === NIL) throw typeError('map', 0xc0, '');
       let date = ZERO_TIME;
+      let th = 0;
       let value = 0;
       for (let j = 0; j < fields; j++) {
-        const f = r.key();
-        if (f === 'date') date = readTime(r, '.date');
-        else if (f === 'value') value = readNumber(r, '.value', depth + 2);
+        const p = r.pos;
+        let f: number;
+        if (at(b, p, F_DATE)) { f = DATE; r.pos = p + F_DATE.length; }
+        else if (at(b, p, F_VALUE)) { f = VALUE; r.pos = p + F_VALUE.length; }
+        else { const key = r.key(); f = key === 'date' ? DATE : key === 'value' ? VALUE : OTHER; }
+        if (f === DATE) { date = readTime(r, '.date'); th = timeHash; }
+        else if (f === VALUE) value = readNumber(r, '.value', depth + 2);
         else r.value(depth + 2);
       }
-      out[i] = sampleOf(date, value);
+      out[i] = sampleOf(date, th, value);
     }
   } catch (e) {
     rethrowAt(e, `.samples[${i}]`);
@@ -322,24 +383,36 @@ function readMetrics(r: MsgpackReader, depth: number): Map<string, Metric> {
   if (n === NIL || n === 0) return emptyMap();
   const m = new Map<string, Metric>();
   charge(2 * n);
+  const b = r.b;
   let k = '';
   try {
     for (let i = 0; i < n; i++) {
-      k = r.key();
+      k = r.keyHinted(metricHints, i & (KEY_HINTS - 1));
       const fields = mapLen(r, '');
       if (fields === NIL) throw typeError('map', 0xc0, '');
       // Fields in locals: a metric made up front would throw its empty samples array away.
       let samples: Sample[] | undefined;
+      let lastOrd = NO_SAMPLES;
       let min = 0;
       let max = 0;
       for (let j = 0; j < fields; j++) {
-        const f = r.key();
-        if (f === 'samples') samples = readSamples(r, depth + 2);
-        else if (f === 'min') min = readNumber(r, '.min', depth + 2);
-        else if (f === 'max') max = readNumber(r, '.max', depth + 2);
+        const p = r.pos;
+        let f: number;
+        if (at(b, p, F_SAMPLES)) { f = SAMPLES; r.pos = p + F_SAMPLES.length; }
+        else if (at(b, p, F_MIN)) { f = MIN; r.pos = p + F_MIN.length; }
+        else if (at(b, p, F_MAX)) { f = MAX; r.pos = p + F_MAX.length; }
+        else {
+          const key = r.key();
+          f = key === 'samples' ? SAMPLES : key === 'min' ? MIN : key === 'max' ? MAX : OTHER;
+        }
+        if (f === SAMPLES) {
+          samples = readSamples(r, depth + 2);
+          lastOrd = samples.length === 0 ? NO_SAMPLES : lastSampleOrd;
+        } else if (f === MIN) min = readNumber(r, '.min', depth + 2);
+        else if (f === MAX) max = readNumber(r, '.max', depth + 2);
         else r.value(depth + 2);
       }
-      m.set(k, sharedMetric({ samples: samples ?? [], min, max }));
+      m.set(k, metricOf(samples ?? [], min, max, lastOrd));
     }
   } catch (e) {
     rethrowAt(e, `.metrics${keySeg(k)}`);
@@ -365,19 +438,22 @@ function readNode(r: MsgpackReader, depth: number, key = ''): Node {
   let children: Map<string, Node> | null = null;
   let latestControls: MsgpackValue | undefined;
   let counters: MsgpackValue | undefined;
+  const b = r.b;
   for (let i = 0; i < n; i++) {
-    const k = r.key();
-    switch (k) {
-      case 'id': id = readString(r, '.id'); if (id === key) id = key; break;
-      case 'topology': topology = readString(r, '.topology'); break;
-      case 'sets': sets = readSets(r, '.sets'); break;
-      case 'adjacency': adjacency = readStringSet(r, '.adjacency'); break;
-      case 'latest': latest = readLatest(r, depth); break;
-      case 'metrics': metrics = readMetrics(r, depth); break;
-      case 'parents': parents = readSets(r, '.parents'); break;
-      case 'children': children = readChildren(r, depth); break;
-      case 'latestControls': latestControls = r.value(depth + 1); break;
-      case 'counters': counters = r.value(depth + 1); break;
+    let f = nodeFieldAt(b, r.pos);
+    if (f >= 0) r.pos += NODE_FIELD_BYTES[f]!.length;
+    else f = nodeFieldOf(r.key());
+    switch (f) {
+      case N_ID: id = readString(r, '.id'); if (id === key) id = key; break;
+      case N_TOPOLOGY: topology = readString(r, '.topology'); break;
+      case N_SETS: sets = readSets(r, '.sets'); break;
+      case N_ADJACENCY: adjacency = readStringSet(r, '.adjacency'); break;
+      case N_LATEST: latest = readLatest(r, depth); break;
+      case N_METRICS: metrics = readMetrics(r, depth); break;
+      case N_PARENTS: parents = readSets(r, '.parents'); break;
+      case N_CHILDREN: children = readChildren(r, depth); break;
+      case N_LATEST_CONTROLS: latestControls = r.value(depth + 1); break;
+      case N_COUNTERS: counters = r.value(depth + 1); break;
       default: r.value(depth + 1);
     }
   }
@@ -453,18 +529,14 @@ function shareEmptyTopologyMaps(t: Topology, name: TopologyName): Topology {
 /** Scope-flavoured msgpack → Report. Throws MsgpackSyntaxError / WireTypeError / TooDeepError. */
 export function reportFromMsgpack(bytes: Uint8Array, maxDepth: number): Report {
   const r = new MsgpackReader(bytes, maxDepth);
-  entries = new Map();
-  samples = new Map();
-  metricsByLast = new Map();
   setsByHash = new Map();
+  beginShare(bytes);
   try {
     return reportFromMsgpackReader(r, bytes, maxDepth);
   } finally {
     // Let the shared objects go with the report, or with the garbage of a failure.
-    entries = new Map();
-    samples = new Map();
-    metricsByLast = new Map();
     setsByHash = new Map();
+    endShare();
   }
 }
 
