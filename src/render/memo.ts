@@ -67,6 +67,9 @@ const lastSelection = new Map<TopologyName, Selection>();
  */
 const LOOKUP_EVERY = 8;
 
+/** Keys in a row that {@link selectNodes}' in-step walk may miss before it falls back to lookups. */
+const MAX_WALK_MISSES = 64;
+
 /** All nodes of report topology `name` as rendered nodes (Scope's `TopologySelector`). */
 export function select(report: Report, name: TopologyName): RenderResult {
   return memo(report, `select:${name}`, (r) => ({ nodes: selectNodes(r, name), filtered: 0 }));
@@ -93,8 +96,40 @@ function selectNodes(r: Report, name: TopologyName): Map<string, RNode> {
   if (!lookup) {
     for (const [key, n] of source) nodes.set(key, fromReportNode(key, n, name));
   } else {
+    // The previous selection is walked in step with this one: a merge keeps the relative order of
+    // the nodes it had before (probe by probe; a probe that reported adds its new nodes among
+    // them), so most nodes are found at the walk's position without hashing their keys into two
+    // large maps (~0.13 µs a node at 500 probes). `lastNodes` holds `lastSource`'s keys in its
+    // order (made from it; stages only replace or append entries), and a node found by the walk
+    // is checked by id as well. Keys gone from this source are stepped over; a key the walk does
+    // not find next (new, or moved) is looked up in the maps as before, and after a long run of
+    // those the walk is given up. Which node is reused is the same either way.
+    const lastEntries = lastSource.entries();
+    const lastValues = lastNodes.values();
+    let prev = lastEntries.next();
+    let prevNode = lastValues.next();
+    let walking = true;
+    let misses = 0;
     for (const [key, n] of source) {
-      const hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
+      let hit: RNode | undefined;
+      if (walking) {
+        while (prev.done !== true && prev.value[0] !== key && !source.has(prev.value[0])) {
+          prev = lastEntries.next();
+          prevNode = lastValues.next();
+        }
+        if (prev.done !== true && prev.value[0] === key) {
+          if (prevNode.done !== true && prevNode.value.id === key) hit = prev.value[1] === n ? prevNode.value : undefined;
+          else hit = prev.value[1] === n ? lastNodes.get(key) : undefined;
+          prev = lastEntries.next();
+          prevNode = lastValues.next();
+          misses = 0;
+        } else {
+          hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
+          if (++misses > MAX_WALK_MISSES) walking = false;
+        }
+      } else {
+        hit = lastSource.get(key) === n ? lastNodes.get(key) : undefined;
+      }
       // Checked against what fromReportNode shares (forgetRenders also drops every selection).
       // No children or counters: the entry was not replaced by a stage's own copy (selectOwned).
       if (hit !== undefined && hit.latest === n.latest && hit.sets === n.sets && hit.metrics === n.metrics && hit.parents === n.parents &&

@@ -78,3 +78,54 @@ test('selectOwned: an entry a stage replaced with its own copy (processes-base: 
   }
   assert.ok(reused > 5, `the unchanged process was reused (${reused} times): lookups happened`);
 });
+
+test('select: shared nodes are reused wherever they move in the next report (inserted, dropped, reordered, changed nodes around them)', () => {
+  const nodeOf = (r: Report, id: string, name: string): Node => add(r, 'process', id, { latest: { pid: id.slice(3), name } });
+  const scratch = makeReport();
+  const shared = new Map<string, Node>();
+  for (let i = 0; i < 200; i++) shared.set(`h1;${i}`, nodeOf(scratch, `h1;${i}`, `p${i}`));
+  /** A report of the shared nodes `ids` in that order, plus new nodes where `ids` says `new:<id>`. */
+  const reportOf = (ids: string[], tag: string): Report => {
+    const r = makeReport();
+    for (const id of ids) {
+      if (id.startsWith('new:')) nodeOf(r, id.slice(4), `${tag}-${id}`);
+      else r.topologies.process.nodes.set(id, shared.get(id)!);
+    }
+    return r;
+  };
+  const all = [...shared.keys()];
+  const first = reportOf(all, 'first');
+  forgetRenders(first);
+  let previous = select(first, 'process').nodes;
+  // After a selection that reused nothing, lookups may pause for up to 8 selections (LOOKUP_EVERY).
+  for (let i = 0; i < 9; i++) {
+    const nodes = select(reportOf(all, `warm${i}`), 'process').nodes;
+    const reused = nodes.get('h1;0') === previous.get('h1;0');
+    previous = nodes;
+    if (reused) break;
+  }
+  // Each next report keeps most shared nodes, in shuffled, shifted or dropped positions, with
+  // changed nodes (same key, new node) and new keys among them (a long run of new ones too).
+  const layouts: string[][] = [
+    [...all.slice(0, 50), 'new:h1;x1', 'new:h1;x2', ...all.slice(50)],
+    [...all.slice(0, 10), ...all.slice(20, 120), ...all.slice(10, 20), ...all.slice(150)],
+    [...all].reverse(),
+    [...Array.from({ length: 100 }, (_, i) => `new:h1;y${i}`), ...all.slice(0, 100), 'new:h1;100', ...all.slice(101)],
+    all.filter((_, i) => i % 3 !== 0),
+    all,
+  ];
+  for (const [n, ids] of layouts.entries()) {
+    const r = reportOf(ids, `r${n}`);
+    const nodes = select(r, 'process').nodes;
+    assert.deepEqual([...nodes.keys()], ids.map((id) => (id.startsWith('new:') ? id.slice(4) : id)), `layout ${n}: keys in report order`);
+    for (const [key, got] of nodes) {
+      assert.equal(got.id, key, `layout ${n}: ${key}`);
+      const node = r.topologies.process.nodes.get(key)!;
+      assert.equal(got.latest, node.latest, `layout ${n}: ${key} made from this report's node`);
+      const before = previous.get(key);
+      // A node shared with the previous report (same key, same report node) is that selection's.
+      if (before !== undefined && shared.get(key) === node && before.latest === node.latest) assert.equal(got, before, `layout ${n}: ${key} reused`);
+    }
+    previous = nodes;
+  }
+});
