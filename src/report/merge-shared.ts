@@ -36,7 +36,9 @@ import {
   type Sets,
   type StringSet,
   type TableTemplate,
+  type Time,
   type Topology,
+  type TopologyName,
 } from './types.js';
 
 /** The shared empty Map, as the Map type it stands in for (identity comparisons only). */
@@ -140,6 +142,65 @@ function mergeSetsShared(a: Sets, b: Sets): Sets {
  * instead of one per step. Everything is immutable again once the fold has returned.
  */
 let fresh: Set<object> | null = null;
+
+/**
+ * Set inside a `mergeReportsLean` fold while it merges a topology whose inputs' samples are known
+ * to follow each other (see {@link SampleSpans}): every metric's versions then do, so
+ * {@link mergeMetricColumn} need not read their first and last samples' dates to know it (two
+ * objects and a string compare per version, mostly cache misses in reports decoded seconds apart).
+ */
+let samplesFollow = false;
+
+/**
+ * The earliest and latest sample date of the metrics of each topology of a report, by topology
+ * (those with samples only): see {@link reportSampleSpans}.
+ */
+export type SampleSpans = ReadonlyMap<TopologyName, { readonly first: Time; readonly last: Time }>;
+
+/**
+ * The {@link SampleSpans} of `report` (one pass over its samples' dates; children are not
+ * metric-merged, so not looked at). By topology because a probe's reports overlap in some
+ * (container metrics: a sample of the previous report's last second comes again) but not in
+ * others (processes, hosts).
+ */
+export function reportSampleSpans(report: Report): SampleSpans {
+  const spans = new Map<TopologyName, { first: Time; last: Time }>();
+  for (const { name } of TOPOLOGIES) {
+    const nodes = report.topologies[name].nodes;
+    if (nodes.size === 0) continue;
+    let first: Time | undefined;
+    let last: Time | undefined;
+    for (const node of nodes.values()) {
+      if (node.metrics.size === 0) continue;
+      for (const metric of node.metrics.values()) {
+        const ss = metric.samples;
+        for (let i = 0; i < ss.length; i++) {
+          const date = ss[i]!.date;
+          if (first === undefined || date < first) first = date;
+          if (last === undefined || date > last) last = date;
+        }
+      }
+    }
+    if (first !== undefined && last !== undefined) spans.set(name, { first, last });
+  }
+  return spans;
+}
+
+/**
+ * Whether the samples of `name` in each report (their spans, oldest first) all come after those
+ * of the reports before it: then every metric's versions across them do too, which is what
+ * `mergeMetric`'s append path checks metric by metric.
+ */
+function samplesFollowIn(spans: readonly SampleSpans[], name: TopologyName): boolean {
+  let last: Time | undefined;
+  for (const s of spans) {
+    const span = s.get(name);
+    if (span === undefined) continue;
+    if (last !== undefined && !(last < span.first)) return false;
+    last = span.last;
+  }
+  return true;
+}
 
 /** `mergeMetric(m, b)`'s result, written into `m` (a `fresh` metric). */
 function mergeMetricInPlace(m: Metric, b: Metric): void {
@@ -400,79 +461,102 @@ export function mergeReportsShared(reports: Iterable<Report>): Report {
  * app's per-probe merges, which live seconds each: a `makeReport()` shell is ~25 KiB of heap).
  *
  * Topology by topology rather than report by report (the same result: topologies merge
- * independently): when the inputs' node Maps hold the same keys in the same order — a probe's
- * successive reports mostly do — each node is merged once from all its versions
- * ({@link mergeNodeRun}) and its key set once, instead of one lookup, merge and set per report.
- * Otherwise nodes and metrics the fold makes are merged into in place by its later steps (see
- * `fresh`).
+ * independently), and node by node: each key's versions are gathered and merged once
+ * ({@link mergeNodesByKey}, {@link mergeNodeRun}) — one node, metric Map and metric made per
+ * output, each metric's samples copied once — instead of a lookup, merge and set per report.
+ * Only host nodes and nodes with children take the pairwise fold, whose later steps merge into
+ * what its earlier ones made (see `fresh`).
+ *
+ * `spans` (each report's {@link reportSampleSpans}, kept by a caller that folds each report
+ * several times) lets topologies whose reports' samples follow each other skip the per-metric
+ * date checks; it changes no result.
  */
-export function mergeReportsLean(reports: Iterable<Report>): Report {
+export function mergeReportsLean(reports: Iterable<Report>, spans?: readonly SampleSpans[]): Report {
   const list = Array.isArray(reports) ? (reports as readonly Report[]) : [...reports];
+  if (spans !== undefined && spans.length !== list.length) throw new RangeError('one SampleSpans per report');
   const out = makeLeanReport();
   fresh = new Set();
   try {
     for (const src of list) mergeReportFieldsInto(out, src);
     const sources: Topology[] = [];
     for (const { name } of TOPOLOGIES) {
-      sources.length = 0;
+      let k = 0;
       for (const src of list) {
         const t = src.topologies[name];
-        if (!isBare(t) && !isLeanTopology(t)) sources.push(t);
+        if (!isBare(t) && !isLeanTopology(t)) sources[k++] = t;
       }
-      if (sources.length === 0) continue;
+      if (k === 0) continue;
       const dst = (out.topologies[name] = { ...out.topologies[name] });
       const isHost = name === 'host';
-      if (sources.length > 1 && sameNodeKeys(sources)) {
-        for (const t of sources) mergeTopologySharing(dst, t, isHost, false);
-        dst.nodes = mergeAlignedNodes(sources, isHost);
-      } else {
-        for (const t of sources) mergeTopologySharing(dst, t, isHost);
+      if (k === 1) mergeTopologySharing(dst, sources[0]!, isHost);
+      else {
+        for (let i = 0; i < k; i++) mergeTopologySharing(dst, sources[i]!, isHost, false);
+        samplesFollow = spans !== undefined && samplesFollowIn(spans, name);
+        const nodes = mergeNodesByKey(sources, k, isHost);
+        samplesFollow = false;
+        // Left as EMPTY_MAP when no input had a node (as the pairwise fold leaves it).
+        if (nodes.size > 0) dst.nodes = nodes;
       }
     }
   } finally {
     fresh = null;
-  }
-  return out;
-}
-
-/** Whether every topology's node Map holds the same (non-zero number of) keys in the same order. */
-function sameNodeKeys(sources: readonly Topology[]): boolean {
-  const first = sources[0]!.nodes;
-  if (first.size === 0) return false;
-  for (let i = 1; i < sources.length; i++) {
-    const other = sources[i]!.nodes;
-    if (other.size !== first.size || (other !== first && !sameKeyOrder(first, other))) return false;
-  }
-  return true;
-}
-
-/** The merged nodes of topologies whose node Maps hold the same keys in the same order. */
-function mergeAlignedNodes(sources: readonly Topology[], isHost: boolean): Map<string, Node> {
-  const k = sources.length;
-  const rest: Iterator<Node>[] = [];
-  for (let i = 1; i < k; i++) rest.push(sources[i]!.nodes.values());
-  const run = new Array<Node>(k);
-  const out = new Map<string, Node>();
-  const first = sources[0]!.nodes;
-  const nodes = first.values();
-  for (const key of first.keys()) {
-    run[0] = nodes.next().value as Node;
-    for (let i = 1; i < k; i++) run[i] = rest[i - 1]!.next().value as Node;
-    out.set(key, mergeNodeRun(run, isHost));
+    samplesFollow = false;
   }
   return out;
 }
 
 /**
- * The left fold of `run` (a node's versions, oldest first) with {@link mergeNodesShared}, made in
- * one go: each field merged across the run (with fast paths for a probe's successive reports:
- * the newest latest Map wins every key; metric samples follow each other), one node made, or the
- * first version itself when nothing changed it. Host nodes and nodes with children take the
- * pairwise fold.
+ * Scratch of {@link mergeNodesByKey} and {@link mergeMetricsRun} (neither re-entered): written by
+ * index with a count, never truncated (setting an array's length reallocates its store, which
+ * cost more than the merges' own allocations), and cleared after use so no stale node or metric
+ * stays reachable from them.
  */
-function mergeNodeRun(run: readonly Node[], isHost: boolean): Node {
+const nodeRun: Node[] = [];
+const metricColumn: Metric[] = [];
+
+/**
+ * The merged nodes of `sources[0..k)`, as the left fold with {@link mergeNodesShared} gives them:
+ * each key is merged once, when the walk over the topologies in order first meets it, from its
+ * versions in that topology and the later ones ({@link mergeNodeRun}) — so the result's keys come
+ * in the order the fold inserts them. A probe's full report and deltas mostly hold the same
+ * processes, but not all (they come and go) nor in the same order, and endpoints change every
+ * report; a key found in one topology only is shared as it is.
+ */
+function mergeNodesByKey(sources: readonly Topology[], k: number, isHost: boolean): Map<string, Node> {
+  const out = new Map<string, Node>();
+  const run = nodeRun;
+  let used = 0;
+  for (let s = 0; s < k; s++) {
+    const nodes = sources[s]!.nodes;
+    const values = nodes.values();
+    for (const key of nodes.keys()) {
+      const node = values.next().value as Node;
+      // Met in an earlier topology: merged then with all its versions (a Map's keys are unique).
+      if (s > 0 && out.has(key)) continue;
+      let n = 0;
+      for (let t = s + 1; t < k; t++) {
+        const other = sources[t]!.nodes.get(key);
+        if (other === undefined) continue;
+        if (n === 0) run[n++] = node;
+        run[n++] = other;
+      }
+      if (n > used) used = n;
+      out.set(key, n === 0 ? node : mergeNodeRun(run, n, isHost));
+    }
+  }
+  for (let i = 0; i < used; i++) run[i] = undefined as unknown as Node;
+  return out;
+}
+
+/**
+ * The left fold of `run[0..k)` (a node's versions, oldest first; k ≥ 2) with
+ * {@link mergeNodesShared}, made in one go: each field merged across the run (with fast paths for
+ * a probe's successive reports: the newest latest Map wins every key; metric samples follow each
+ * other), one node made, or the first version itself when nothing changed it. Host nodes and
+ * nodes with children take the pairwise fold.
+ */
+function mergeNodeRun(run: readonly Node[], k: number, isHost: boolean): Node {
   const first = run[0]!;
-  const k = run.length;
   let plain = !isHost;
   let id = first.id;
   let topology = first.topology;
@@ -496,8 +580,8 @@ function mergeNodeRun(run: readonly Node[], isHost: boolean): Node {
     adjacency = mergeStringSets(adjacency, n.adjacency);
     parents = mergeSetsShared(parents, n.parents);
   }
-  const latest = mergeLatestRun(run);
-  const metrics = mergeMetricsRun(run);
+  const latest = mergeLatestRun(run, k);
+  const metrics = mergeMetricsRun(run, k);
   if (id === first.id && topology === first.topology && sets === first.sets && adjacency === first.adjacency &&
     latest === first.latest && metrics === first.metrics && parents === first.parents) {
     return first;
@@ -511,8 +595,7 @@ function mergeNodeRun(run: readonly Node[], isHost: boolean): Node {
  * probe re-stamps its entries every report — the fold is that Map: checked in one walk per older
  * Map, with no lookups.
  */
-function mergeLatestRun(run: readonly Node[]): LatestMap {
-  const k = run.length;
+function mergeLatestRun(run: readonly Node[], k: number): LatestMap {
   const last = run[k - 1]!.latest;
   let newest = last.size > 0;
   for (let i = 0; i < k - 1 && newest; i++) {
@@ -539,69 +622,72 @@ function mergeLatestRun(run: readonly Node[]): LatestMap {
   return acc;
 }
 
-/** Scratch arrays of {@link mergeMetricsRun} (not re-entered), emptied after each use. */
-const metricMaps: Map<string, Metric>[] = [];
-const metricColumn: Metric[] = [];
-
 /**
  * The left fold of the run's metric Maps with {@link mergeMetricsShared}. Empty Maps add nothing;
- * when the others hold the same keys in the same order, each metric is merged once across the
- * run ({@link mergeMetricColumn}) into one new Map.
+ * when the others hold the same keys (in any order: a probe lists a node's metrics in no fixed
+ * order; the result has the first one's, as the fold gives), each metric is merged once across
+ * the run ({@link mergeMetricColumn}) into one new Map.
  */
-function mergeMetricsRun(run: readonly Node[]): Map<string, Metric> {
-  const k = run.length;
+function mergeMetricsRun(run: readonly Node[], k: number): Map<string, Metric> {
   let base: Map<string, Metric> | undefined;
+  let first = 0;
   let others = 0;
   let aligned = true;
   for (let i = 0; i < k; i++) {
     const m = run[i]!.metrics;
     if (m.size === 0) continue;
-    if (base === undefined) base = m;
-    else {
+    if (base === undefined) {
+      base = m;
+      first = i;
+    } else {
       others++;
-      if (m.size !== base.size || !sameKeyOrder(base, m)) aligned = false;
+      // Same size here, same keys below.
+      if (m.size !== base.size) aligned = false;
     }
   }
   if (base === undefined) return run[0]!.metrics;
   if (others === 0) return base;
-  if (!aligned) {
-    let acc = run[0]!.metrics;
-    for (let i = 1; i < k; i++) acc = mergeMetricsShared(acc, run[i]!.metrics);
-    return acc;
+  let out: Map<string, Metric> | undefined;
+  if (aligned) {
+    const column = metricColumn;
+    out = new Map<string, Metric>();
+    let same = true;
+    const metrics = base.values();
+    for (const key of base.keys()) {
+      const metric = metrics.next().value as Metric;
+      let c = 0;
+      column[c++] = metric;
+      // A lookup in a Map of a few metrics is cheaper than an iterator per Map (an allocation each).
+      for (let i = first + 1; i < k; i++) {
+        const m = run[i]!.metrics;
+        if (m.size === 0) continue;
+        const other = m.get(key);
+        if (other === undefined) break;
+        column[c++] = other;
+      }
+      if (c !== others + 1) {
+        // Same sizes, other keys: the left fold below (rare).
+        out = undefined;
+        break;
+      }
+      const merged = mergeMetricColumn(column, c);
+      if (merged !== metric) same = false;
+      out.set(key, merged);
+    }
+    for (let i = 0; i <= others; i++) column[i] = undefined as unknown as Metric;
+    if (out !== undefined) return same ? base : out;
   }
-  const maps = metricMaps;
-  maps.length = 0;
-  for (let i = 0; i < k; i++) {
-    const m = run[i]!.metrics;
-    if (m.size > 0) maps.push(m);
-  }
-  const column = metricColumn;
-  column.length = maps.length;
-  const out = new Map<string, Metric>();
-  let same = true;
-  const metrics = base.values();
-  for (const key of base.keys()) {
-    const metric = metrics.next().value as Metric;
-    column[0] = metric;
-    // The Maps hold the same keys (checked above): a lookup in a Map of a few metrics is cheaper
-    // than an iterator per Map (an allocation each).
-    for (let i = 1; i < maps.length; i++) column[i] = maps[i]!.get(key)!;
-    const merged = mergeMetricColumn(column);
-    if (merged !== metric) same = false;
-    out.set(key, merged);
-  }
-  maps.length = 0;
-  column.length = 0;
-  return same ? base : out;
+  let acc = run[0]!.metrics;
+  for (let i = 1; i < k; i++) acc = mergeMetricsShared(acc, run[i]!.metrics);
+  return acc;
 }
 
 /**
- * The left fold of `column` (one metric's versions, oldest first) with `mergeMetric`. When each
- * version's samples come after the previous one's — a probe's next samples — the samples are
- * copied once into one array (the newest `MAX_METRIC_SAMPLES`); otherwise the pairwise fold.
+ * The left fold of `column[0..k)` (one metric's versions, oldest first) with `mergeMetric`. When
+ * each version's samples come after the previous one's — a probe's next samples — the samples
+ * are copied once into one array (the newest `MAX_METRIC_SAMPLES`); otherwise the pairwise fold.
  */
-function mergeMetricColumn(column: readonly Metric[]): Metric {
-  const k = column.length;
+function mergeMetricColumn(column: readonly Metric[], k: number): Metric {
   let acc: Metric | undefined;
   let count = 0;
   let total = 0;
@@ -610,15 +696,17 @@ function mergeMetricColumn(column: readonly Metric[]): Metric {
     const m = column[i]!;
     const ss = m.samples;
     if (ss.length === 0) continue;
-    if (acc !== undefined && !(lastDate < ss[0]!.date)) return foldMetrics(column);
+    if (!samplesFollow) {
+      if (acc !== undefined && !(lastDate < ss[0]!.date)) return foldMetrics(column, k);
+      lastDate = ss[ss.length - 1]!.date;
+    }
     acc ??= m;
     count++;
     total += ss.length;
-    lastDate = ss[ss.length - 1]!.date;
   }
   if (acc === undefined || count === 1) return acc ?? column[0]!;
   const skip = total > MAX_METRIC_SAMPLES ? total - MAX_METRIC_SAMPLES : 0;
-  const samples = new Array<Sample>(total - skip);
+  const samples: Sample[] = [];
   let min = acc.min;
   let max = acc.max;
   let at = 0;
@@ -630,14 +718,14 @@ function mergeMetricColumn(column: readonly Metric[]): Metric {
       min = Math.min(min, m.min);
       max = Math.max(max, m.max);
     }
-    for (let j = 0; j < ss.length; j++, at++) if (at >= skip) samples[at - skip] = ss[j]!;
+    for (let j = 0; j < ss.length; j++, at++) if (at >= skip) samples.push(ss[j]!);
   }
   return { samples, min, max };
 }
 
-/** `mergeMetric` folded over `column`, oldest first. */
-function foldMetrics(column: readonly Metric[]): Metric {
+/** `mergeMetric` folded over `column[0..k)`, oldest first. */
+function foldMetrics(column: readonly Metric[], k: number): Metric {
   let acc = column[0]!;
-  for (let i = 1; i < column.length; i++) acc = mergeMetric(acc, column[i]!);
+  for (let i = 1; i < k; i++) acc = mergeMetric(acc, column[i]!);
   return acc;
 }

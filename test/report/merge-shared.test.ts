@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { cloneReport } from '../../src/report/copy.js';
 import { mergeReportInto } from '../../src/report/merge.js';
-import { mergeReportsLean, mergeReportsShared } from '../../src/report/merge-shared.js';
+import { mergeReportsLean, mergeReportsShared, reportSampleSpans } from '../../src/report/merge-shared.js';
 import { makeNode, makeReport } from '../../src/report/model.js';
 import type { Node, Report } from '../../src/report/types.js';
 import { arbReport, canonicalReport, t } from './support.js';
@@ -142,6 +142,10 @@ describe('mergeReportsLean', () => {
         reports.forEach((r, i) => assert.deepEqual(canonicalReport(r), canonicalReport(before[i]!)));
         // A second fold over the same inputs sees them as they were.
         assert.deepEqual(canonicalReport(mergeReportsLean(reports)), canonicalReport(want));
+        // With the reports' sample spans (SlidingMerge's fold): the same again.
+        const spanned = mergeReportsLean(reports, reports.map(reportSampleSpans));
+        assert.deepEqual(canonicalReport(spanned), canonicalReport(want));
+        assert.deepEqual(order(spanned), order(want));
       }),
       { numRuns: 300 },
     );
@@ -252,6 +256,9 @@ describe('mergeReportsLean, reports with the same nodes in the same order', () =
         const want = fold(reports);
         assert.deepEqual(canonicalReport(lean), canonicalReport(want));
         assert.deepEqual(order(lean), order(want));
+        const spanned = mergeReportsLean(reports, reports.map(reportSampleSpans));
+        assert.deepEqual(canonicalReport(spanned), canonicalReport(want));
+        assert.deepEqual(order(spanned), order(want));
         reports.forEach((r, i) => assert.deepEqual(canonicalReport(r), canonicalReport(before[i]!)));
       }),
       { numRuns: 500 },
@@ -268,5 +275,38 @@ describe('mergeReportsLean, reports with the same nodes in the same order', () =
     });
     assert.equal(mergeReportsLean(reports).topologies.process.nodes.get('h;0')!.latest.get('a')!.value, 'v0');
     assert.deepEqual(canonicalReport(mergeReportsLean(reports)), canonicalReport(fold(reports)));
+  });
+});
+
+describe('mergeReportsLean with sample spans', () => {
+  /** Two reports of one probe: process samples that follow each other, container samples that overlap (t(2) twice). */
+  const reports = [0, 1].map((k) => {
+    const r = makeReport();
+    const p = makeNode('h;1', k === 0 ? 'process' : '');
+    p.metrics.set('cpu', { samples: [0, 1].map((i) => ({ date: t(3 * k + i), value: k + i })), min: 0, max: 9 });
+    r.topologies.process.nodes.set(p.id, p);
+    const c = makeNode('c;<container>', k === 0 ? 'container' : '');
+    c.metrics.set('mem', { samples: [0, 1, 2].map((i) => ({ date: t(2 * k + i), value: 10 * k + i })), min: 0, max: 20 });
+    r.topologies.container.nodes.set(c.id, c);
+    return r;
+  });
+
+  test('spans are taken per topology', () => {
+    const spans = reportSampleSpans(reports[1]!);
+    assert.deepEqual([...spans], [['process', { first: t(3), last: t(4) }], ['container', { first: t(2), last: t(4) }]]);
+    assert.equal(reportSampleSpans(makeReport()).size, 0);
+  });
+
+  test('a topology whose samples overlap is merge-joined although another topology’s follow', () => {
+    const merged = mergeReportsLean(reports, reports.map(reportSampleSpans));
+    assert.deepEqual(canonicalReport(merged), canonicalReport(fold(reports)));
+    const dates = (m: Report, topology: 'process' | 'container', key: string): string[] =>
+      [...m.topologies[topology].nodes.values()][0]!.metrics.get(key)!.samples.map((s) => s.date);
+    assert.deepEqual(dates(merged, 'container', 'mem'), [0, 1, 2, 3, 4].map((s) => t(s)));
+    assert.deepEqual(dates(merged, 'process', 'cpu'), [0, 1, 3, 4].map((s) => t(s)));
+  });
+
+  test('one span per report, or none', () => {
+    assert.throws(() => mergeReportsLean(reports, [reportSampleSpans(reports[0]!)]), RangeError);
   });
 });
