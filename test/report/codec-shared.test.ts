@@ -141,7 +141,7 @@ function mp(v: unknown, out: number[] = []): number[] {
   else if (v instanceof GoTime) { const b = new Uint8Array(15); writeGoBinaryTime(v.t, b, 0); out.push(0xaf, ...b); }
   else if (Array.isArray(v)) { out.push(0x90 | v.length); for (const x of v) mp(x, out); }
   else if (v instanceof Map) { out.push(0x80 | v.size); for (const [k, x] of v) { mp(k, out); mp(x, out); } }
-  else throw new Error(`mp: ${String(v)}`);
+  else throw new Error(`mp: cannot write a ${typeof v}`);
   return out;
 }
 
@@ -194,4 +194,22 @@ test('many distinct entries, samples and metrics in one report: all decoded righ
   assert.equal(first.latest.get('state'), last.latest.get('state'));
   assert.equal(first.metrics.get('memory'), last.metrics.get('memory'));
   assert.notEqual(first.metrics.get('cpu'), last.metrics.get('cpu'));
+});
+
+test('after a report too large for the sharing tables to stay big, the next report still shares', () => {
+  const r = makeReport();
+  for (let i = 0; i < 9000; i++) {
+    const n = makeNode(`h;${i}`, 'process');
+    n.latest.set('pid', { timestamp: T, value: String(i) });
+    n.metrics.set('cpu', { samples: [{ date: T, value: i }], min: 0, max: i });
+    r.topologies.process.nodes.set(n.id, n);
+  }
+  const big = decodeReport(encodeReport(r, 'msgpack'), 'msgpack');
+  assert.equal(big.topologies.process.nodes.get('h;8999')!.latest.get('pid')!.value, '8999');
+  const { r: small } = twoNodes();
+  const d = decodeReport(encodeReport(small, 'msgpack'), 'msgpack');
+  const a = d.topologies.container.nodes.get('a;<container>')!;
+  const b = d.topologies.container.nodes.get('b;<container>')!;
+  assert.equal(a.latest.get('state'), b.latest.get('state'));
+  assert.deepStrictEqual(d, { ...small, id: d.id });
 });

@@ -20,6 +20,8 @@ import { decodeUtf8 } from './msgpack-read.js';
 const MAX_PROBES = 16;
 const MIN_BITS = 10;
 const MAX_BITS = 18;
+/** Tables grown past this (a huge or hostile report) are made small again after the decode. */
+const KEEP_BITS = 14;
 
 /** Hash of the number `x` (SameValueZero-consistent for NaN; -0 is never looked up). */
 const f64 = new Float64Array(1);
@@ -255,4 +257,23 @@ export function endShare(): void {
   nextOrd = 0;
   lastSampleOrd = -1;
   input = NO_INPUT;
+  if (eBits > KEEP_BITS) {
+    eBits = MIN_BITS;
+    eObjs = new Array<LatestEntry | undefined>(1 << eBits).fill(undefined);
+    eHash = new Int32Array(1 << eBits);
+    eStart = new Int32Array(1 << eBits);
+    eLen = new Int32Array(1 << eBits);
+  }
+  if (sBits > KEEP_BITS) {
+    sBits = MIN_BITS;
+    sObjs = new Array<Sample | undefined>(1 << sBits).fill(undefined);
+    sHash = new Int32Array(1 << sBits);
+    sOrd = new Int32Array(1 << sBits);
+  }
+  if (mBits > KEEP_BITS) {
+    mBits = MIN_BITS;
+    mObjs = new Array<Metric | undefined>(1 << mBits).fill(undefined);
+    mHash = new Int32Array(1 << mBits);
+  }
+  for (const u of [eUsed, sUsed, mUsed]) if (u.slots.length > 1 << KEEP_BITS) u.slots = new Int32Array(1 << MIN_BITS);
 }
