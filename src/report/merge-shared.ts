@@ -170,12 +170,17 @@ export function reportSampleSpans(report: Report): SampleSpans {
     if (nodes.size === 0) continue;
     let first: Time | undefined;
     let last: Time | undefined;
+    // The decoder shares a report's date strings, and its metrics were mostly sampled at the same
+    // few times: a date that is the same string as one just seen needs no (char-by-char) compare.
+    let seen: Time | undefined;
     for (const node of nodes.values()) {
       if (node.metrics.size === 0) continue;
       for (const metric of node.metrics.values()) {
         const ss = metric.samples;
         for (let i = 0; i < ss.length; i++) {
           const date = ss[i]!.date;
+          if (date === seen || date === first || date === last) continue;
+          seen = date;
           if (first === undefined || date < first) first = date;
           if (last === undefined || date > last) last = date;
         }
@@ -449,9 +454,61 @@ export function mergeReportIntoShared(out: Report, src: Report): void {
  * Throws (a TypeError, say) if an input is malformed; the inputs are left unchanged either way.
  */
 export function mergeReportsShared(reports: Iterable<Report>): Report {
+  const list = Array.isArray(reports) ? (reports as readonly Report[]) : [...reports];
   const out = makeReport();
-  for (const src of reports) mergeReportIntoShared(out, src);
+  // Topology by topology (topologies merge independently: the same result as report by report).
+  for (const src of list) mergeReportFieldsInto(out, src);
+  for (const { name } of TOPOLOGIES) {
+    const dst = out.topologies[name];
+    const isHost = name === 'host';
+    let merges: Map<string, Node> | undefined;
+    for (let i = 0; i < list.length; i++) {
+      const t = list[i]!.topologies[name];
+      if (isBare(t) || isLeanTopology(t)) continue;
+      mergeTopologySharing(dst, t, isHost, false);
+      if (t.nodes.size > 0) merges = insertNodes(dst.nodes, t.nodes, list, i, name, isHost, merges);
+    }
+  }
   return out;
+}
+
+/**
+ * The node step of {@link mergeReportsShared} for input `i`: each of its nodes set under its key,
+ * merged with what the key held before when it was there already. The app's window merge (500
+ * probes' parts, ~80k nodes) finds a key there only for the few nodes several probes report (an
+ * image, say), so the node is set at once and the Map's size tells whether it replaced one — one
+ * lookup in a Map far larger than the cache instead of a lookup and then an insert. The value it
+ * replaced is an earlier merge (`merges`, returned) or else the one earlier input's own node.
+ */
+function insertNodes(
+  nodes: Map<string, Node>,
+  src: ReadonlyMap<string, Node>,
+  list: readonly Report[],
+  i: number,
+  name: TopologyName,
+  isHost: boolean,
+  merges: Map<string, Node> | undefined,
+): Map<string, Node> | undefined {
+  const values = src.values();
+  for (const key of src.keys()) {
+    const node = values.next().value as Node;
+    const size = nodes.size;
+    nodes.set(key, node);
+    if (nodes.size !== size) continue;
+    const merged = mergeNodesShared(merges?.get(key) ?? earlierNode(list, i, name, key), node, isHost);
+    nodes.set(key, merged);
+    (merges ??= new Map()).set(key, merged);
+  }
+  return merges;
+}
+
+/** The node under `key` of the first of `list[0..i)` that holds one in topology `name`. */
+function earlierNode(list: readonly Report[], i: number, name: TopologyName, key: string): Node {
+  for (let j = 0; j < i; j++) {
+    const node = list[j]!.topologies[name].nodes.get(key);
+    if (node !== undefined) return node;
+  }
+  throw new Error(`merge: no earlier node under ${key}`);
 }
 
 /**
