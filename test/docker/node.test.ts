@@ -12,9 +12,12 @@ import { humanBytes, humanDuration, imageNameAndTag, stateHuman, stateString } f
 import { DockerReplyError, parseContainerInspect, parseEvent, parseImageList } from '../../src/probe/docker/wire.js';
 import { activeControls, buildContainerNode, fixedLatest, networkSets, portStrings, type HostNetInfo } from '../../src/probe/docker/container-node.js';
 import { DockerDemux } from '../../src/probe/docker/streams.js';
-import { parseCidr } from '../../src/report/ids.js';
+import { makeContainerNodeId, parseCidr } from '../../src/report/ids.js';
 import { sampleFromDockerStats } from '../../src/probe/docker/metrics.js';
 import { localAddressesInFibTrie } from '../../src/probe/docker/netns.js';
+import { ContainerTagger } from '../../src/probe/docker/tagger.js';
+import type { DockerRegistry } from '../../src/probe/docker/registry.js';
+import { makeNode, makeReport } from '../../src/report/model.js';
 
 const RECORDED = fileURLToPath(new URL('../../../shared/fixtures/scope/samples/api-report.raw.json.gz', import.meta.url));
 
@@ -194,4 +197,36 @@ test('local addresses of a network namespace from fib_trie (as a container shows
     'Local:', '           |-- 172.17.0.2', '              /32 host LOCAL',
   ].join('\n');
   assert.deepEqual(localAddressesInFibTrie(fib).sort(), ['10.32.0.7', '172.17.0.2']);
+});
+
+test('tagger: without a readable cgroup file, a process is tagged when it or an ancestor is a main pid; a ppid cycle ends', async () => {
+  const info = parseContainerInspect(inspect());
+  const registry = {
+    containers: new Map([[info.id, { info, firstSeen: '2026-11-25T14:46:43Z' }]]),
+    images: new Map(),
+  } as unknown as DockerRegistry;
+  // No /proc here: every cgroup read fails, so only the main-pid walk can find the container.
+  const tagger = new ContainerTagger(registry, '/nonexistent-proc');
+  const report = makeReport();
+  const proc = (pid: number, ppid: number): void => {
+    const node = makeNode(`h;${pid}`, 'process');
+    node.latest.set('pid', { timestamp: '2026-11-25T14:47:00Z', value: String(pid) });
+    node.latest.set('ppid', { timestamp: '2026-11-25T14:47:00Z', value: String(ppid) });
+    report.topologies.process.nodes.set(node.id, node);
+  };
+  proc(4242, 100); // the main pid
+  proc(5000, 4242); // child
+  proc(5001, 5000); // grandchild
+  proc(6000, 1); // elsewhere
+  proc(7000, 7001); // a cycle that meets no main pid
+  proc(7001, 7000);
+  await tagger.tag(report);
+  const tagged = (pid: number): string | undefined => report.topologies.process.nodes.get(`h;${pid}`)!.latest.get('docker_container_id')?.value;
+  assert.equal(tagged(4242), ID);
+  assert.equal(tagged(5000), ID);
+  assert.equal(tagged(5001), ID);
+  assert.equal(tagged(6000), undefined);
+  assert.equal(tagged(7000), undefined);
+  assert.equal(tagged(7001), undefined);
+  assert.deepEqual(report.topologies.process.nodes.get('h;5001')!.parents.get('container'), [makeContainerNodeId(ID)]);
 });

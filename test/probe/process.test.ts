@@ -1,7 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcFileReader } from '../../src/probe/procfs/read.js';
 import { ProcWalker } from '../../src/probe/procfs/walker.js';
 import { createProcessReporter, omitArgs } from '../../src/probe/process/reporter.js';
 import { isKernelThread, parseCmdline, parsePidStat, parseProcStat, parseMaxOpenFiles, type PidStat } from '../../src/probe/procfs/parse.js';
@@ -163,4 +166,31 @@ test('an idle process that opens files without using a clock tick of CPU has its
   }
   assert.equal(count(), readdirSync(`/proc/${child.pid}/fd`).length, `fd count followed within ${walks} walks`);
   walker.close();
+});
+
+test('single-read procfs helpers return the whole file, falling back to reading on for long or unterminated ones', () => {
+  const reader = new ProcFileReader();
+  const text = (n: number): string => reader.buffer.toString('latin1', 0, n);
+  for (const f of ['limits', 'cgroup']) {
+    const path = `/proc/self/${f}`;
+    assert.equal(text(reader.readSingle(path)), readFileSync(path, 'latin1'), f);
+  }
+  const cmdline = readFileSync('/proc/self/cmdline', 'latin1');
+  assert.equal(text(reader.readCmdline('/proc/self/cmdline')), cmdline);
+  assert.equal(reader.readSingle('/proc/self/no-such-file'), -1);
+  assert.equal(reader.readCmdline('/proc/no-such-pid/cmdline'), -1);
+  // Longer than the reader's buffer, and not ending in a newline: both read on to the end.
+  const dir = mkdtempSync(join(tmpdir(), 'procread-'));
+  try {
+    const long = join(dir, 'long');
+    const body = 'x'.repeat(200_000);
+    writeFileSync(long, body);
+    assert.equal(reader.readCmdline(long), body.length);
+    assert.equal(reader.readSingle(long), body.length);
+    const short = join(dir, 'short');
+    writeFileSync(short, 'no newline');
+    assert.equal(text(reader.readSingle(short)), 'no newline');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

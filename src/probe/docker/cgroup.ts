@@ -163,6 +163,20 @@ export class CgroupReader {
         this.open.set(containerId, o);
       }
     }
+    return this.readOrForget(containerId, o);
+  }
+
+  /**
+   * {@link CgroupReader.read} without the promise when the container's cgroup files are already
+   * open (every report after its first): undefined when they are not (call `read`). Throws as
+   * `read` rejects.
+   */
+  readIfOpen(containerId: string): CgroupSample | undefined {
+    const o = this.open.get(containerId);
+    return o === undefined ? undefined : this.readOrForget(containerId, o);
+  }
+
+  private readOrForget(containerId: string, o: OpenCgroup): CgroupSample {
     try {
       return this.readOpen(o);
     } catch (err) {

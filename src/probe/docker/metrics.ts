@@ -48,6 +48,9 @@ export class ContainerMetrics {
   private readonly hostMemoryBytes = totalmem();
   /** The last sample time made, by its millisecond: the readings of one report share it. */
   private lastDate = { millis: NaN, time: '' };
+  /** Collections so far, and the last one in which each target id was seen (see `prune`). */
+  private tick = 0;
+  private readonly liveTick = new Map<string, number>();
 
   constructor(
     private readonly cgroups: CgroupReader,
@@ -55,26 +58,55 @@ export class ContainerMetrics {
     private readonly onFallbackError: (id: string, err: unknown) => void = () => undefined,
   ) {}
 
-  /** Metrics of each target that could be read, keyed by container id. */
+  /**
+   * Metrics of each target that could be read, keyed by container id. Containers whose cgroup
+   * files are already open (all but new ones) are read synchronously, without a promise each:
+   * this runs every spy tick, and its async steps cost more than the reads.
+   */
   async collect(targets: readonly MetricTarget[]): Promise<Map<string, Map<string, Metric>>> {
     const out = new Map<string, Map<string, Metric>>();
-    const live = new Set(targets.map((t) => t.id));
-    for (const id of new Set([...this.last.keys(), ...this.fallback.keys()])) {
-      if (!live.has(id)) {
-        this.last.delete(id);
-        this.fallback.delete(id);
-        this.cgroups.forget(id);
+    this.prune(targets);
+    let slow: MetricTarget[] | undefined;
+    for (const t of targets) {
+      let reading: Reading | undefined;
+      try {
+        const sample = this.cgroups.readIfOpen(t.id);
+        if (sample === undefined) {
+          (slow ??= []).push(t);
+          continue;
+        }
+        reading = { sample, atMillis: Date.now() };
+      } catch {
+        reading = this.fallbackReading(t.id);
       }
+      this.add(out, t.id, reading);
     }
-    await Promise.all(
-      targets.map(async (t) => {
-        const reading = await this.read(t);
-        if (!reading) return;
-        const metrics = this.toMetrics(t.id, reading);
-        if (metrics.size > 0) out.set(t.id, metrics);
-      }),
-    );
+    if (slow !== undefined) await Promise.all(slow.map(async (t) => this.add(out, t.id, await this.read(t))));
     return out;
+  }
+
+  /** Forgets the containers that are no longer targets (what a tick stamp per id tells, without a Set each tick). */
+  private prune(targets: readonly MetricTarget[]): void {
+    const tick = ++this.tick;
+    const live = this.liveTick;
+    for (const t of targets) live.set(t.id, tick);
+    const drop = (_: Reading, id: string): void => {
+      if (live.get(id) === tick) return;
+      this.last.delete(id);
+      this.fallback.delete(id);
+      this.cgroups.forget(id);
+    };
+    this.last.forEach(drop);
+    this.fallback.forEach(drop);
+    live.forEach((t, id) => {
+      if (t !== tick) live.delete(id);
+    });
+  }
+
+  private add(out: Map<string, Map<string, Metric>>, id: string, reading: Reading | undefined): void {
+    if (!reading) return;
+    const metrics = this.toMetrics(id, reading);
+    if (metrics.size > 0) out.set(id, metrics);
   }
 
   private async read(t: MetricTarget): Promise<Reading | undefined> {
@@ -82,12 +114,17 @@ export class ContainerMetrics {
       const sample = await this.cgroups.read(t.id, t.pid);
       return { sample, atMillis: Date.now() };
     } catch {
-      this.startFallback(t.id);
-      const r = this.fallback.get(t.id);
-      // Use each background reading once; an old one would repeat a sample.
-      if (r) this.fallback.delete(t.id);
-      return r;
+      return this.fallbackReading(t.id);
     }
+  }
+
+  /** After a failed cgroup read: starts a Docker stats fetch, and takes the last one's reading if any. */
+  private fallbackReading(id: string): Reading | undefined {
+    this.startFallback(id);
+    const r = this.fallback.get(id);
+    // Use each background reading once; an old one would repeat a sample.
+    if (r) this.fallback.delete(id);
+    return r;
   }
 
   private startFallback(id: string): void {

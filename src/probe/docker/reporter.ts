@@ -28,7 +28,7 @@ import {
   type NodeOptions,
 } from './container-node.js';
 import { humanBytes, imageNameAndTag } from './format.js';
-import type { ContainerMetrics } from './metrics.js';
+import type { ContainerMetrics, MetricTarget } from './metrics.js';
 import { NamespaceAddresses } from './netns.js';
 import type { DockerRegistry, KnownContainer } from './registry.js';
 import { decorateContainerTopology, decorateImageTopology, decorateSwarmTopology } from './templates.js';
@@ -97,6 +97,8 @@ export class DockerReporter implements Reporter {
    * its namespace addresses are the same objects: most of a container node's cost each report.
    */
   private readonly shapes = new Map<string, ShapeEntry>();
+  /** Metric target per inspection (id and main pid do not change within one). */
+  private readonly targets = new WeakMap<KnownContainer['info'], MetricTarget>();
 
   constructor(
     private readonly registry: DockerRegistry,
@@ -207,14 +209,31 @@ export class DockerReporter implements Reporter {
 
   async report(): Promise<Report> {
     const r = this.emptyReport();
-    const containers = [...this.registry.containers.values()];
-    if (this.shapes.size > containers.length) {
-      for (const id of this.shapes.keys()) if (!this.registry.containers.has(id)) this.shapes.delete(id);
+    const known = this.registry.containers;
+    if (this.shapes.size > known.size) {
+      for (const id of this.shapes.keys()) if (!known.has(id)) this.shapes.delete(id);
     }
-    if (containers.length === 0 && !this.registry.connected) return r;
-    const running = containers.filter((c) => c.info.state.running);
-    const metrics = await this.metrics.collect(running.map((c) => ({ id: c.info.id, pid: c.info.state.pid })));
-    const nsIps = this.namespaces.read(running.filter((c) => c.info.state.pid > 0).map((c) => c.info.state.pid));
+    if (known.size === 0 && !this.registry.connected) return r;
+    // One pass over the registry (this runs every spy tick): the containers as of now, the running
+    // ones' metric targets (each container's target object kept while its inspection is the same)
+    // and their main pids.
+    const containers: KnownContainer[] = [];
+    const targets: MetricTarget[] = [];
+    const pids: number[] = [];
+    known.forEach((c) => {
+      containers.push(c);
+      const info = c.info;
+      if (!info.state.running) return;
+      let target = this.targets.get(info);
+      if (target === undefined) {
+        target = { id: info.id, pid: info.state.pid };
+        this.targets.set(info, target);
+      }
+      targets.push(target);
+      if (info.state.pid > 0) pids.push(info.state.pid);
+    });
+    const metrics = await this.metrics.collect(targets);
+    const nsIps = this.namespaces.read(pids);
     const host = this.hostInfo();
     const nowMillis = Date.now();
     const now = timeFromMillis(nowMillis);

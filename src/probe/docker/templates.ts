@@ -80,23 +80,32 @@ const CONTAINER_TABLES: readonly TableTemplate[] = [
   propertyList('docker_env_', 'Environment variables', 'docker_env_'),
 ];
 
-/** Adds the container topology's templates (and controls when enabled) to `t`. */
+/**
+ * Adds the container topology's templates (and controls when enabled) to `t`. The objects are
+ * shared, not copied: the reporters add them to every spy tick's report, and nothing in the probe
+ * writes to a template or control once made (merges replace entries, the encoder only reads).
+ */
 export function decorateContainerTopology(t: Topology, controlsEnabled: boolean): void {
-  if (controlsEnabled) for (const c of CONTAINER_CONTROLS) t.controls.set(c.id, { ...c });
-  for (const m of CONTAINER_METADATA) t.metadataTemplates.set(m.id, { ...m });
-  for (const m of CONTAINER_METRICS) t.metricTemplates.set(m.id, { ...m });
-  for (const tt of CONTAINER_TABLES) t.tableTemplates.set(tt.id, { ...tt, columns: [], fixedRows: new Map(tt.fixedRows) });
+  if (controlsEnabled) for (const c of CONTAINER_CONTROLS) t.controls.set(c.id, c);
+  for (const m of CONTAINER_METADATA) t.metadataTemplates.set(m.id, m);
+  for (const m of CONTAINER_METRICS) t.metricTemplates.set(m.id, m);
+  for (const tt of CONTAINER_TABLES) t.tableTemplates.set(tt.id, tt);
 }
 
-/** Adds the image topology's templates to `t`. */
+const IMAGE_CONTAINERS = meta('container', '# Containers', 'counters', 2, 'number');
+const IMAGE_LABELS = propertyList('docker_image_label_', 'Docker labels', 'docker_image_label_');
+
+/** Adds the image topology's templates to `t` (shared objects, as above). */
 export function decorateImageTopology(t: Topology): void {
-  t.metadataTemplates.set('container', meta('container', '# Containers', 'counters', 2, 'number'));
-  const labels = propertyList('docker_image_label_', 'Docker labels', 'docker_image_label_');
-  t.tableTemplates.set(labels.id, labels);
+  t.metadataTemplates.set(IMAGE_CONTAINERS.id, IMAGE_CONTAINERS);
+  t.tableTemplates.set(IMAGE_LABELS.id, IMAGE_LABELS);
 }
 
-/** Adds the Swarm service topology's templates (its nodes come from the tagger). */
+const SERVICE_NAME = meta('service_name', 'Service name', 'latest', 0);
+const STACK_NAMESPACE = meta('stack_namespace', 'Stack namespace', 'latest', 1);
+
+/** Adds the Swarm service topology's templates (its nodes come from the tagger; shared objects, as above). */
 export function decorateSwarmTopology(t: Topology): void {
-  t.metadataTemplates.set('service_name', meta('service_name', 'Service name', 'latest', 0));
-  t.metadataTemplates.set('stack_namespace', meta('stack_namespace', 'Stack namespace', 'latest', 1));
+  t.metadataTemplates.set(SERVICE_NAME.id, SERVICE_NAME);
+  t.metadataTemplates.set(STACK_NAMESPACE.id, STACK_NAMESPACE);
 }

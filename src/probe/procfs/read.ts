@@ -56,6 +56,57 @@ export class ProcFileReader {
   }
 
   /**
+   * `readInto` for procfs files the kernel generates whole on each read (`single_open` seq files,
+   * see `preadSingle`: /proc/<pid>/cgroup, /proc/<pid>/limits…): a short first read that ends in
+   * a newline is the whole file, which saves the second `read` that would only return 0. These
+   * are read once per new process, and a host's short-lived processes make several a second.
+   */
+  readSingle(path: string): number {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return -1;
+    }
+    try {
+      return this.preadSingle(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * `readInto` for /proc/<pid>/cmdline, which the kernel copies whole up to the size asked for
+   * (not in seq_file records): a first read shorter than the buffer is the whole file, which saves
+   * the second `read` that would only return 0 (one per new process).
+   */
+  readCmdline(path: string): number {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return -1;
+    }
+    try {
+      let n: number;
+      try {
+        n = readSync(fd, this.buf, 0, this.buf.length, 0);
+      } catch {
+        return -1;
+      }
+      return n < this.buf.length ? n : this.preadInto(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** `readSingle` as latin1 text; undefined if unreadable. */
+  readSingleText(path: string): string | undefined {
+    const n = this.readSingle(path);
+    return n < 0 ? undefined : this.buf.toString('latin1', 0, n);
+  }
+
+  /**
    * Re-reads an already open procfs file from offset 0 (procfs regenerates it), saving the path
    * lookup, open and close of `readInto`. Returns the byte count, or -1 (e.g. ESRCH: the process exited).
    */

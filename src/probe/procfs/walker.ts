@@ -287,7 +287,7 @@ export class ProcWalker {
         info.fdCountTick = info.ticks === 0 ? this.tickNumber - (pid % FD_COUNT_EVERY_TICKS) : this.tickNumber;
       }
       if (nowMillis - info.limitsReadAtMillis > LIMITS_TTL_MILLIS) {
-        const limits = this.reader.readText(`${base}/limits`);
+        const limits = this.reader.readSingleText(`${base}/limits`);
         info.openFilesLimit = (limits === undefined ? undefined : parseMaxOpenFiles(limits)) ?? info.openFilesLimit;
         info.limitsReadAtMillis = nowMillis;
       }
@@ -305,7 +305,7 @@ export class ProcWalker {
   }
 
   private newProc(pid: number, base: string, comm: string, startTime: number): ProcInfo {
-    const n = this.reader.readInto(`${base}/cmdline`);
+    const n = this.reader.readCmdline(`${base}/cmdline`);
     const [argv0, cmdline] = n < 0 ? ['', ''] : parseCmdline(this.reader.buffer, n);
     const name = argv0 !== '' ? argv0 : comm === '' ? '(unknown)' : `[${comm}]`;
     return {
