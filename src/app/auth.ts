@@ -110,11 +110,15 @@ function withoutToken(request: FastifyRequest): string {
 }
 
 const OPEN: Caller = { principal: 'anonymous', role: 'admin', user: 'anonymous' };
+const PROBE: Caller = { principal: 'probe', role: undefined, user: 'probe' };
+const PROBE_AUTHORIZATION = /^Scope-Probe token=(.*)$/;
 
 /** Checks requests against an {@link AuthConfig}; use {@link Authenticator.hook} as a fastify `onRequest` hook. */
 export class Authenticator {
   private readonly tokens: ReadonlyArray<{ token: string; role: TokenRole }>;
   private readonly callers = new WeakMap<FastifyRequest, Caller>();
+  /** Digest of the probe token, taken once: each probe request hashes only what it presents. */
+  private readonly probeDigest: Buffer | undefined;
 
   constructor(
     private readonly config: AuthConfig,
@@ -125,6 +129,7 @@ export class Authenticator {
     private readonly audit?: AuditSink,
   ) {
     this.tokens = (config.tokens ?? []).filter((t) => t.token !== '');
+    this.probeDigest = config.probeToken ? digest(config.probeToken) : undefined;
   }
 
   /** Whether people must authenticate (basic, tokens or a proxy header). */
@@ -169,14 +174,15 @@ export class Authenticator {
       return;
     }
 
-    const probeToken = this.config.probeToken ?? '';
-    const presented = /^Scope-Probe token=(.*)$/.exec(authorization)?.[1];
-    const probeOk = probeToken !== '' && presented !== undefined && same(presented, probeToken);
+    const probeDigest = this.probeDigest;
+    const presented = PROBE_AUTHORIZATION.exec(authorization)?.[1];
+    const probeOk = probeDigest !== undefined && presented !== undefined && timingSafeEqual(digest(presented), probeDigest);
+    // A probe let in while no probe token is set is OPEN, caller()'s default: nothing to record.
     const asProbe = (): void => {
-      this.callers.set(request, probeOk ? { principal: 'probe', role: undefined, user: 'probe' } : OPEN);
+      if (probeOk) this.callers.set(request, PROBE);
     };
     if (access === 'probe') {
-      if (probeToken === '' || probeOk) {
+      if (probeDigest === undefined || probeOk) {
         asProbe();
         return;
       }
@@ -189,7 +195,7 @@ export class Authenticator {
     }
     // Probes learn the app's ID from `GET /api` (wire §4.2) before publishing: let a probe in
     // there on the same terms as on the probe routes, even when people need bearer tokens.
-    if (access === 'identity' && presented !== undefined && (probeToken === '' || probeOk)) {
+    if (access === 'identity' && presented !== undefined && (probeDigest === undefined || probeOk)) {
       asProbe();
       return;
     }

@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import fastifyCompress from '@fastify/compress';
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyBodyParser, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import { createLogger, type Logger } from '../common/log.js';
 import { createCollector } from './collector/index.js';
 import { redact } from './collector/aws-url.js';
@@ -147,8 +147,7 @@ export async function startApp(config: AppConfig, logger?: Logger): Promise<Runn
       void sendError(reply, err.statusCode ?? 400, err.message);
     },
     requestTimeout: cfg.requestTimeoutMillis,
-    // Application-level bound on every route (503 when exceeded); the control route sets its own.
-    handlerTimeout: cfg.requestTimeoutMillis,
+    // No server-wide handlerTimeout: it is set route by route (see handlerTimeouts).
     return503OnClosing: true,
     // HTTPS: an https.Server is an http.Server for every request fastify handles.
     ...(tls ? { serverFactory: (handler) => createHttpsServer(tls, handler) } : {}),
@@ -201,6 +200,29 @@ async function shutdown(app: FastifyInstance, ctx: AppContext): Promise<void> {
   }
 }
 
+/**
+ * An onRoute hook giving every route that sets none fastify's `handlerTimeout` of `millis`: the
+ * backstop that answers 503 when a handler waits too long on something outside the app (a
+ * Redis, S3 or DynamoDB collector behind the GET routes, probes behind pipes and controls).
+ *
+ * Not on `POST /api/report`, the route every probe calls every 3 s (167 calls/s at 500 probes):
+ * fastify's backstop costs each request an AbortController, a timer, a close listener and, when
+ * the request closes, an abort that builds a DOMException (~0.07 ms a request in profiles, the
+ * largest HTTP-layer cost of a report). And there it never worked: node closes a request once its
+ * body has been read, and fastify's close listener then clears the timer, before the handler runs
+ * (fastify 5.12, node 20; a hanging POST with a body is not answered 503). The report handler
+ * waits only on the collector, which answers or fails on its own (the Redis collector keeps
+ * serving through an outage), and the probe gives up after its own request timeout.
+ */
+export function handlerTimeouts(millis: number, basePath: string): (route: RouteOptions) => void {
+  const report = `${basePath}/api/report`;
+  return (route) => {
+    if (route.handlerTimeout !== undefined) return;
+    if (route.method === 'POST' && route.url === report) return;
+    route.handlerTimeout = millis;
+  };
+}
+
 /** Request headers for the log, without credentials. */
 function redactHeaders(headers: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...headers };
@@ -230,7 +252,14 @@ async function buildServer(app: FastifyInstance, ctx: AppContext): Promise<void>
   // Bodies stay raw Buffers: the report codec decodes (and decompresses, with its own limits)
   // and the control route parses its tiny JSON itself.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  const raw: FastifyBodyParser<Buffer> = (_request, body, done) => done(null, body);
+  // The probes' type by name as well as '*': fastify keeps the parser it found for a named type,
+  // while a type that falls through to '*' has its Content-Type header parsed on every request.
+  app.addContentTypeParser(['application/msgpack', 'application/json'], { parseAs: 'buffer' }, raw);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, raw);
+
+  // Before any route is added: onRoute hooks see only routes added after them.
+  app.addHook('onRoute', handlerTimeouts(cfg.requestTimeoutMillis, cfg.basePath));
 
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = err.statusCode !== undefined && err.statusCode >= 400 ? err.statusCode : 500;

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
+import Fastify from 'fastify';
 import { AppConfigError, defaultAppConfig, startApp } from '../../src/app/index.js';
+import { handlerTimeouts } from '../../src/app/server.js';
 import { silentLogger } from '../../src/common/log.js';
 import { getJson, openWs, startTestApp, wsUrl, SUITE, withTimeout } from './helpers.js';
 
@@ -147,6 +149,33 @@ describe('app server', SUITE, () => {
       }), 10_000, 'the refusal');
       assert.equal(refused, 503);
       ws.terminate();
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('handler backstop: a hanging GET gets 503; POST /api/report has none; a route\'s own timeout stays', async () => {
+    const app = Fastify();
+    app.addHook('onRoute', handlerTimeouts(300, '/scope'));
+    const hang = new Promise<void>(() => undefined);
+    await app.register(
+      async (scoped) => {
+        scoped.get('/api/topology/hosts', async () => {
+          await hang;
+        });
+        scoped.post('/api/report', async (request) => ({ handlerTimeout: request.routeOptions.handlerTimeout }));
+        scoped.get('/api/report', async (request) => ({ handlerTimeout: request.routeOptions.handlerTimeout }));
+        scoped.post('/api/control/:c', { handlerTimeout: 5000 }, async (request) => ({ handlerTimeout: request.routeOptions.handlerTimeout }));
+      },
+      { prefix: '/scope' },
+    );
+    try {
+      const hung = await app.inject({ method: 'GET', url: '/scope/api/topology/hosts' });
+      assert.equal(hung.statusCode, 503);
+      assert.equal(hung.json().code, 'FST_ERR_HANDLER_TIMEOUT');
+      assert.deepEqual((await app.inject({ method: 'POST', url: '/scope/api/report', payload: { x: 1 } })).json(), { handlerTimeout: 0 });
+      assert.deepEqual((await app.inject({ method: 'GET', url: '/scope/api/report' })).json(), { handlerTimeout: 300 });
+      assert.deepEqual((await app.inject({ method: 'POST', url: '/scope/api/control/x', payload: { x: 1 } })).json(), { handlerTimeout: 5000 });
     } finally {
       await app.close();
     }

@@ -31,7 +31,14 @@ export function registerReportRoutes(app: FastifyInstance, ctx: AppContext): voi
 
   // Per probe (by X-Scope-Probe-ID, else by address): 10 reports/s sustained, bursts of 50.
   const limiter = new RateLimiter({ perSecond: 10, burst: 50, maxKeys: 10_000 });
-  app.post('/api/report', { bodyLimit: ctx.config.maxReportBodyBytes }, async (request, reply) => {
+  const postOptions = {
+    bodyLimit: ctx.config.maxReportBodyBytes,
+    // Answers are empty or a short JSON string, below @fastify/compress's threshold: its hooks
+    // (onRequest and onSend, on every report) would never compress anything here.
+    compress: false as const,
+    // No handlerTimeout backstop on this route; server.ts handlerTimeouts says why.
+  };
+  app.post('/api/report', postOptions, async (request, reply) => {
     const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     ctx.metrics.reportBytes.inc(body.length);
     const probeId = request.headers['x-scope-probe-id'];
