@@ -75,10 +75,14 @@ test('stop / start / restart / pause / unpause / remove change the real containe
     if (control === 'docker_restart_container') {
       assert.notEqual(await docker('inspect', '-f', '{{.State.StartedAt}}', SHELL), before, 'restarted');
     }
-    // The control itself publishes a shortcut with the new state.
-    assert.ok(
-      tc.shortcuts.some((s) => s.topologies.container.nodes.get(nodeId(shellId))?.latest.get('docker_container_state')?.value === expected),
+    // The control publishes a shortcut with the new state: its re-inspection marks the container
+    // changed, and the shortcut follows once the batcher's short coalescing timer fires (after the
+    // control has answered, so a fast `docker inspect` above can come back first).
+    await waitFor(
       `shortcut after ${control}`,
+      () => tc.shortcuts.some((s) => s.topologies.container.nodes.get(nodeId(shellId))?.latest.get('docker_container_state')?.value === expected) || undefined,
+      5000,
+      10,
     );
   }
   const res = await tc.call('docker_remove_container', nodeId(shellId));
