@@ -62,17 +62,7 @@ export class ProcFileReader {
    * are read once per new process, and a host's short-lived processes make several a second.
    */
   readSingle(path: string): number {
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      return -1;
-    }
-    try {
-      return this.preadSingle(fd);
-    } finally {
-      closeSync(fd);
-    }
+    return this.readFirstWhole(path, true);
   }
 
   /**
@@ -81,20 +71,15 @@ export class ProcFileReader {
    * the second `read` that would only return 0 (one per new process).
    */
   readCmdline(path: string): number {
-    let fd: number;
+    return this.readFirstWhole(path, false);
+  }
+
+  /** Opens `path` for one `preadFirst` (see there); -1 if it cannot be opened or read. */
+  private readFirstWhole(path: string, single: boolean): number {
+    const fd = tryOpen(path);
+    if (fd === undefined) return -1;
     try {
-      fd = openSync(path, 'r');
-    } catch {
-      return -1;
-    }
-    try {
-      let n: number;
-      try {
-        n = readSync(fd, this.buf, 0, this.buf.length, 0);
-      } catch {
-        return -1;
-      }
-      return n < this.buf.length ? n : this.preadInto(fd);
+      return this.preadFirst(fd, single);
     } finally {
       closeSync(fd);
     }
@@ -137,13 +122,22 @@ export class ProcFileReader {
    * (/proc/net/tcp…), whose reads stop at a record boundary before the end.
    */
   preadSingle(fd: number): number {
+    return this.preadFirst(fd, true);
+  }
+
+  /**
+   * One read from offset 0, taken as the whole file when it is shorter than the buffer and, for a
+   * `single` (seq_file) file, ends in a newline (see `preadSingle`, `readCmdline`); otherwise the
+   * file is read again whole by `preadInto`. -1 if unreadable.
+   */
+  private preadFirst(fd: number, single: boolean): number {
     let n: number;
     try {
       n = readSync(fd, this.buf, 0, this.buf.length, 0);
     } catch {
       return -1;
     }
-    if (n > 0 && n < this.buf.length && this.buf[n - 1] === 10) return n;
+    if (n < this.buf.length && (!single || (n > 0 && this.buf[n - 1] === 10))) return n;
     return this.preadInto(fd);
   }
 
