@@ -51,39 +51,83 @@ class Used {
   }
 }
 
-// ---- latest entries: by timestamp (string) and the value's bytes in the input -------------------
+/**
+ * One open-addressing table: per slot the shared object, its hash and `columns` more Int32 fields
+ * (a latest entry's value offset and length, a sample's ordinal). The lookups probe `objs`/`hash`
+ * themselves (hot); the table grows, empties and shrinks itself.
+ */
+class ShareTable<T> {
+  bits = MIN_BITS;
+  objs: Array<T | undefined> = [];
+  hash = new Int32Array(0);
+  cols: Int32Array[] = [];
+  readonly used = new Used();
 
-let eBits = MIN_BITS;
-let eObjs = new Array<LatestEntry | undefined>(1 << eBits).fill(undefined);
-let eHash = new Int32Array(1 << eBits);
-let eStart = new Int32Array(1 << eBits);
-let eLen = new Int32Array(1 << eBits);
-const eUsed = new Used();
-const NO_INPUT = new Uint8Array(0);
-/** The input the entries' value offsets point into. */
-let input: Uint8Array = NO_INPUT;
+  constructor(private readonly columns: number) {
+    this.alloc();
+  }
 
-function growEntries(): void {
-  if (eBits >= MAX_BITS) return;
-  const objs = eObjs, hash = eHash, start = eStart, len = eLen;
-  eBits++;
-  const size = 1 << eBits;
-  eObjs = new Array<LatestEntry | undefined>(size).fill(undefined);
-  eHash = new Int32Array(size);
-  eStart = new Int32Array(size);
-  eLen = new Int32Array(size);
-  const used = eUsed.slots.subarray(0, eUsed.n).slice();
-  eUsed.n = 0;
-  for (const old of used) {
-    const h = hash[old]!;
-    for (let p = 0, i = h & (size - 1); p < MAX_PROBES; p++, i = (i + 1) & (size - 1)) {
-      if (eObjs[i] !== undefined) continue;
-      eObjs[i] = objs[old]; eHash[i] = h; eStart[i] = start[old]!; eLen[i] = len[old]!;
-      eUsed.push(i);
-      break;
+  get mask(): number {
+    return (1 << this.bits) - 1;
+  }
+
+  /** Stores `obj` with hash `h` in the free slot `i` (its columns already written), growing when half full. */
+  take(i: number, obj: T, h: number): void {
+    this.objs[i] = obj;
+    this.hash[i] = h;
+    this.used.push(i);
+    if (this.used.n * 2 > 1 << this.bits) this.grow();
+  }
+
+  /** Empties the slots this decode used; a table grown past KEEP_BITS is made small again. */
+  end(): void {
+    const { objs, used } = this;
+    for (let k = 0; k < used.n; k++) objs[used.slots[k]!] = undefined;
+    used.n = 0;
+    if (this.bits > KEEP_BITS) {
+      this.bits = MIN_BITS;
+      this.alloc();
+    }
+    if (used.slots.length > 1 << KEEP_BITS) used.slots = new Int32Array(1 << MIN_BITS);
+  }
+
+  private alloc(): void {
+    const size = 1 << this.bits;
+    this.objs = new Array<T | undefined>(size).fill(undefined);
+    this.hash = new Int32Array(size);
+    this.cols = [];
+    for (let c = 0; c < this.columns; c++) this.cols.push(new Int32Array(size));
+  }
+
+  private grow(): void {
+    if (this.bits >= MAX_BITS) return;
+    const { objs, hash, cols } = this;
+    const used = this.used.slots.subarray(0, this.used.n).slice();
+    this.bits++;
+    this.alloc();
+    this.used.n = 0;
+    const mask = this.mask;
+    for (const old of used) {
+      const h = hash[old]!;
+      for (let p = 0, i = h & mask; p < MAX_PROBES; p++, i = (i + 1) & mask) {
+        if (this.objs[i] !== undefined) continue;
+        this.objs[i] = objs[old];
+        this.hash[i] = h;
+        for (let c = 0; c < cols.length; c++) this.cols[c]![i] = cols[c]![old]!;
+        this.used.push(i);
+        break;
+      }
     }
   }
 }
+
+// ---- latest entries: by timestamp (string) and the value's bytes in the input -------------------
+
+/** Columns: the value's start offset in `input`, its byte length. */
+const entryTable = new ShareTable<LatestEntry>(2);
+const NO_INPUT = new Uint8Array(0);
+/** The input the entries' value offsets point into. */
+let input: Uint8Array = NO_INPUT;
 
 /** FNV-1a of `b[start, start + n)`. */
 function bytesHash(b: Uint8Array, start: number, n: number): number {
@@ -100,79 +144,56 @@ function bytesHash(b: Uint8Array, start: number, n: number): number {
 export function entryOf(timestamp: Time, timeHash: number, start: number, n: number): LatestEntry {
   const b = input;
   const h = mix(timeHash, bytesHash(b, start, n));
-  const mask = (1 << eBits) - 1;
+  const { objs, hash, mask } = entryTable;
+  const starts = entryTable.cols[0]!;
+  const lens = entryTable.cols[1]!;
   let free = -1;
   for (let p = 0, i = h & mask; p < MAX_PROBES; p++, i = (i + 1) & mask) {
-    const e = eObjs[i];
+    const e = objs[i];
     if (e === undefined) { free = i; break; }
-    if (eHash[i] !== h || eLen[i] !== n || e.timestamp !== timestamp) continue;
-    const s = eStart[i]!;
+    if (hash[i] !== h || lens[i] !== n || e.timestamp !== timestamp) continue;
+    const s = starts[i]!;
     let k = 0;
     while (k < n && b[s + k] === b[start + k]) k++;
     if (k === n) return e;
   }
   const e: LatestEntry = { timestamp, value: n === 0 ? '' : decodeUtf8(b, start, n) };
   if (free >= 0) {
-    eObjs[free] = e; eHash[free] = h; eStart[free] = start; eLen[free] = n;
-    eUsed.push(free);
-    if (eUsed.n * 2 > 1 << eBits) growEntries();
+    starts[free] = start;
+    lens[free] = n;
+    entryTable.take(free, e, h);
   }
   return e;
 }
 
 // ---- samples: by date (string) and value (SameValueZero) -----------------------------------------
 
-let sBits = MIN_BITS;
-let sObjs = new Array<Sample | undefined>(1 << sBits).fill(undefined);
-let sHash = new Int32Array(1 << sBits);
-/** Ordinal of each shared sample in this decode: a stable hash of it for the metric table. */
-let sOrd = new Int32Array(1 << sBits);
+/** Column: the ordinal of each shared sample in this decode, a stable hash of it for the metric table. */
+const sampleTable = new ShareTable<Sample>(1);
 let nextOrd = 0;
-const sUsed = new Used();
 /** Ordinal of the sample `sampleOf` returned last (-1: a sample of its own, never shared). */
 export let lastSampleOrd = -1;
-
-function growSamples(): void {
-  if (sBits >= MAX_BITS) return;
-  const objs = sObjs, hash = sHash, ord = sOrd;
-  sBits++;
-  const size = 1 << sBits;
-  sObjs = new Array<Sample | undefined>(size).fill(undefined);
-  sHash = new Int32Array(size);
-  sOrd = new Int32Array(size);
-  const used = sUsed.slots.subarray(0, sUsed.n).slice();
-  sUsed.n = 0;
-  for (const old of used) {
-    const h = hash[old]!;
-    for (let p = 0, i = h & (size - 1); p < MAX_PROBES; p++, i = (i + 1) & (size - 1)) {
-      if (sObjs[i] !== undefined) continue;
-      sObjs[i] = objs[old]; sHash[i] = h; sOrd[i] = ord[old]!;
-      sUsed.push(i);
-      break;
-    }
-  }
-}
 
 /** The sample `{ date, value }`: one made earlier in this decode if any (-0 never shared). */
 export function sampleOf(date: Time, timeHash: number, value: number): Sample {
   // SameValueZero would find a 0 sample for -0; keep it apart (rare, never shared).
   if (value === 0 && 1 / value < 0) { lastSampleOrd = -1; return { date, value }; }
   const h = mix(timeHash, numberHash(value));
-  const mask = (1 << sBits) - 1;
+  const { objs, hash, mask } = sampleTable;
+  const ords = sampleTable.cols[0]!;
   let free = -1;
   for (let p = 0, i = h & mask; p < MAX_PROBES; p++, i = (i + 1) & mask) {
-    const s = sObjs[i];
+    const s = objs[i];
     if (s === undefined) { free = i; break; }
-    if (sHash[i] === h && s.date === date && (s.value === value || (value !== value && s.value !== s.value))) {
-      lastSampleOrd = sOrd[i]!;
+    if (hash[i] === h && s.date === date && (s.value === value || (value !== value && s.value !== s.value))) {
+      lastSampleOrd = ords[i]!;
       return s;
     }
   }
   const s: Sample = { date, value };
   if (free < 0) { lastSampleOrd = -1; return s; }
-  sObjs[free] = s; sHash[free] = h; sOrd[free] = lastSampleOrd = nextOrd++;
-  sUsed.push(free);
-  if (sUsed.n * 2 > 1 << sBits) growSamples();
+  ords[free] = lastSampleOrd = nextOrd++;
+  sampleTable.take(free, s, h);
   return s;
 }
 
@@ -181,30 +202,7 @@ export function sampleOf(date: Time, timeHash: number, value: number): Sample {
 /** `lastOrd` for a metric with no samples. */
 export const NO_SAMPLES = -2;
 
-let mBits = MIN_BITS;
-let mObjs = new Array<Metric | undefined>(1 << mBits).fill(undefined);
-let mHash = new Int32Array(1 << mBits);
-const mUsed = new Used();
-
-function growMetrics(): void {
-  if (mBits >= MAX_BITS) return;
-  const objs = mObjs, hash = mHash;
-  mBits++;
-  const size = 1 << mBits;
-  mObjs = new Array<Metric | undefined>(size).fill(undefined);
-  mHash = new Int32Array(size);
-  const used = mUsed.slots.subarray(0, mUsed.n).slice();
-  mUsed.n = 0;
-  for (const old of used) {
-    const h = hash[old]!;
-    for (let p = 0, i = h & (size - 1); p < MAX_PROBES; p++, i = (i + 1) & (size - 1)) {
-      if (mObjs[i] !== undefined) continue;
-      mObjs[i] = objs[old]; mHash[i] = h;
-      mUsed.push(i);
-      break;
-    }
-  }
-}
+const metricTable = new ShareTable<Metric>(0);
 
 /** Whether `c` has these min, max and sample objects. */
 function sameMetric(c: Metric, samples: readonly Sample[], min: number, max: number): boolean {
@@ -222,19 +220,15 @@ export function metricOf(samples: Sample[], min: number, max: number, lastOrd: n
   // A newest sample of its own (-0) makes a metric nothing else can equal.
   if (lastOrd === -1) return { samples, min, max };
   const h = mix(mix(lastOrd, samples.length), numberHash(min) ^ Math.imul(numberHash(max), 0x27d4eb2f));
-  const mask = (1 << mBits) - 1;
+  const { objs, hash, mask } = metricTable;
   let free = -1;
   for (let p = 0, i = h & mask; p < MAX_PROBES; p++, i = (i + 1) & mask) {
-    const m = mObjs[i];
+    const m = objs[i];
     if (m === undefined) { free = i; break; }
-    if (mHash[i] === h && sameMetric(m, samples, min, max)) return m;
+    if (hash[i] === h && sameMetric(m, samples, min, max)) return m;
   }
   const m: Metric = { samples, min, max };
-  if (free >= 0) {
-    mObjs[free] = m; mHash[free] = h;
-    mUsed.push(free);
-    if (mUsed.n * 2 > 1 << mBits) growMetrics();
-  }
+  if (free >= 0) metricTable.take(free, m, h);
   return m;
 }
 
@@ -248,32 +242,10 @@ export function beginShare(bytes: Uint8Array): void {
 
 /** Ends the decode's sharing: nothing of it stays reachable from the tables. */
 export function endShare(): void {
-  for (let k = 0; k < eUsed.n; k++) eObjs[eUsed.slots[k]!] = undefined;
-  eUsed.n = 0;
-  for (let k = 0; k < sUsed.n; k++) sObjs[sUsed.slots[k]!] = undefined;
-  sUsed.n = 0;
-  for (let k = 0; k < mUsed.n; k++) mObjs[mUsed.slots[k]!] = undefined;
-  mUsed.n = 0;
+  entryTable.end();
+  sampleTable.end();
+  metricTable.end();
   nextOrd = 0;
   lastSampleOrd = -1;
   input = NO_INPUT;
-  if (eBits > KEEP_BITS) {
-    eBits = MIN_BITS;
-    eObjs = new Array<LatestEntry | undefined>(1 << eBits).fill(undefined);
-    eHash = new Int32Array(1 << eBits);
-    eStart = new Int32Array(1 << eBits);
-    eLen = new Int32Array(1 << eBits);
-  }
-  if (sBits > KEEP_BITS) {
-    sBits = MIN_BITS;
-    sObjs = new Array<Sample | undefined>(1 << sBits).fill(undefined);
-    sHash = new Int32Array(1 << sBits);
-    sOrd = new Int32Array(1 << sBits);
-  }
-  if (mBits > KEEP_BITS) {
-    mBits = MIN_BITS;
-    mObjs = new Array<Metric | undefined>(1 << mBits).fill(undefined);
-    mHash = new Int32Array(1 << mBits);
-  }
-  for (const u of [eUsed, sUsed, mUsed]) if (u.slots.length > 1 << KEEP_BITS) u.slots = new Int32Array(1 << MIN_BITS);
 }
