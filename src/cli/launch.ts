@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { createDockerClient } from '../probe/docker/client.js';
 
 /** Linux capability names by number (capability.h), as Docker spells them. */
 const CAP_NAMES = [
@@ -67,12 +68,6 @@ function readStatus(): string {
   }
 }
 
-function dockerClient(host?: string): Docker {
-  if (host === undefined) return new Docker();
-  const m = /^unix:\/\/(.*)$/.exec(host);
-  return m ? new Docker({ socketPath: m[1] }) : new Docker({ socketPath: host });
-}
-
 /** The app port the arguments ask for (`--app.http.address=[host]:port`), default 4040. */
 export function appPortOf(args: readonly string[]): number {
   let port = 4040;
@@ -111,7 +106,7 @@ export async function launch(
   args: readonly string[],
   opts: LaunchOptions,
 ): Promise<{ containerId: string; urls: string[]; token: string | undefined }> {
-  const docker = dockerClient(opts.dockerHost);
+  const docker = await createDockerClient(opts.dockerHost);
   const port = appPortOf(args);
   const existing = docker.getContainer(opts.containerName);
   try {
@@ -194,7 +189,7 @@ async function waitForUi(container: Docker.Container, port: number, timeoutMilli
 
 /** Stops and removes the launched container; true when there was one. */
 export async function stopLaunched(opts: LaunchOptions): Promise<boolean> {
-  const docker = dockerClient(opts.dockerHost);
+  const docker = await createDockerClient(opts.dockerHost);
   const c = docker.getContainer(opts.containerName);
   try {
     await c.remove({ force: true });

@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { isNotFound } from '../../src/probe/docker/client.js';
+import { createDockerClient, isNotFound } from '../../src/probe/docker/client.js';
 import { engineEndpoint, HttpEngine } from '../../src/probe/docker/engine.js';
 import { cleanupDocker, docker, dockerUnavailable } from '../helpers/docker.js';
 import { waitFor } from './harness.js';
@@ -39,6 +39,21 @@ test('the endpoint is resolved as docker-modem resolves it', () => {
     kind: 'tcp', protocol: 'https', host: 'h', port: 2375, pathPrefix: '/p',
   });
   assert.equal(engineEndpoint(undefined, { DOCKER_HOST: 'ssh://me@h' }), undefined);
+});
+
+test('the controls\' dockerode client takes an explicit host as engineEndpoint reads it, and reaches the engine', async (t) => {
+  const modem = async (host: string) => (await createDockerClient(host)).modem as { socketPath?: string; host?: string; port?: number | string; protocol?: string };
+  assert.equal((await modem('unix:///run/d.sock')).socketPath, '/run/d.sock');
+  assert.equal((await modem('/run/d.sock')).socketPath, '/run/d.sock');
+  const tcp = await modem('tcp://10.0.0.1:2375');
+  assert.deepEqual([tcp.socketPath, tcp.host, Number(tcp.port), tcp.protocol], [undefined, '10.0.0.1', 2375, 'http']);
+  const tls = await modem('https://h.example:2376');
+  assert.deepEqual([tls.host, Number(tls.port), tls.protocol], ['h.example', 2376, 'https']);
+  if (skip) return t.skip(skip);
+  const endpoint = engineEndpoint(undefined, {});
+  assert.equal(endpoint?.kind, 'socket');
+  const ping = await (await createDockerClient(`unix://${endpoint.kind === 'socket' ? endpoint.socketPath : ''}`)).ping();
+  assert.equal(String(ping), 'OK');
 });
 
 test('the calls answer from the real engine; an unknown container is a 404', async (t) => {

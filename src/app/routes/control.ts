@@ -67,7 +67,10 @@ export function registerControlRoutes(app: FastifyInstance, ctx: AppContext): vo
 
   const routeOptions = {
     bodyLimit: MAX_CONTROL_BODY_BYTES,
-    // The control's own timeout answers first (504 with a reason); this is only the backstop.
+    // The control's own timeout (controlTimeoutMillis) answers first, 504 with a reason, and is
+    // what bounds this route. fastify's backstop fires only for a control POSTed without a body:
+    // node closes a request once its body is read, which clears fastify's timer (see
+    // handlerTimeouts in server.ts).
     handlerTimeout: ctx.config.controlTimeoutMillis + 5000,
   };
   app.post('/api/control/:probeId/:nodeId/:control', routeOptions, async (request, reply) => {

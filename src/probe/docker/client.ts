@@ -39,17 +39,17 @@ export function withTimeout<T>(what: string, p: Promise<T>, millis = DOCKER_CALL
 /**
  * A dockerode client for `dockerHost` (`unix:///var/run/docker.sock`, `/path/to.sock`,
  * `tcp://host:2375`, `http(s)://host:port`); undefined means `DOCKER_HOST` or the default socket.
+ * An explicit host is parsed by engine.ts's {@link engineEndpoint}, so the controls, `launch`
+ * and the registry's plain HTTP client always agree on where the engine is.
  */
 export async function createDockerClient(dockerHost?: string): Promise<Docker> {
   const { default: Docker } = await import('dockerode');
-  // docker-modem reads DOCKER_HOST itself, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS.
-  if (dockerHost === undefined) return new Docker();
-  const host = dockerHost;
-  if (host.startsWith('unix://')) return new Docker({ socketPath: host.slice('unix://'.length) });
-  if (host.startsWith('/')) return new Docker({ socketPath: host });
-  const url = new URL(host.replace(/^tcp:\/\//, 'http://'));
-  const protocol = url.protocol === 'https:' ? 'https' : 'http';
-  return new Docker({ host: url.hostname, port: url.port || (protocol === 'https' ? 2376 : 2375), protocol });
+  // docker-modem reads DOCKER_HOST itself, with DOCKER_TLS_VERIFY and DOCKER_CERT_PATH for TLS
+  // (and ssh://, which has no plain HTTP endpoint).
+  const endpoint = dockerHost === undefined ? undefined : engineEndpoint(dockerHost);
+  if (!endpoint) return new Docker();
+  if (endpoint.kind === 'socket') return new Docker({ socketPath: endpoint.socketPath });
+  return new Docker({ host: endpoint.host, port: endpoint.port, protocol: endpoint.protocol, ...endpoint.tls });
 }
 
 /** A dockerode client made on first call and shared by later ones. */
