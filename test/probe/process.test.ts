@@ -1,7 +1,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcFileReader } from '../../src/probe/procfs/read.js';
@@ -190,6 +190,26 @@ test('single-read procfs helpers return the whole file, falling back to reading 
     const short = join(dir, 'short');
     writeFileSync(short, 'no newline');
     assert.equal(text(reader.readSingle(short)), 'no newline');
+    // readInto (sequential reads) and preadInto (pread at each offset) read a file past the
+    // buffer's size whole; readInto also a multi-record seq_file, whose reads stop at records.
+    const longer = 'y'.repeat(300_000);
+    writeFileSync(long, longer);
+    assert.equal(text(reader.readInto(long)), longer);
+    const fd = openSync(long, 'r');
+    try {
+      assert.equal(text(reader.preadInto(fd)), longer);
+    } finally {
+      closeSync(fd);
+    }
+    // The namespace's sockets change as other tests run: compared when unchanged around the read.
+    for (let tries = 0; tries < 20; tries++) {
+      const before = readFileSync('/proc/self/net/tcp', 'latin1');
+      const got = text(reader.readInto('/proc/self/net/tcp'));
+      if (before !== readFileSync('/proc/self/net/tcp', 'latin1')) continue;
+      assert.equal(got, before);
+      break;
+    }
+    assert.equal(reader.readInto(join(dir, 'missing')), -1);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

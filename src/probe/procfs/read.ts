@@ -30,26 +30,11 @@ export class ProcFileReader {
 
   /** Reads the whole file; returns the number of bytes in `this.buffer`, or -1 if unreadable. */
   readInto(path: string): number {
-    let fd: number;
+    const fd = tryOpen(path);
+    if (fd === undefined) return -1;
     try {
-      fd = openSync(path, 'r');
-    } catch {
-      return -1;
-    }
-    try {
-      let length = 0;
-      for (;;) {
-        if (length === this.buf.length) {
-          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-          this.buf.copy(bigger, 0, 0, length);
-          this.buf = bigger;
-        }
-        const n = readSync(fd, this.buf, length, this.buf.length - length, null);
-        if (n === 0) return length;
-        length += n;
-      }
-    } catch {
-      return -1;
+      // Sequential reads: a multi-record seq_file (/proc/<pid>/net/tcp) continues where it stopped.
+      return this.readToEnd(fd, false);
     } finally {
       closeSync(fd);
     }
@@ -96,6 +81,15 @@ export class ProcFileReader {
    * lookup, open and close of `readInto`. Returns the byte count, or -1 (e.g. ESRCH: the process exited).
    */
   preadInto(fd: number): number {
+    return this.readToEnd(fd, true);
+  }
+
+  /**
+   * Reads `fd` to its end into the buffer (grown as needed) from offset 0: with `pread` at each
+   * offset when `positional`, else with plain reads from the fd's current position (a fresh fd).
+   * The byte count, or -1 on an error.
+   */
+  private readToEnd(fd: number, positional: boolean): number {
     try {
       let length = 0;
       for (;;) {
@@ -104,7 +98,7 @@ export class ProcFileReader {
           this.buf.copy(bigger, 0, 0, length);
           this.buf = bigger;
         }
-        const n = readSync(fd, this.buf, length, this.buf.length - length, length);
+        const n = readSync(fd, this.buf, length, this.buf.length - length, positional ? length : null);
         if (n === 0) return length;
         length += n;
       }
