@@ -214,3 +214,34 @@ test('single-read procfs helpers return the whole file, falling back to reading 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('readSeqFile: a TCP table reads as readFileSync reads it, short (one read) and longer than a page', async () => {
+  const reader = new ProcFileReader();
+  const path = '/proc/self/net/tcp';
+  // The namespace's sockets change as other tests run: compared when unchanged around the read.
+  const same = (): boolean => {
+    for (let tries = 0; tries < 50; tries++) {
+      const before = readFileSync(path, 'latin1');
+      const n = reader.readSeqFile(path);
+      const got = reader.buffer.toString('latin1', 0, n);
+      if (before !== readFileSync(path, 'latin1')) continue;
+      assert.equal(got, before);
+      return true;
+    }
+    return false;
+  };
+  assert.ok(same(), 'a read with the table unchanged around it');
+  // 60 listeners: 61 lines of 150 bytes, over two 4-KiB pages, so the first read is not the whole file.
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(Array.from({ length: 60 }, () => new Promise<import('node:net').Server>((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  try {
+    assert.ok(readFileSync(path, 'latin1').length > 2 * 4096);
+    assert.ok(same(), 'a read of the long table with it unchanged around it');
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  }
+  assert.equal(reader.readSeqFile('/proc/self/net/no-such-table'), -1);
+});

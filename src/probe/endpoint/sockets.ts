@@ -9,9 +9,11 @@
  * tick; the walk stops as soon as every unknown inode is found. An inode that a full rotation over
  * its namespace did not find (a kernel-owned socket) is not searched for again.
  *
- * The tables themselves are costly too: reading `net/tcp` walks the kernel's whole established
- * hash (262,144 buckets on a 24 GiB machine: ~3 ms per file, ×2 with tcp6, per namespace), however
- * few sockets there are. So each tick first reads the namespace's TCP counters from `net/snmp`
+ * The tables themselves are costly too: every read of `net/tcp` walks the kernel's whole
+ * established hash (262,144 buckets on a 24 GiB machine: ~2.6 ms per read, ×2 with tcp6, per
+ * namespace), however few sockets there are, the final read that returns 0 included; a table that
+ * fits one page is therefore read with one read (`ProcFileReader.readSeqFile`). And each tick
+ * first reads the namespace's TCP counters from `net/snmp`
  * (µs): unless ActiveOpens, PassiveOpens, EstabResets or CurrEstab moved, no connection was opened
  * or closed and the previous table is reused; it is re-read at least every `maxTableAgeTicks`
  * anyway (to catch FIN_WAIT/LISTEN changes the counters do not show).
@@ -176,14 +178,14 @@ export class SocketScanner {
         }
         this.rereadBudget--;
       }
-      const n4 = this.reader.readInto(`${base}tcp`);
+      const n4 = this.reader.readSeqFile(`${base}tcp`);
       if (n4 < 0) continue;
       const table = st.parser.begin();
       st.parser.parse(this.reader.buffer, n4, table);
       // tcp6 costs as much as tcp even when empty; sockstat6 (µs) says whether there is any TCPv6
       // socket at all (dual-stack listeners and their IPv4 connections count as TCPv6).
       if (hasTcp6Sockets(this.reader.readText(`${base}sockstat6`))) {
-        const n6 = this.reader.readInto(`${base}tcp6`);
+        const n6 = this.reader.readSeqFile(`${base}tcp6`);
         if (n6 >= 0) st.parser.parse(this.reader.buffer, n6, table);
       }
       st.readerPid = pid;

@@ -24,6 +24,15 @@ export function tryClose(fd: number): void {
   }
 }
 
+/** Smallest seq_file buffer (a 4-KiB page): `ProcFileReader.readSeqFile` always asks for at least this much. */
+const SEQ_PAGE = 4096;
+/**
+ * A read of a multi-record seq_file shorter than this ended with the records (see
+ * `ProcFileReader.readSeqFile`): a page less 1 KiB, more than any one record of the files it is
+ * used for (net/tcp lines are 150 bytes, net/tcp6 lines under 200).
+ */
+export const SEQ_WHOLE_BELOW = SEQ_PAGE - 1024;
+
 /** Reads procfs files into a reused buffer; one instance per walker (not shared across awaits). */
 export class ProcFileReader {
   private buf = Buffer.allocUnsafe(64 * 1024);
@@ -35,6 +44,42 @@ export class ProcFileReader {
     try {
       // Sequential reads: a multi-record seq_file (/proc/<pid>/net/tcp) continues where it stopped.
       return this.readToEnd(fd, false);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
+   * `readInto` for multi-record seq_files whose reads cost a walk of a large kernel table however
+   * few records they yield: /proc/<pid>/net/tcp and tcp6 walk the TCP established hash shared by
+   * all namespaces. Measured in a container's namespace on a 24 GiB host (262,144 buckets): net/tcp
+   * with one socket 2.8 ms for the read with the records, then 2.7 ms for the read that returns 0;
+   * net/tcp6 with 60 sockets 1.1 + 1.2 + 0.3 ms for three reads of records, then 2.4 ms for the 0.
+   *
+   * The kernel fills a read with whole records until the next one no longer fits its seq_file
+   * buffer (a page: 4 KiB on x86-64, more on some arm64 kernels; larger only after a single record
+   * overflowed it) or the caller's buffer, or until the records end. So, with at least a page of
+   * room asked for, a read shorter than {@link SEQ_WHOLE_BELOW} bytes (leaving more than a
+   * record's room in any page) ended with the records, and the costly empty read after it is
+   * saved. -1 if unreadable.
+   */
+  readSeqFile(path: string): number {
+    const fd = tryOpen(path);
+    if (fd === undefined) return -1;
+    try {
+      let length = 0;
+      for (;;) {
+        if (this.buf.length - length < SEQ_PAGE) {
+          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+          this.buf.copy(bigger, 0, 0, length);
+          this.buf = bigger;
+        }
+        const n = readSync(fd, this.buf, length, this.buf.length - length, null);
+        length += n;
+        if (n < SEQ_WHOLE_BELOW) return length;
+      }
+    } catch {
+      return -1;
     } finally {
       closeSync(fd);
     }
