@@ -57,6 +57,12 @@ function procTicks(pid: number): number {
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(f[11]) + Number(f[12]);
 }
+/** CPU ticks of the children `pid` has waited for (cutime + cstime): its short-lived helpers (sh, nsenter, ss…). */
+function reapedTicks(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return Number(f[13]) + Number(f[14]);
+}
 function procRssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
   return Number(m?.[1] ?? 0) / 1024;
@@ -148,8 +154,10 @@ function readComm(pid: number): string {
 }
 
 interface Window {
-  /** % of one core, the child and its descendants. */
+  /** % of one core, the child and its descendants, including those that exited within the window. */
   childPercent: number;
+  /** % of one core, the children the child waited for within the window (short-lived helpers). */
+  reapedPercent: number;
   /** % of one core, the child process alone. */
   nodePercent: number;
   /** Descendant processes (`name RSS`), not counted in childRssMiB. */
@@ -165,14 +173,19 @@ async function measure(child: ChildProcess): Promise<Window> {
   if (child.exitCode !== null) throw new Error(`child exited early (${child.exitCode})`);
   const pid = child.pid!;
   const c0 = treeTicks(pid);
+  const r0 = reapedTicks(pid);
   const d0 = daemonTicks();
   const t0 = performance.now();
   await sleep(WINDOW_SECONDS * 1000);
   const c1 = treeTicks(pid);
+  const r1 = reapedTicks(pid);
   const d1 = daemonTicks();
   const millis = performance.now() - t0;
+  // Helpers that ran and exited within the window are gone from c1; their CPU is in r1 - r0.
+  const reapedPercent = (((r1 - r0) * 10) / millis) * 100; // 100 ticks a second, as percent() counts
   return {
-    childPercent: percent(c0, c1, millis),
+    childPercent: percent(c0, c1, millis) + reapedPercent,
+    reapedPercent,
     nodePercent: percent(new Map([[pid, c0.get(pid)!]]), new Map([[pid, c1.get(pid)!]]), millis),
     childRssMiB: procRssMiB(pid),
     helpers: [...c1.keys()].filter((p) => p !== pid).map((p) => `${readComm(p)} ${procRssMiB(p).toFixed(0)} MiB`),
@@ -314,7 +327,7 @@ function results(c: Config, scopeCpu: number, scopeRss: number, scopeDaemons: nu
   const extraOf = (r: ProbeRun): number => r.window.daemonPercent - c.plain.daemonPercent;
   const totalOf = (r: ProbeRun): number => r.window.childPercent + Math.max(0, extraOf(r));
   const cpuNote = (r: ProbeRun): string =>
-    `Probe process ${r.window.nodePercent.toFixed(2)} % + its helper processes${r.window.helpers.length > 0 ? ` (${r.window.helpers.map((h) => h.split(' ')[0]).join(', ')})` : ' (none)'} ${(r.window.childPercent - r.window.nodePercent).toFixed(2)} %. CLI --mode=probe --no-app --probe.docker=true, compiled JS, ${runtimeFlagsNote()}; ${win}; ${r.posts} reports, ${r.kbPerReport.toFixed(0)} KiB each; load average (1/5/15 min) ${load} on a shared 2-core machine`;
+    `Probe process ${r.window.nodePercent.toFixed(2)} % + its helper processes${r.window.helpers.length > 0 ? ` (${r.window.helpers.map((h) => h.split(' ')[0]).join(', ')})` : ' (none)'} ${(r.window.childPercent - r.window.nodePercent).toFixed(2)} % (of which short-lived helpers it ran and waited for, e.g. sh/nsenter/ss for sock_diag figures: ${r.window.reapedPercent.toFixed(2)} %). CLI --mode=probe --no-app --probe.docker=true, compiled JS, ${runtimeFlagsNote()}; ${win}; ${r.posts} reports, ${r.kbPerReport.toFixed(0)} KiB each; load average (1/5/15 min) ${load} on a shared 2-core machine`;
   const p = c.probe;
   const n = c.noEbpf;
   return [
