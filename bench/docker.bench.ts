@@ -52,15 +52,18 @@ const execFileAsync = promisify(execFile);
 const docker = async (...args: string[]): Promise<string> =>
   (await execFileAsync('docker', args, { timeout: 60_000 })).stdout.trim();
 
-function procTicks(pid: number): number {
+/** The fields of /proc/<pid>/stat after the command name (state first). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+function procTicks(pid: number): number {
+  const f = statFields(pid);
   return Number(f[11]) + Number(f[12]);
 }
 /** CPU ticks of the children `pid` has waited for (cutime + cstime): its short-lived helpers (sh, nsenter, ss…). */
 function reapedTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const f = statFields(pid);
   return Number(f[13]) + Number(f[14]);
 }
 function procRssMiB(pid: number): number {
@@ -74,8 +77,7 @@ function treeTicks(root: number): Map<number, number> {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
-      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+      parent.set(Number(name), Number(statFields(Number(name))[1]));
     } catch {
       // exited meanwhile
     }

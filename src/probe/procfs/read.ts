@@ -31,7 +31,7 @@ const SEQ_PAGE = 4096;
  * `ProcFileReader.readSeqFile`): a page less 1 KiB, more than any one record of the files it is
  * used for (net/tcp lines are 150 bytes, net/tcp6 lines under 200).
  */
-export const SEQ_WHOLE_BELOW = SEQ_PAGE - 1024;
+const SEQ_WHOLE_BELOW = SEQ_PAGE - 1024;
 
 /** Reads procfs files into a reused buffer; one instance per walker (not shared across awaits). */
 export class ProcFileReader {
@@ -39,14 +39,7 @@ export class ProcFileReader {
 
   /** Reads the whole file; returns the number of bytes in `this.buffer`, or -1 if unreadable. */
   readInto(path: string): number {
-    const fd = tryOpen(path);
-    if (fd === undefined) return -1;
-    try {
-      // Sequential reads: a multi-record seq_file (/proc/<pid>/net/tcp) continues where it stopped.
-      return this.readToEnd(fd, false);
-    } finally {
-      closeSync(fd);
-    }
+    return this.readPath(path, 1);
   }
 
   /**
@@ -64,22 +57,16 @@ export class ProcFileReader {
    * saved. -1 if unreadable.
    */
   readSeqFile(path: string): number {
+    return this.readPath(path, SEQ_WHOLE_BELOW);
+  }
+
+  /** Opens `path` and reads it to its end (`readToEnd` with plain sequential reads); -1 if unreadable. */
+  private readPath(path: string, endsBelow: number): number {
     const fd = tryOpen(path);
     if (fd === undefined) return -1;
     try {
-      let length = 0;
-      for (;;) {
-        if (this.buf.length - length < SEQ_PAGE) {
-          const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-          this.buf.copy(bigger, 0, 0, length);
-          this.buf = bigger;
-        }
-        const n = readSync(fd, this.buf, length, this.buf.length - length, null);
-        length += n;
-        if (n < SEQ_WHOLE_BELOW) return length;
-      }
-    } catch {
-      return -1;
+      // Sequential reads: a multi-record seq_file (/proc/<pid>/net/tcp) continues where it stopped.
+      return this.readToEnd(fd, false, endsBelow);
     } finally {
       closeSync(fd);
     }
@@ -126,26 +113,28 @@ export class ProcFileReader {
    * lookup, open and close of `readInto`. Returns the byte count, or -1 (e.g. ESRCH: the process exited).
    */
   preadInto(fd: number): number {
-    return this.readToEnd(fd, true);
+    return this.readToEnd(fd, true, 1);
   }
 
   /**
-   * Reads `fd` to its end into the buffer (grown as needed) from offset 0: with `pread` at each
-   * offset when `positional`, else with plain reads from the fd's current position (a fresh fd).
-   * The byte count, or -1 on an error.
+   * Reads `fd` into the buffer from offset 0 (with `pread` at each offset when `positional`, else
+   * with plain reads from the fd's current position, a fresh fd's) until a read returns fewer
+   * than `endsBelow` bytes: 1 for any file (the read that returns 0), {@link SEQ_WHOLE_BELOW} for
+   * the multi-record seq_files of `readSeqFile`. Each read asks for at least a page (the buffer is
+   * doubled when less is left), which `readSeqFile`'s rule needs. The byte count, or -1 on an error.
    */
-  private readToEnd(fd: number, positional: boolean): number {
+  private readToEnd(fd: number, positional: boolean, endsBelow: number): number {
     try {
       let length = 0;
       for (;;) {
-        if (length === this.buf.length) {
+        if (this.buf.length - length < SEQ_PAGE) {
           const bigger = Buffer.allocUnsafe(this.buf.length * 2);
           this.buf.copy(bigger, 0, 0, length);
           this.buf = bigger;
         }
         const n = readSync(fd, this.buf, length, this.buf.length - length, positional ? length : null);
-        if (n === 0) return length;
         length += n;
+        if (n < endsBelow) return length;
       }
     } catch {
       return -1;
