@@ -15,7 +15,7 @@ import { nowTime } from '../report/time.js';
 import { ZERO_TIME, type Report } from '../report/types.js';
 import { errorFields, LogOnce, type Logger } from '../common/log.js';
 import type { Reporter, Tagger } from './types.js';
-import { unmergeForPublish } from './delta.js';
+import { unmergeReport } from '../report/delta.js';
 import { foldOwned, foldReportInto } from './fold.js';
 import type { Publisher } from './publish/publisher.js';
 
@@ -197,7 +197,7 @@ export class ProbePipeline {
       this.lastFull = report;
       this.stats.fullPublishes++;
     } else {
-      out = unmergeForPublish(report, this.lastFull!);
+      out = unmergeReport(report, this.lastFull!);
     }
     this.stats.publishes++;
     await this.opts.publisher.publish(out);

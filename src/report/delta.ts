@@ -3,25 +3,35 @@
  * current one (Go's `UnsafeUnMerge`), and the app's removal of part-merged nodes.
  */
 import { setsEqual, stringSetsEqual } from './merge-sets.js';
-import { randomReportId } from './model.js';
-import { TOPOLOGIES, type LatestMap, type Node, type Sets, type Report, type Topology, type TopologyName } from './types.js';
+import { randomReportId, readOnlyEmptyMap } from './model.js';
+import { TOPOLOGIES, type LatestMap, type Node, type Report, type Sets, type Topology, type TopologyName } from './types.js';
 
 /** Same keys and values, timestamps ignored (Go's `EqualIgnoringTimestamps`). */
 function latestEqualIgnoringTimestamps(a: LatestMap, b: LatestMap): boolean {
+  if (a === b) return true;
   if (a.size !== b.size) return false;
-  for (const [key, entry] of a) {
+  let equal = true;
+  a.forEach((entry, key) => {
+    if (!equal) return;
     const other = b.get(key);
-    if (other === undefined || other.value !== entry.value) return false;
-  }
-  return true;
+    if (other === undefined || other.value !== entry.value) equal = false;
+  });
+  return equal;
 }
+
+/*
+ * The empty parts of partial nodes. Plain Maps, not `readOnlyEmptyMap()`: the encoder iterates
+ * every node's sets, latest and parents, and a Map subclass there would make those loops
+ * polymorphic. Never written: a delta is read-only (merging it into another report copies them).
+ */
+const NO_LATEST: LatestMap = new Map();
+const NO_SETS: Sets = new Map();
 
 /**
  * `n` reduced against `full`'s node of the same key (Go's `Node.UnsafeUnMerge`): undefined when
- * the node can be left out of the delta entirely, else a partial node. Fields are compared first
- * and the kept node is a shallow copy whose equal parts are replaced by empty ones, so neither
- * input changes and nothing is deep-copied: the probe builds one delta every publish, and copying
- * every node of it was a tenth of its idle allocation (GC is its largest idle cost).
+ * the node can be left out of the delta entirely, else a partial node whose parts equal to
+ * `full`'s are shared empty ones. Counters and children are not produced by probes; metrics never
+ * overlap, so any keeps the node.
  */
 function unmergeNode(n: Node, full: Node): Node | undefined {
   if (n.id !== full.id || n.topology !== full.topology) return n;
@@ -29,51 +39,71 @@ function unmergeNode(n: Node, full: Node): Node | undefined {
   const sameSets = setsEqual(n.sets, full.sets);
   const sameParents = setsEqual(n.parents, full.parents);
   const sameAdjacency = stringSetsEqual(n.adjacency, full.adjacency);
-  // Counters and children are not produced by probes; metrics never overlap, so any keeps the node.
   if (sameLatest && sameSets && sameParents && sameAdjacency && n.metrics.size === 0) return undefined;
   return {
-    ...n,
     id: '',
     topology: '',
-    latest: sameLatest ? (new Map() as LatestMap) : n.latest,
-    sets: sameSets ? (new Map() as Sets) : n.sets,
-    parents: sameParents ? (new Map() as Sets) : n.parents,
+    sets: sameSets ? NO_SETS : n.sets,
     adjacency: sameAdjacency ? [] : n.adjacency,
+    latest: sameLatest ? NO_LATEST : n.latest,
+    metrics: n.metrics,
+    parents: sameParents ? NO_SETS : n.parents,
+    children: n.children,
   };
 }
 
+/** A topology with no presentation, nodes, controls or templates, shared by every delta. */
+const BARE: Topology = Object.freeze<Topology>({
+  shape: '',
+  tag: '',
+  label: '',
+  labelPlural: '',
+  nodes: readOnlyEmptyMap(),
+  controls: readOnlyEmptyMap(),
+  metadataTemplates: readOnlyEmptyMap(),
+  metricTemplates: readOnlyEmptyMap(),
+  tableTemplates: readOnlyEmptyMap(),
+});
+
 function unmergeTopology(current: Topology, full: Topology): Topology {
+  const sameLabel = current.label === full.label && current.labelPlural === full.labelPlural;
+  const shape = current.shape === full.shape ? '' : current.shape;
+  const tag = current.tag === full.tag ? '' : current.tag;
+  if (current.nodes.size === 0 && current.controls.size === 0 && shape === '' && tag === '' && sameLabel) return BARE;
   const nodes = new Map<string, Node>();
-  for (const [key, node] of current.nodes) {
-    const fullNode = full.nodes.get(key);
+  const fullNodes = full.nodes;
+  current.nodes.forEach((node, key) => {
+    const fullNode = fullNodes.get(key);
     if (fullNode === undefined) {
-      nodes.set(key, node); // new since the full report: sent complete (shared, not modified)
-      continue;
+      nodes.set(key, node); // new since the full report: sent complete
+      return;
     }
     const reduced = unmergeNode(node, fullNode);
     if (reduced !== undefined) nodes.set(key, reduced);
-  }
-  const sameLabel = current.label === full.label && current.labelPlural === full.labelPlural;
+  });
   return {
-    shape: current.shape === full.shape ? '' : current.shape,
-    tag: current.tag === full.tag ? '' : current.tag,
+    shape,
+    tag,
     label: sameLabel ? '' : current.label,
     labelPlural: sameLabel ? '' : current.labelPlural,
     nodes,
-    controls: new Map(current.controls),
+    controls: current.controls.size === 0 ? readOnlyEmptyMap() : new Map(current.controls),
     // Deltas drop every template (wire §6.1 #12): the full report in the app's window has them.
-    metadataTemplates: new Map(),
-    metricTemplates: new Map(),
-    tableTemplates: new Map(),
+    metadataTemplates: readOnlyEmptyMap(),
+    metricTemplates: readOnlyEmptyMap(),
+    tableTemplates: readOnlyEmptyMap(),
   };
 }
 
 /**
- * The delta report of `current` against the last full report `lastFull` (wire §2.9): a new report;
- * neither input is changed, but its nodes share Maps with `current`'s (nodes new since `lastFull`
- * are `current`'s own), so copy the delta before merging into it. DNS, sampling, plugins, window and ts are `current`'s;
- * the delta gets a new id. `lastFull` + delta carries the same data as `lastFull` + `current`
- * (latest timestamps aside).
+ * The delta report of `current` against the last full report `lastFull` (wire §2.9): a new report
+ * with a new id; DNS, sampling, plugins, window and ts are `current`'s, and `lastFull` + delta
+ * carries the same data as `lastFull` + `current` (latest timestamps aside). Neither input is
+ * changed. Read-only, made for a report that is encoded and dropped (the probe builds one per
+ * publish, and its idle cost is mostly GC): it shares Maps with `current` and with every other
+ * delta (parts equal to the full report's are one shared empty Map, topologies with nothing left
+ * one shared bare topology; Maps are walked with `forEach`, which makes no iterator garbage).
+ * Encode it or merge it into another report; never merge into it.
  */
 export function unmergeReport(current: Report, lastFull: Report): Report {
   const topologies = {} as Record<TopologyName, Topology>;
@@ -83,7 +113,7 @@ export function unmergeReport(current: Report, lastFull: Report): Report {
   return {
     ts: current.ts,
     topologies,
-    dns: new Map(current.dns),
+    dns: current.dns.size === 0 ? readOnlyEmptyMap() : new Map(current.dns),
     sampling: { count: current.sampling.count, total: current.sampling.total },
     windowNanos: current.windowNanos,
     shortcut: current.shortcut,

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { silentLogger } from '../../src/common/log.js';
 import { foldOwned, foldReportInto, largestReport } from '../../src/probe/fold.js';
-import { unmergeForPublish } from '../../src/probe/delta.js';
 import { createEndpointReporter } from '../../src/probe/endpoint/reporter.js';
 import { createHostReporter, createHostTagger, createTopologyTagger } from '../../src/probe/host/reporter.js';
 import { createProcessReporter } from '../../src/probe/process/reporter.js';
@@ -25,7 +24,7 @@ const wire = (r: Report): unknown =>
   JSON.parse(JSON.stringify({ ...(reportToWireJson(r) as Record<string, unknown>), ID: '' }, (key, value: unknown) =>
     key === 'host_node_id' && typeof value === 'object' && value !== null ? { ...value, timestamp: '' } : value));
 
-test('fold and publish delta give the same reports as mergeReportInto and unmergeReport, on real reporters', async () => {
+test('fold gives the same reports as mergeReportInto, and so the same publish delta, on real reporters', async () => {
   const walker = new ProcWalker();
   const reporters = [
     createHostReporter({ hostId: 'h', probeId: 'p', version: 'v', procRoot: '/proc', controlsEnabled: true }),
@@ -61,7 +60,7 @@ test('fold and publish delta give the same reports as mergeReportInto and unmerg
     published.push([report, reportRef]);
   }
   const [[full, fullRef], [current, currentRef]] = published as [[Report, Report], [Report, Report]];
-  const delta = unmergeForPublish(current, full);
+  const delta = unmergeReport(current, full);
   assert.deepEqual(wire(delta), wire(unmergeReport(currentRef, fullRef)));
   assert.ok([...delta.topologies.process.nodes.values()].some((n) => n.topology === ''), 'deltas carry partial nodes');
   walker.close();
