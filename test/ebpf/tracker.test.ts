@@ -101,6 +101,17 @@ test('tracker: announces, accepts, snapshots with rates, closes once, socket reu
   assert.equal(tr.drain().filter((c) => c.closed).length, 0, 'a closed connection is reported once');
 });
 
+test('tracker: an incoming connection accepted and closed in a later generation than its announce keeps the server pid', () => {
+  const tr = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 1000 });
+  // The generation flipped between the handshake (announce, pid unknown) and the accept.
+  tr.feed([`@e0[2]: (${NS}, 0, 0, ::ffff:127.0.0.1, 80, ::ffff:127.0.0.1, 40000)`, 'T 2 1000000000', ''].join('\n'));
+  assert.equal(tr.drain().find((c) => c.localPort === 80)?.pid, undefined);
+  tr.feed(['@a1[2]: 600', `@c1[2]: (4, 4, 30, 0, 0, ${tuple(80, 40000)})`, 'T 3 2000000000', ''].join('\n'));
+  const closed = tr.drain().find((c) => c.closed && c.localPort === 80);
+  assert.equal(closed?.outgoing, false);
+  assert.equal(closed?.pid, 600, 'server pid from the accept of the same dump');
+});
+
 test('tracker: short-lived connections come as aggregates with a count and a stable client port', () => {
   const tr = new ConnectionTracker({ logger: silentLogger(), summaryIntervalMillis: 1000 });
   const key = `1, 42, ${NS}, ::ffff:10.0.0.1, ::ffff:10.0.0.2, 80`;

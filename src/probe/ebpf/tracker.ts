@@ -374,16 +374,20 @@ export class ConnectionTracker {
     const closes: CloseEvent[] = [];
     const late: CloseEvent[] = [];
     const groups = new Map<string, GroupFields>();
+    // Accepts by socket: an incoming connection announced in an earlier generation (the flip came
+    // between its handshake and the server's accept) may be accepted and closed in this one.
+    const accepts = new Map<string, number>();
     for (const ev of this.dump) {
       if (ev.kind === 'c') closes.push(ev);
       else if (ev.kind === 'g') this.collect(groups, ev);
+      else if (ev.kind === 'a') accepts.set(ev.sk, ev.pid);
     }
     // A socket address may be reused within a generation: the close of the old connection first,
     // then the announce of the new one; a socket older than the tracker may be announced and
     // closed in the same generation (its close then comes after its announce).
-    for (const c of closes) if (!this.closeOpen(c, seconds)) late.push(c);
+    for (const c of closes) if (!this.closeOpen(c, seconds, accepts)) late.push(c);
     for (const ev of this.dump) if (ev.kind === 'e') this.announce(ev);
-    for (const c of late) if (!this.closeOpen(c, seconds)) this.closeSeeded(c);
+    for (const c of late) if (!this.closeOpen(c, seconds, accepts)) this.closeSeeded(c);
     for (const ev of this.dump) {
       if (ev.kind === 'a') {
         this.stats.accepted++;
@@ -436,9 +440,10 @@ export class ConnectionTracker {
     o.movedAt = this.dumps;
   }
 
-  private closeOpen(c: CloseEvent, seconds: number): boolean {
+  private closeOpen(c: CloseEvent, seconds: number, accepts: ReadonlyMap<string, number>): boolean {
     const o = this.open.get(c.sk);
     if (!o || !sameTuple(o, c)) return false;
+    if (!o.outgoing && o.pid === undefined) o.pid = accepts.get(c.sk);
     this.stats.closes++;
     this.open.delete(c.sk);
     this.move(o, c, seconds);
