@@ -239,8 +239,8 @@ test('eBPF: with a dump interval of three drains, dumps are asked at most once p
   const dumps = tracker.stats.dumps - dumps0;
   // Two asks are at least 600 - 200 / 2 ms apart (drains come early or late by up to half an interval).
   assert.ok(dumps >= 1 && dumps <= 1 + elapsed / 500, `${dumps} dumps in ${elapsed.toFixed(0)} ms (${drains} drains)`);
-  assert.ok(seen.filter((c) => c.outgoing).every((c) => c.pid === client.pid));
-  assert.ok(seen.filter((c) => !c.outgoing).every((c) => c.pid === server.pid));
+  assert.ok(seen.filter((c) => c.outgoing).every((c) => c.pid === client.pid), `client ${client.pid}: pids ${seen.filter((c) => c.outgoing).map((c) => c.pid).join()}`);
+  assert.ok(seen.filter((c) => !c.outgoing).every((c) => c.pid === server.pid), `server ${server.pid}: pids ${seen.filter((c) => !c.outgoing).map((c) => c.pid).join()}`);
   assert.equal(tracker.stats.lost, 0);
   await tracker.stop();
 });
