@@ -205,12 +205,14 @@ test('web UI against a real OpenScope', { timeout: 480_000 }, async (t) => {
       assert.ok(Number(await tooltip.getAttribute('data-bytes-per-second')) > 0, text);
     });
 
-    await t.test('clicking B opens details with inbound A and outbound C', async () => {
+    await t.test('clicking B opens details with inbound A, outbound C and its processes', async () => {
       await node(page, chain.b).click();
       const card = page.locator(`[data-testid="details-card"][data-node-id="${ids[chain.b]}"]`);
       await card.waitFor({ timeout: loadScaledMillis(15_000) });
       await waitUntil('inbound A', async () => (await card.locator(`[data-testid="connections-inbound"] [data-node-id="${ids[chain.a]}"]`).count()) > 0, 30_000);
       await waitUntil('outbound C', async () => (await card.locator(`[data-testid="connections-outbound"] [data-node-id="${ids[chain.c]}"]`).count()) > 0, 30_000);
+      // B's processes (httpd, its wget loop) are listed as children, each opening its own card.
+      await waitUntil('processes of B', async () => (await card.locator('[data-testid="children-processes"] [data-testid="child-row"] button').count()) > 0, 30_000);
       assert.equal(await card.getByTestId('card-title').textContent(), chain.b);
       await shot(page, 'details-b');
     });

@@ -62,6 +62,19 @@ function Section({ title, children, testid }: { title: string; children: React.R
   );
 }
 
+/** The toggle under a list cut to its first rows: "+N more", then "Show less". */
+function ShowMore({ hidden, more, setMore }: { hidden: number; more: boolean; setMore: (more: boolean) => void }): React.JSX.Element | null {
+  if (hidden <= 0) return null;
+  return (
+    <button type="button" className="show-more" onClick={() => setMore(!more)}>
+      {more ? 'Show less' : `+${hidden} more`}
+    </button>
+  );
+}
+
+/** Rows shown before "+N more" in the connection, children and property lists. */
+const FIRST_ROWS = 5;
+
 function Info({ rows }: { rows: MetadataRow[] }): React.JSX.Element | null {
   const [more, setMore] = useState(false);
   if (rows.length === 0) return null;
@@ -78,29 +91,39 @@ function Info({ rows }: { rows: MetadataRow[] }): React.JSX.Element | null {
           </div>
         ))}
       </dl>
-      {rest.length > 0 && main.length > 0 ? (
-        <button type="button" className="show-more" onClick={() => setMore(!more)}>
-          {more ? 'Show less' : `+${rest.length} more`}
-        </button>
-      ) : null}
+      <ShowMore hidden={main.length > 0 ? rest.length : 0} more={more} setMore={setMore} />
     </Section>
   );
 }
 
-function Connections({ table, onOpen }: { table: ConnectionsTable; onOpen: (ref: CardRef) => void }): React.JSX.Element | null {
+/** A row of a {@link NodeLinkTable}: a node to open, and its cells under the table's columns. */
+interface NodeLinkRow {
+  /** React key: unique in the table (a node may have several connection rows, one per port). */
+  key: string;
+  target: CardRef;
+  label: string;
+  cells: string[];
+}
+
+/** A card section listing nodes: the first column opens a node's card, the others are `columns`. */
+function NodeLinkTable(props: {
+  title: string;
+  testid: string;
+  firstHeader: string;
+  columns: Array<{ id: string; label: string }>;
+  rows: NodeLinkRow[];
+  rowTestid: string;
+  onOpen: (ref: CardRef) => void;
+}): React.JSX.Element {
+  const { title, testid, firstHeader, columns, rows, rowTestid, onOpen } = props;
   const [more, setMore] = useState(false);
-  const rows = table.connections ?? [];
-  if (rows.length === 0) return null;
-  const cols = table.columns ?? [];
-  const sorted = [...rows].sort((a, b) => Number(b.metadata?.find((m) => m.id === 'count')?.value ?? 0) - Number(a.metadata?.find((m) => m.id === 'count')?.value ?? 0));
-  const testid = table.id.startsWith('incoming') ? 'connections-inbound' : 'connections-outbound';
   return (
-    <Section title={table.label} testid={testid}>
+    <Section title={title} testid={testid}>
       <table className="mini-table">
         <thead>
           <tr>
-            <th>{table.label === 'Inbound' ? 'From' : 'To'}</th>
-            {cols.map((c) => (
+            <th>{firstHeader}</th>
+            {columns.map((c) => (
               <th key={c.id} className="num">
                 {c.label}
               </th>
@@ -108,33 +131,52 @@ function Connections({ table, onOpen }: { table: ConnectionsTable; onOpen: (ref:
           </tr>
         </thead>
         <tbody>
-          {(more ? sorted : sorted.slice(0, 5)).map((r) => (
-            <tr key={r.id} data-testid="connection-row" data-node-id={r.nodeId}>
+          {(more ? rows : rows.slice(0, FIRST_ROWS)).map((r) => (
+            <tr key={r.key} data-testid={rowTestid} data-node-id={r.target.id}>
               <td>
-                <button type="button" className="link" onClick={() => onOpen({ id: r.nodeId, topologyId: table.topologyId })}>
+                <button type="button" className="link" onClick={() => onOpen(r.target)}>
                   {r.label}
                 </button>
               </td>
-              {cols.map((c) => (
+              {columns.map((c, i) => (
                 <td key={c.id} className="num">
-                  {r.metadata?.find((m) => m.id === c.id)?.value ?? ''}
+                  {r.cells[i]}
                 </td>
               ))}
             </tr>
           ))}
         </tbody>
       </table>
-      {sorted.length > 5 ? (
-        <button type="button" className="show-more" onClick={() => setMore(!more)}>
-          {more ? 'Show less' : `+${sorted.length - 5} more`}
-        </button>
-      ) : null}
+      <ShowMore hidden={rows.length - FIRST_ROWS} more={more} setMore={setMore} />
     </Section>
   );
 }
 
+function Connections({ table, onOpen }: { table: ConnectionsTable; onOpen: (ref: CardRef) => void }): React.JSX.Element | null {
+  const rows = table.connections ?? [];
+  if (rows.length === 0) return null;
+  const cols = table.columns ?? [];
+  const count = (r: (typeof rows)[number]): number => Number(r.metadata?.find((m) => m.id === 'count')?.value ?? 0);
+  const sorted = [...rows].sort((a, b) => count(b) - count(a));
+  return (
+    <NodeLinkTable
+      title={table.label}
+      testid={table.id.startsWith('incoming') ? 'connections-inbound' : 'connections-outbound'}
+      firstHeader={table.label === 'Inbound' ? 'From' : 'To'}
+      columns={cols}
+      rows={sorted.map((r) => ({
+        key: r.id,
+        target: { id: r.nodeId, topologyId: table.topologyId },
+        label: r.label,
+        cells: cols.map((c) => r.metadata?.find((m) => m.id === c.id)?.value ?? ''),
+      }))}
+      rowTestid="connection-row"
+      onOpen={onOpen}
+    />
+  );
+}
+
 function Children({ group, onOpen }: { group: NodeSummaryGroup; onOpen: (ref: CardRef) => void }): React.JSX.Element | null {
-  const [more, setMore] = useState(false);
   const nodes = group.nodes ?? [];
   if (nodes.length === 0) return null;
   const cols = group.columns ?? [];
@@ -144,41 +186,15 @@ function Children({ group, onOpen }: { group: NodeSummaryGroup; onOpen: (ref: Ca
     return n.metadata?.find((x) => x.id === id)?.value ?? '';
   };
   return (
-    <Section title={group.label} testid={`children-${group.topologyId}`}>
-      <table className="mini-table">
-        <thead>
-          <tr>
-            <th>Name</th>
-            {cols.map((c) => (
-              <th key={c.id} className="num">
-                {c.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {(more ? nodes : nodes.slice(0, 5)).map((n) => (
-            <tr key={n.id} data-testid="child-row">
-              <td>
-                <button type="button" className="link" onClick={() => onOpen({ id: n.id, topologyId: group.topologyId })}>
-                  {n.label}
-                </button>
-              </td>
-              {cols.map((c) => (
-                <td key={c.id} className="num">
-                  {cell(n, c.id)}
-                </td>
-              ))}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {nodes.length > 5 ? (
-        <button type="button" className="show-more" onClick={() => setMore(!more)}>
-          {more ? 'Show less' : `+${nodes.length - 5} more`}
-        </button>
-      ) : null}
-    </Section>
+    <NodeLinkTable
+      title={group.label}
+      testid={`children-${group.topologyId}`}
+      firstHeader="Name"
+      columns={cols}
+      rows={nodes.map((n) => ({ key: n.id, target: { id: n.id, topologyId: group.topologyId }, label: n.label, cells: cols.map((c) => cell(n, c.id)) }))}
+      rowTestid="child-row"
+      onOpen={onOpen}
+    />
   );
 }
 
@@ -214,18 +230,14 @@ function PropertyTable({ table }: { table: Table }): React.JSX.Element | null {
   return (
     <Section title={table.label} testid={`table-${table.id}`}>
       <dl className="info">
-        {(more ? rows : rows.slice(0, 5)).map((r) => (
+        {(more ? rows : rows.slice(0, FIRST_ROWS)).map((r) => (
           <div key={r.id} className="info-row">
             <dt>{(r.entries['label'] ?? '').trim()}</dt>
             <dd title={r.entries['value']}>{r.entries['value']}</dd>
           </div>
         ))}
       </dl>
-      {rows.length > 5 ? (
-        <button type="button" className="show-more" onClick={() => setMore(!more)}>
-          {more ? 'Show less' : `+${rows.length - 5} more`}
-        </button>
-      ) : null}
+      <ShowMore hidden={rows.length - FIRST_ROWS} more={more} setMore={setMore} />
       {table.truncationCount ? <div className="warning">{table.truncationCount} rows were dropped by the probe.</div> : null}
     </Section>
   );
