@@ -3,7 +3,7 @@
  * pseudo nodes), joined with connections attributed by container IP, deleted containers dropped,
  * and image names copied in from image nodes.
  */
-import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId } from '../report/ids.js';
+import { makeContainerImageNodeId, makeContainerNodeId, makeScopedEndpointNodeId, parseAddressNodeId, parseProcessNodeId } from '../report/ids.js';
 import { formatIp, isLoopback, parseIp } from '../report/ip.js';
 import type { LatestMap, Report, Sets } from '../report/types.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
@@ -41,14 +41,35 @@ class ContainerIds {
       }
       return id;
     }
-    const hostNodeId = n.latest.get('host_node_id')?.value ?? '';
-    let id = this.byHost.get(hostNodeId);
+    // A process the report no longer holds (only its connections named its pid) has no
+    // host_node_id: its host is the one in its id, as Scope's MapProcess2Container takes it.
+    const hostId = n.latest.has('host_node_id') ? extractHostId(n) : (parseProcessNodeId(n.id)?.hostId ?? '');
+    let id = this.byHost.get(hostId);
     if (id === undefined) {
-      id = makePseudoNodeId(UNCONTAINED_ID, extractHostId(n));
-      this.byHost.set(hostNodeId, id);
+      id = makePseudoNodeId(UNCONTAINED_ID, hostId);
+      this.byHost.set(hostId, id);
     }
     return id;
   }
+}
+
+/**
+ * Ids of `input`'s process nodes that the report's process topology does not hold (made from
+ * endpoints naming a pid the process walk did not see) and that have an endpoint owned by a
+ * container's address.
+ */
+function goneFromContainers(input: ReadonlyMap<string, RNode>, processes: ReadonlyMap<string, unknown>, ownerOf: AddressOwner): Set<string> | undefined {
+  let gone: Set<string> | undefined;
+  for (const n of input.values()) {
+    if (n.topology !== 'process' || n.children === null || processes.has(n.id)) continue;
+    for (const c of n.children.values()) {
+      if (c.topology === 'endpoint' && ownerOf(c) !== undefined) {
+        (gone ??= new Set()).add(n.id);
+        break;
+      }
+    }
+  }
+  return gone;
 }
 
 /**
@@ -62,10 +83,16 @@ class ContainerIds {
  * every process (with hundreds of probes, tens of thousands of inserts into a large Map, for a few
  * thousand edges).
  */
-function processesToContainers(report: Report): Map<string, RNode> {
+function processesToContainers(report: Report, ownerOf: AddressOwner | undefined): Map<string, RNode> {
   const input = renderProcessesBase(report).nodes;
   const ids = new ContainerIds();
   const nodes = new Map<string, RNode>();
+  const processes = report.topologies.process.nodes;
+  // Processes gone from the report whose connections come from a container's address (a
+  // short-lived `wget` in a container: the eBPF tracker names its pid, the process walk never
+  // saw it): the address join gives their connections to that container; here they would make
+  // a second, wrong source on the host's Uncontained node. Left out, with the edges to them.
+  const gone = ownerOf === undefined ? undefined : goneFromContainers(input, processes, ownerOf);
   // Inputs with edges and their outputs' ids, in input order (most processes have no edges).
   const sources: RNode[] = [];
   const sourceIds: string[] = [];
@@ -80,6 +107,7 @@ function processesToContainers(report: Report): Map<string, RNode> {
       }
       continue;
     }
+    if (gone?.has(n.id) === true) continue;
     const id = ids.of(n);
     let out = nodes.get(id);
     if (out === undefined) {
@@ -98,7 +126,7 @@ function processesToContainers(report: Report): Map<string, RNode> {
     let out: RNode | undefined;
     for (const a of sources[i]!.adjacency) {
       const target = input.get(a);
-      if (target === undefined) continue;
+      if (target === undefined || gone?.has(a) === true) continue;
       out ??= nodes.get(sourceIds[i]!)!;
       out.adjacency.add(ids.of(target));
     }
@@ -140,21 +168,20 @@ function containerJoinKeys(n: RNode): string[] {
 
 const noOwner = (): undefined => undefined;
 
+/** The node an endpoint belongs to by its address (ConnectionJoin's attribution), if any. */
+type AddressOwner = (endpoint: RNode) => string | undefined;
+
 /**
- * ConnectionJoin: all nodes of a topology plus endpoints attributed by address. A key claimed by
- * two nodes is ambiguous and never used. Exported for the pod view (pod IPs).
+ * The owner lookup of ConnectionJoin for `topology`'s nodes, keyed by `keysOf`; undefined when no
+ * node has a key. A key claimed by two nodes is ambiguous and never used.
  */
-export function connectionJoin(
-  report: Report,
-  topology: 'container' | 'pod',
-  keysOf: (n: RNode) => string[],
-): RenderResult {
+function addressOwners(report: Report, topology: 'container' | 'pod', keysOf: (n: RNode) => string[]): AddressOwner | undefined {
   const owners = new Map<string, string>(); // key → node id, '' when ambiguous
   for (const n of select(report, topology).nodes.values()) {
     for (const key of keysOf(n)) owners.set(key, owners.has(key) ? '' : n.id);
   }
-  if (owners.size === 0) return mapEndpoints(report, topology, noOwner);
-  return mapEndpoints(report, topology, (ep) => {
+  if (owners.size === 0) return undefined;
+  return (ep) => {
     // The endpoint id is `<scope>;<address>;<port>` (parseEndpointNodeId): its keys are the id up
     // to the second `;` (address join) and the id itself (address and port), built without parsing.
     const first = ep.id.indexOf(';');
@@ -163,7 +190,12 @@ export function connectionJoin(
     let id = owners.get(ep.id.slice(0, second + 1));
     if (id === undefined) id = owners.get(ep.id);
     return id === undefined || id === '' ? undefined : id;
-  });
+  };
+}
+
+/** ConnectionJoin: all nodes of a topology plus the endpoints `ownerOf` attributes to them by address. */
+function connectionJoin(report: Report, topology: 'container' | 'pod', ownerOf: AddressOwner | undefined): RenderResult {
+  return mapEndpoints(report, topology, ownerOf ?? noOwner);
 }
 
 /** Scope's `ContainerRenderer`: containers with processes and connections, deleted ones dropped. */
@@ -171,8 +203,9 @@ export function renderContainersBase(report: Report): RenderResult {
   return memo(report, 'containers-base', (r) => {
     // Reduce of the two, merging into processesToContainers' own container nodes in place (same
     // nodes and order as reduce; their Sets and Maps are not copied once more).
-    const nodes = processesToContainers(r);
-    const byAddress = connectionJoin(r, 'container', containerJoinKeys);
+    const ownerOf = addressOwners(r, 'container', containerJoinKeys);
+    const nodes = processesToContainers(r, ownerOf);
+    const byAddress = connectionJoin(r, 'container', ownerOf);
     for (const n of byAddress.nodes.values()) {
       const mine = nodes.get(n.id);
       if (mine === undefined) nodes.set(n.id, n);

@@ -148,6 +148,21 @@ describe('containers', () => {
     assert.deepEqual(stats, { node_count: 2, nonpseudo_node_count: 2, edge_count: 1, filtered_nodes: 4 });
   });
 
+  test('a short-lived process gone from the report: its connection goes to its container by address, not to an Uncontained node', () => {
+    const r = report();
+    // The eBPF tracker names the pid of a `wget` in web (10.1.0.2) that exited before the process
+    // walk saw it: the endpoint has a pid but the report has no process h1;99.
+    addLocalEndpoint(r, ';10.1.0.2;41000', 99, [';10.1.0.3;80']);
+    addProcess(r, 12, 'httpd', 'bbb');
+    addLocalEndpoint(r, ';10.1.0.3;80', 12);
+    // A host process gone as well, from a host address: still the host's Uncontained node.
+    addLocalEndpoint(r, ';10.0.0.1;42000', 98, [';10.1.0.3;80']);
+    const nodes = renderTopology(r, 'containers', { pseudo: 'show' })!.nodes;
+    assert.deepEqual(nodes['aaa;<container>']!.adjacency, ['bbb;<container>']);
+    assert.deepEqual(ids(nodes).filter((id) => id.startsWith('pseudo:')), ['pseudo:uncontained:h1'], 'no hostless Uncontained node');
+    assert.deepEqual(nodes['pseudo:uncontained:h1']!.adjacency, ['bbb;<container>'], 'only the host process');
+  });
+
   test('details of a node hidden by the filters are still served, without edges to it', () => {
     const r = report();
     const d = renderNodeDetails(r, 'containers', 'ccc;<container>', { stopped: 'running' });
