@@ -55,13 +55,13 @@ class ContainerIds {
 
 /**
  * Ids of `input`'s process nodes that the report's process topology does not hold (made from
- * endpoints naming a pid the process walk did not see) and that have an endpoint owned by a
- * container's address.
+ * endpoints naming a pid the process walk did not see: no `pid` of their own, which every
+ * reported process has) and that have an endpoint owned by a container's address.
  */
-function goneFromContainers(input: ReadonlyMap<string, RNode>, processes: ReadonlyMap<string, unknown>, ownerOf: AddressOwner): Set<string> | undefined {
+function goneFromContainers(input: ReadonlyMap<string, RNode>, ownerOf: AddressOwner): Set<string> | undefined {
   let gone: Set<string> | undefined;
   for (const n of input.values()) {
-    if (n.topology !== 'process' || n.children === null || processes.has(n.id)) continue;
+    if (n.topology !== 'process' || n.children === null || n.latest.has('pid')) continue;
     for (const c of n.children.values()) {
       if (c.topology === 'endpoint' && ownerOf(c) !== undefined) {
         (gone ??= new Set()).add(n.id);
@@ -87,12 +87,11 @@ function processesToContainers(report: Report, ownerOf: AddressOwner | undefined
   const input = renderProcessesBase(report).nodes;
   const ids = new ContainerIds();
   const nodes = new Map<string, RNode>();
-  const processes = report.topologies.process.nodes;
   // Processes gone from the report whose connections come from a container's address (a
   // short-lived `wget` in a container: the eBPF tracker names its pid, the process walk never
   // saw it): the address join gives their connections to that container; here they would make
   // a second, wrong source on the host's Uncontained node. Left out, with the edges to them.
-  const gone = ownerOf === undefined ? undefined : goneFromContainers(input, processes, ownerOf);
+  const gone = ownerOf === undefined ? undefined : goneFromContainers(input, ownerOf);
   // Inputs with edges and their outputs' ids, in input order (most processes have no edges).
   const sources: RNode[] = [];
   const sourceIds: string[] = [];
