@@ -192,11 +192,6 @@ function addressOwners(report: Report, topology: 'container' | 'pod', keysOf: (n
   };
 }
 
-/** ConnectionJoin: all nodes of a topology plus the endpoints `ownerOf` attributes to them by address. */
-function connectionJoin(report: Report, topology: 'container' | 'pod', ownerOf: AddressOwner | undefined): RenderResult {
-  return mapEndpoints(report, topology, ownerOf ?? noOwner);
-}
-
 /** Scope's `ContainerRenderer`: containers with processes and connections, deleted ones dropped. */
 export function renderContainersBase(report: Report): RenderResult {
   return memo(report, 'containers-base', (r) => {
@@ -204,7 +199,8 @@ export function renderContainersBase(report: Report): RenderResult {
     // nodes and order as reduce; their Sets and Maps are not copied once more).
     const ownerOf = addressOwners(r, 'container', containerJoinKeys);
     const nodes = processesToContainers(r, ownerOf);
-    const byAddress = connectionJoin(r, 'container', ownerOf);
+    // Scope's ConnectionJoin: the containers plus the endpoints their addresses own.
+    const byAddress = mapEndpoints(r, 'container', ownerOf ?? noOwner);
     for (const n of byAddress.nodes.values()) {
       const mine = nodes.get(n.id);
       if (mine === undefined) nodes.set(n.id, n);
