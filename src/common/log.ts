@@ -48,12 +48,13 @@ export class LogOnce {
     else this.logger.debug({ ...fields, failures: count + 1 }, msg);
   }
 
-  /** Records a success of `key`; logs a recovery line if it was failing. */
-  ok(key: string, msg = 'recovered'): void {
+  /** Records a success of `key`; logs a recovery line if it was failing, and then returns true. */
+  ok(key: string, msg = 'recovered'): boolean {
     const count = this.failing.get(key);
-    if (count === undefined) return;
+    if (count === undefined) return false;
     this.failing.delete(key);
     this.logger.info({ source: key, failures: count }, msg);
+    return true;
   }
 
   /** Whether `key` is currently failing. */

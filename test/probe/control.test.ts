@@ -6,6 +6,8 @@ import { silentLogger } from '../../src/common/log.js';
 import { ControlDispatcher } from '../../src/probe/control/registry.js';
 import { parseHeaderFrame, parseRequestBody, responseFrames } from '../../src/probe/control/rpc.js';
 import { AppClient } from '../../src/probe/publish/app-client.js';
+import { encodeReportBody } from '../../src/report/codec/index.js';
+import { makeReport } from '../../src/report/model.js';
 import { PipeClient } from '../../src/probe/publish/pipes.js';
 import { registerHostExec } from '../../src/probe/host/exec.js';
 import type { ProbeIdentity } from '../../src/probe/publish/http.js';
@@ -127,4 +129,35 @@ test('host_exec: a real shell on a PTY over a pipe, resize, and the shell dies w
   assert.ok(bad.error);
   ws.send('exit\n');
   await waitFor('pipe deleted when the shell exits', () => (app.deletedPipes.includes(res.pipe!) ? true : undefined), 10_000);
+});
+
+test('after an outage, the first loop to reach the app again brings the others back at once', async () => {
+  // Backoffs of 0.1, 0.4, 1.6, 6.4 s (no jitter). The app goes down at t0: the control websocket
+  // fails from t0 (retries at +0.1, +0.5, +2.1, then +8.5); reports, queued every 200 ms from
+  // t0+1 s, fail from then (retries at +1.1, +1.5, +3.1). The app is back at t0+2.4 s: a report
+  // goes through at +3.1, and the control websocket reconnects then, not at +8.5 on its own timer.
+  const first = await new FakeApp('app-outage').listen();
+  const port = first.port;
+  const client = new AppClient({
+    url: first.url, identity, logger: silentLogger(), controls: new ControlDispatcher(),
+    backoff: { initialMillis: 100, factor: 4, maxMillis: 60_000, jitter: 0 },
+  });
+  client.start();
+  cleanups.push(() => client.stop());
+  await waitFor('control websocket', () => (client.controlConnects === 1 ? true : undefined), 5000);
+  const t0 = performance.now();
+  await first.close();
+  await new Promise((r) => setTimeout(r, 1000));
+  const body = await encodeReportBody(makeReport(), 'msgpack');
+  const publishing = setInterval(() => client.enqueue(body, 'application/msgpack', false), 200);
+  cleanups.push(() => clearInterval(publishing));
+  await new Promise((r) => setTimeout(r, Math.max(0, 2400 - (performance.now() - t0))));
+  const again = await new FakeApp('app-outage').listen(port);
+  cleanups.push(() => again.close());
+  const back = performance.now();
+  await waitFor('a report', () => (again.posts.length > 0 ? true : undefined), 10_000);
+  await waitFor('control websocket again', () => (client.controlConnects === 2 ? true : undefined), 10_000);
+  const waited = performance.now() - back;
+  // On its own timer the websocket would come back at t0+8.5 s, ~6 s after the app.
+  assert.ok(waited < 4000, `control websocket back ${waited.toFixed(0)} ms after the app`);
 });

@@ -58,6 +58,8 @@ export class AppClient {
   private readonly queue: Queued[] = [];
   private readonly queued = new WakeSignal();
   private readonly discovered = new WakeSignal();
+  /** Notified when a loop reaches the app again after failing (see {@link retryWait}). */
+  private readonly reachedAgain = new WakeSignal();
   private readonly abort = new AbortController();
   private readonly logOnce: LogOnce;
   private readonly timeoutMillis: number;
@@ -110,6 +112,32 @@ export class AppClient {
     await Promise.allSettled(this.loops);
   }
 
+  /** A success of loop `key`: after failures, logs the recovery and wakes the loops waiting to retry. */
+  private recovered(key: string, msg: string): void {
+    if (this.logOnce.ok(key, msg)) this.reachedAgain.notify();
+  }
+
+  /**
+   * Waits `millis` before a retry, or less: until another loop reaches the app again. After an
+   * outage the three loops' backoffs have grown apart (up to a minute each); the first one
+   * through brings the others back at once instead of leaving reports queued until their own
+   * timers run out. Only transitions wake (a loop that keeps succeeding does not), so a retry can
+   * be brought forward once per recovery, never into a loop. `unreachable`: the failure did not
+   * reach the app (an app that answered with an error is retried on the backoff alone).
+   */
+  private async retryWait(millis: number, unreachable: boolean): Promise<void> {
+    if (!unreachable) return sleep(millis, this.abort.signal);
+    const done = new AbortController();
+    const stop = (): void => done.abort();
+    this.abort.signal.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.race([sleep(millis, done.signal), this.reachedAgain.wait(done.signal)]);
+    } finally {
+      done.abort();
+      this.abort.signal.removeEventListener('abort', stop);
+    }
+  }
+
   private endpoint(path: string): string {
     return `${this.opts.url.replace(/\/+$/, '')}${path}`;
   }
@@ -131,7 +159,7 @@ export class AppClient {
         this.appId = id;
         this.ws?.close();
       }
-      this.logOnce.ok(key, 'app reachable again');
+      this.recovered(key, 'app reachable again');
       this.discovered.notify();
       return true;
     } catch (err) {
@@ -144,8 +172,10 @@ export class AppClient {
     const backoff = new Backoff(this.opts.backoff);
     while (!this.abort.signal.aborted) {
       const ok = await this.discoverOnce();
-      await sleep(ok ? (this.opts.rediscoverMillis ?? 60_000) : backoff.next(), this.abort.signal);
-      if (ok) backoff.reset();
+      if (ok) {
+        backoff.reset();
+        await sleep(this.opts.rediscoverMillis ?? 60_000, this.abort.signal);
+      } else await this.retryWait(backoff.next(), true);
     }
   }
 
@@ -174,14 +204,14 @@ export class AppClient {
         }
         this.stats.posted++;
         backoff.reset();
-        this.logOnce.ok(key, 'publishing to app again');
+        this.recovered(key, 'publishing to app again');
       } catch (err) {
         this.stats.failed++;
         this.logOnce.fail(key, err, 'publishing report failed');
         // A timeout moves on at once (Scope); anything else waits, and re-learns the app id.
         if (!(err instanceof HttpTransportError && err.timedOut)) {
           if (err instanceof HttpTransportError) void this.discoverOnce();
-          await sleep(backoff.next(), this.abort.signal);
+          await this.retryWait(backoff.next(), err instanceof HttpTransportError);
         }
       }
     }
@@ -198,13 +228,14 @@ export class AppClient {
       }
       const opened = await this.runControlSocket(appId, controls, () => {
         backoff.reset();
-        this.logOnce.ok(key, 'control websocket connected');
+        this.recovered(key, 'control websocket connected');
       }).catch((err: unknown) => {
         this.logOnce.fail(key, err, 'control websocket failed');
         return false;
       });
       if (this.abort.signal.aborted) return;
-      await sleep(opened ? 200 : backoff.next(), this.abort.signal);
+      if (opened) await sleep(200, this.abort.signal);
+      else await this.retryWait(backoff.next(), true);
     }
   }
 
