@@ -196,7 +196,7 @@ function kubernetesRole(value: string, warnings: string[]): KubernetesRole {
   return '';
 }
 
-function probeConfig(f: FlagReader, env: CliEnv, weaveHostname: string, warnings: string[]): ProbeCliConfig {
+function probeConfig(f: FlagReader, m: CliMode, env: CliEnv, weaveHostname: string, warnings: string[]): ProbeCliConfig {
   const role = kubernetesRole(f.str('probe.kubernetes.role'), warnings);
   // Role `cluster` is the single cluster-wide agent: no host-local collection (wire §1.4).
   const hostLocal = role !== 'cluster';
@@ -234,7 +234,9 @@ function probeConfig(f: FlagReader, env: CliEnv, weaveHostname: string, warnings
     conntrackBufferBytes: f.int('probe.conntrack.buffersize'),
     ebpfConnections: hostLocal && f.bool('probe.ebpf.connections'),
     docker: {
-      enabled: f.bool('probe.docker'),
+      // Scope's flag default is false (its launcher passed true); the all-in-one mode is ours, for
+      // a first look at this machine, and shows its containers unless told not to.
+      enabled: m === 'both' && !f.isSet('probe.docker') ? true : f.bool('probe.docker'),
       intervalMillis: f.millis('probe.docker.interval'),
       bridge: f.str('probe.docker.bridge'),
     },
@@ -281,7 +283,7 @@ export function buildCliConfig(parsed: ParsedArgs, env: CliEnv): CliConfig {
     noProbe: f.bool('no-probe'),
     hostname: env['SCOPE_HOSTNAME'] ?? '',
     app: appConfig(f, m, env, weaveHostname),
-    probe: probeConfig(f, env, weaveHostname, warnings),
+    probe: probeConfig(f, m, env, weaveHostname, warnings),
     targets: parsed.positionals,
     warnings,
   };

@@ -47,7 +47,7 @@ export function usageText(program: string): string {
     `Usage: ${program} [flags] [probe targets…]`,
     '',
     'Live network-topology monitoring, a drop-in successor to Weave Scope.',
-    `  ${program}                      app on 127.0.0.1:4040 and a probe reporting to it, in one process`,
+    `  ${program}                      app on 127.0.0.1:4040 and a probe reporting to it (Docker on), in one process`,
     `  ${program} --mode=app           the app alone (default address :4040)`,
     `  ${program} --mode=probe [apps]  a probe reporting to 127.0.0.1:4040 and to each app given`,
     `  ${program} launch [flags]       on a Docker host, run OpenScope as one privileged container (host network`,

@@ -41,6 +41,13 @@ describe('CliConfig', () => {
     assert.equal(build(['--app.http.address=:5000']).app.httpAddress, ':5000');
   });
 
+  it('no --mode reports Docker containers unless told not to; --mode=probe keeps Scope\'s default (off)', () => {
+    assert.equal(build([]).probe.docker.enabled, true);
+    assert.equal(build(['--probe.docker=false']).probe.docker.enabled, false);
+    assert.equal(build(['--mode=probe']).probe.docker.enabled, false);
+    assert.equal(build(['--mode=probe', '--probe.docker=true']).probe.docker.enabled, true);
+  });
+
   it('--help, --mode=help, --version and --mode=version', () => {
     assert.equal(build(['--mode=help']).mode, 'help');
     assert.equal(buildCliConfig(parseArgs(['-h']), {}).mode, 'help');

@@ -36,7 +36,7 @@ export const PROBE_FLAGS: readonly FlagSpec[] = [
   str('127.0.0.1:6784', 'probe.weave.addr', 'probe', 'probe', 'Address of the Weave router status API.'),
   str('', 'probe.weave.hostname', 'probe', 'probe', 'Hostname to look up in WeaveDNS to find apps; empty = --weave.hostname.'),
 
-  bool(false, 'probe.docker', 'probe', 'probe-docker', 'Collect Docker containers, images and networks.'),
+  bool(false, 'probe.docker', 'probe', 'probe-docker', 'Collect Docker containers, images and networks (default true with no --mode).'),
   dur(10n * SEC, 'probe.docker.interval', 'probe', 'probe-docker', 'Docker image/network re-list period and retry delay.'),
   str('docker0', 'probe.docker.bridge', 'probe', 'probe-docker', 'Docker bridge whose subnets are host-local.'),
   bool(false, 'probe.cri', 'probe', 'probe-docker', 'Collect CRI (containerd, CRI-O) containers.'),
