@@ -265,8 +265,8 @@ export class DockerRegistry {
     await this.unlessStopped(this.relist('initial'));
     this.connectedFlag = true;
     onConnected();
-    this.logOnce.ok('docker', 'Docker connected');
-    this.logger.info({ containers: this.containers.size }, 'docker: connected');
+    // One line either way: the recovery after an outage, or the first connection.
+    if (!this.logOnce.ok('docker', 'Docker connected')) this.logger.info({ containers: this.containers.size }, 'docker: connected');
     const signal = this.abort.signal;
     let relisting = false;
     let relists = 0;
