@@ -2,13 +2,13 @@
  * Process views (app §3.4): endpoints joined to processes by (host, pid), and processes grouped
  * by name.
  */
-import { makeProcessNodeId } from '../report/ids.js';
+import { makeProcessNodeId, parseProcessNodeId } from '../report/ids.js';
 import type { Report } from '../report/types.js';
 import { colorConnected } from './connected.js';
 import { extractHostId, mapEndpoints } from './endpoints.js';
 import { Join } from './join.js';
 import { memo, select, selectOwned } from './memo.js';
-import { makeGroupNodeTopology } from './pseudo.js';
+import { SHORT_LIVED_ID, makeGroupNodeTopology, makePseudoNodeId, newPseudoNode } from './pseudo.js';
 import { EMPTY_RESULT, PSEUDO, makeRNode, type RenderResult, type RNode } from './rnode.js';
 
 /**
@@ -44,9 +44,37 @@ export function renderProcessesBase(report: Report): RenderResult {
   });
 }
 
+/**
+ * The processes of `input` that the report does not hold (made from endpoints naming a pid the
+ * process walk never saw: no `pid` of their own, which every reported process has) merged into
+ * their host's Short-lived processes pseudo node, edges included; the rest unchanged. Without it
+ * a 1-s `wget` loop gives its server no edge at all (summaries drop processes without a pid).
+ */
+function withShortLived(input: RenderResult): RenderResult {
+  let any = false;
+  for (const n of input.nodes.values()) {
+    if (n.topology === 'process' && !n.latest.has('pid')) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return input;
+  const join = new Join();
+  for (const n of input.nodes.values()) {
+    if (n.topology !== 'process' || n.latest.has('pid')) join.passThrough(n);
+    else join.addChild(n, makePseudoNodeId(SHORT_LIVED_ID, parseProcessNodeId(n.id)?.hostId ?? ''), newPseudoNode);
+  }
+  return join.result(input.nodes.values());
+}
+
+/** The process views' input: processes with their connections, short-lived ones per host. */
+function renderProcessesShown(report: Report): RenderResult {
+  return memo(report, 'processes-shown', (r) => withShortLived(renderProcessesBase(r)));
+}
+
 /** The `processes` view before option filters: processes marked `is_connected`. */
 export function renderProcesses(report: Report): RenderResult {
-  return memo(report, 'processes', (r) => colorConnected(renderProcessesBase(r)));
+  return memo(report, 'processes', (r) => colorConnected(renderProcessesShown(r)));
 }
 
 const PROCESS_NAME_TOPOLOGY = makeGroupNodeTopology('process', 'name');
@@ -54,7 +82,7 @@ const PROCESS_NAME_TOPOLOGY = makeGroupNodeTopology('process', 'name');
 /** The `processes-by-name` view: one group node per process name (id = the name). */
 export function renderProcessesByName(report: Report): RenderResult {
   return memo(report, 'processes-by-name', (r) => {
-    const input = renderProcessesBase(r);
+    const input = renderProcessesShown(r);
     if (input.nodes.size === 0) return EMPTY_RESULT;
     const join = new Join();
     const create = (id: string): RNode => makeRNode(id, PROCESS_NAME_TOPOLOGY);

@@ -5,6 +5,12 @@ import { PSEUDO, makeRNode, type RNode } from './rnode.js';
 
 export const UNCONTAINED_ID = 'uncontained';
 export const UNMANAGED_ID = 'unmanaged';
+/**
+ * Per-host pseudo node of the process views for processes the report does not hold: connections
+ * (eBPF) named their pid, but they exited before the process walk saw them (a `wget` or `curl`
+ * in a loop). An OpenScope addition: Scope never knew such pids.
+ */
+export const SHORT_LIVED_ID = 'shortlived';
 
 /** `pseudo:` + parts joined by `:` (Scope's `MakePseudoNodeID`). */
 export function makePseudoNodeId(...parts: string[]): string {

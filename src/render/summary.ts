@@ -10,7 +10,7 @@ import { extractHostId } from './endpoints.js';
 import { INCOMING_INTERNET_ID, OUTGOING_INTERNET_ID, SERVICE_NODE_ID_PREFIX } from './internet.js';
 import { containerLabel, hostLabel, idPart, imageNameWithoutVersion } from './names.js';
 import { parentsOf } from './parents.js';
-import { UNCONTAINED_ID, UNMANAGED_ID, parseGroupNodeTopology, parsePseudoNodeId } from './pseudo.js';
+import { SHORT_LIVED_ID, UNCONTAINED_ID, UNMANAGED_ID, parseGroupNodeTopology, parsePseudoNodeId } from './pseudo.js';
 import { metadataRows, metricRows, tables } from './rows.js';
 import { PSEUDO, type RNode } from './rnode.js';
 
@@ -128,6 +128,8 @@ function pseudoSummary(n: RNode): NodeSummary {
     s = { ...base, label: 'The Internet', labelMinor: minor, rank: n.id, shape: 'cloud' };
   } else if (n.id.startsWith(SERVICE_NODE_ID_PREFIX)) {
     s = { ...base, label: n.id.slice(SERVICE_NODE_ID_PREFIX.length), labelMinor: '', rank: body, shape: 'cloud' };
+  } else if (body.startsWith(`${SHORT_LIVED_ID}:`)) {
+    s = { ...base, label: 'Short-lived processes', labelMinor: body.slice(SHORT_LIVED_ID.length + 1), rank: body, shape: 'square', stack: true };
   } else if (body.startsWith(`${UNCONTAINED_ID}:`) || body.startsWith(`${UNMANAGED_ID}:`)) {
     const uncontained = body.startsWith(`${UNCONTAINED_ID}:`);
     const minor = body.slice(body.indexOf(':') + 1);

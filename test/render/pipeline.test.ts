@@ -8,6 +8,22 @@ import { add, addContainer, addLocalEndpoint, addProcess, addRemoteEndpoint, hos
 const ids = (nodes: Record<string, unknown>): string[] => Object.keys(nodes).sort();
 
 describe('processes', () => {
+  test('processes the report does not hold (short-lived, named only by their connections) show as one Short-lived processes node per host', () => {
+    const r = hostReport();
+    addProcess(r, 12, 'httpd');
+    addLocalEndpoint(r, 'h1;127.0.0.1;80', 12);
+    // Two wget runs of a loop, exited before the process walk: their pids are in no process node.
+    addLocalEndpoint(r, 'h1;127.0.0.1;41000', 98, ['h1;127.0.0.1;80']);
+    addLocalEndpoint(r, 'h1;127.0.0.1;41001', 99, ['h1;127.0.0.1;80']);
+    const nodes = renderTopology(r, 'processes', { unconnected: 'hide' })!.nodes;
+    assert.deepEqual(Object.keys(nodes).sort(), ['h1;12', 'pseudo:shortlived:h1']);
+    const short = nodes['pseudo:shortlived:h1']!;
+    assert.deepEqual([short.label, short.labelMinor, short.pseudo, short.adjacency], ['Short-lived processes', 'h1', true, ['h1;12']]);
+    const byName = renderTopology(r, 'processes-by-name', { unconnected: 'hide' })!.nodes;
+    assert.deepEqual(byName['pseudo:shortlived:h1']?.adjacency, ['httpd']);
+    assert.equal(renderNodeDetails(r, 'processes', 'pseudo:shortlived:h1', {})?.node.label, 'Short-lived processes');
+  });
+
   test('connections between processes become edges; unconnected processes hide once any option is sent', () => {
     const r = hostReport();
     addProcess(r, 1, 'client');
