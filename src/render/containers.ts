@@ -10,7 +10,7 @@ import { extractHostId, mapEndpoints } from './endpoints.js';
 import { imageNameWithoutVersion } from './names.js';
 import { filterNodes } from './filters.js';
 import { memo, select } from './memo.js';
-import { renderProcessesBase } from './processes.js';
+import { isUnreportedProcess, renderProcessesBase } from './processes.js';
 import { UNCONTAINED_ID, makePseudoNodeId, newPseudoNode } from './pseudo.js';
 import { PSEUDO, addChild, addCount, makeRNode, mergeRNodes, mergeRNodesOwned, rnodeOf, type RenderResult, type RNode } from './rnode.js';
 
@@ -53,15 +53,11 @@ class ContainerIds {
   }
 }
 
-/**
- * Ids of `input`'s process nodes that the report's process topology does not hold (made from
- * endpoints naming a pid the process walk did not see: no `pid` of their own, which every
- * reported process has) and that have an endpoint owned by a container's address.
- */
+/** Ids of `input`'s unreported processes (isUnreportedProcess) with an endpoint owned by a container's address. */
 function goneFromContainers(input: ReadonlyMap<string, RNode>, ownerOf: AddressOwner): Set<string> | undefined {
   let gone: Set<string> | undefined;
   for (const n of input.values()) {
-    if (n.topology !== 'process' || n.children === null || n.latest.has('pid')) continue;
+    if (n.children === null || !isUnreportedProcess(n)) continue;
     for (const c of n.children.values()) {
       if (c.topology === 'endpoint' && ownerOf(c) !== undefined) {
         (gone ??= new Set()).add(n.id);

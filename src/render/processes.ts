@@ -45,15 +45,23 @@ export function renderProcessesBase(report: Report): RenderResult {
 }
 
 /**
- * The processes of `input` that the report does not hold (made from endpoints naming a pid the
- * process walk never saw: no `pid` of their own, which every reported process has) merged into
- * their host's Short-lived processes pseudo node, edges included; the rest unchanged. Without it
- * a 1-s `wget` loop gives its server no edge at all (summaries drop processes without a pid).
+ * Whether `n` (of renderProcessesBase) is a process the report does not hold: made from endpoints
+ * naming a pid the process walk never saw (a short-lived `wget`), so without a `pid` of its own,
+ * which every reported process has.
+ */
+export function isUnreportedProcess(n: RNode): boolean {
+  return n.topology === 'process' && !n.latest.has('pid');
+}
+
+/**
+ * The unreported processes of `input` (isUnreportedProcess) merged into their host's Short-lived
+ * processes pseudo node, edges included; the rest unchanged. Without it a 1-s `wget` loop gives
+ * its server no edge at all (summaries drop processes without a pid).
  */
 function withShortLived(input: RenderResult): RenderResult {
   let any = false;
   for (const n of input.nodes.values()) {
-    if (n.topology === 'process' && !n.latest.has('pid')) {
+    if (isUnreportedProcess(n)) {
       any = true;
       break;
     }
@@ -61,7 +69,7 @@ function withShortLived(input: RenderResult): RenderResult {
   if (!any) return input;
   const join = new Join();
   for (const n of input.nodes.values()) {
-    if (n.topology !== 'process' || n.latest.has('pid')) join.passThrough(n);
+    if (!isUnreportedProcess(n)) join.passThrough(n);
     else join.addChild(n, makePseudoNodeId(SHORT_LIVED_ID, parseProcessNodeId(n.id)?.hostId ?? ''), newPseudoNode);
   }
   return join.result(input.nodes.values());
